@@ -1,0 +1,341 @@
+//! The one error type of Tradepost and its single mapping to HTTP: an RFC 9457
+//! `application/problem+json` body with a stable machine `code`.
+//!
+//! Details of 5xx errors are logged by the edge and never sent to the client.
+
+use serde::Serialize;
+
+/// Every failure a request can end in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The request could not be read at all (malformed JSON, bad header, …).
+    #[error("bad request: {detail}")]
+    BadRequest {
+        code: &'static str,
+        detail: String,
+        field: Option<String>,
+    },
+    /// A field is present but its value is not acceptable.
+    #[error("invalid {field}: {detail}")]
+    Invalid { field: String, detail: String },
+    /// No credentials, or credentials that are not (or no longer) valid.
+    #[error("unauthenticated: {detail}")]
+    Unauthenticated { code: &'static str, detail: String },
+    /// Authenticated, but the principal lacks what the action needs.
+    #[error("forbidden: {detail}")]
+    Forbidden { code: &'static str, detail: String },
+    /// Absent, or belonging to another tenant: the two are indistinguishable on purpose.
+    #[error("{resource} not found")]
+    NotFound { resource: &'static str },
+    /// The route exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The action does not fit the resource's current state, or a unique value is taken.
+    #[error("conflict: {detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// The body is larger than allowed.
+    #[error("payload too large: {detail}")]
+    PayloadTooLarge { detail: String },
+    /// The body is not of a media type this endpoint reads.
+    #[error("unsupported media type: {detail}")]
+    UnsupportedMediaType { detail: String },
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// Something on our side failed. The text is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Shorthand used throughout the workspace.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A field's value is not acceptable (422).
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// The request is malformed (400).
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// Resource absent or not visible to the caller (404).
+    #[must_use]
+    pub fn not_found(resource: &'static str) -> Self {
+        Self::NotFound { resource }
+    }
+
+    /// State conflict (409).
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// Missing or invalid credentials (401).
+    pub fn unauthenticated(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Unauthenticated {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// Lacking a permission (403).
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Forbidden {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// An internal failure (500); the text is for the log only.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::Internal(detail.into())
+    }
+
+    /// The HTTP status code of this error.
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest { .. } => 400,
+            Self::Unauthenticated { .. } => 401,
+            Self::Forbidden { .. } => 403,
+            Self::NotFound { .. } => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Conflict { .. } => 409,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::UnsupportedMediaType { .. } => 415,
+            Self::Invalid { .. } => 422,
+            Self::TooManyRequests { .. } => 429,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    /// The problem document sent to the client. 5xx details are replaced by a generic text.
+    #[must_use]
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        let (code, title, detail, field): (&str, &str, String, Option<String>) = match self {
+            Self::BadRequest {
+                code,
+                detail,
+                field,
+            } => (code, "Bad request", detail.clone(), field.clone()),
+            Self::Invalid { field, detail } => (
+                "invalid_field",
+                "Invalid field",
+                format!("{field}: {detail}"),
+                Some(field.clone()),
+            ),
+            Self::Unauthenticated { code, detail } => {
+                (code, "Unauthenticated", detail.clone(), None)
+            }
+            Self::Forbidden { code, detail } => (code, "Forbidden", detail.clone(), None),
+            Self::NotFound { resource } => (
+                "not_found",
+                "Not found",
+                format!("{resource} not found"),
+                None,
+            ),
+            Self::MethodNotAllowed => (
+                "method_not_allowed",
+                "Method not allowed",
+                "this path does not accept this method".to_owned(),
+                None,
+            ),
+            Self::Conflict { code, detail } => (code, "Conflict", detail.clone(), None),
+            Self::PayloadTooLarge { detail } => {
+                ("payload_too_large", "Payload too large", detail.clone(), None)
+            }
+            Self::UnsupportedMediaType { detail } => (
+                "unsupported_media_type",
+                "Unsupported media type",
+                detail.clone(),
+                None,
+            ),
+            Self::TooManyRequests { retry_after_secs } => (
+                "too_many_requests",
+                "Too many requests",
+                format!("try again in {retry_after_secs} seconds"),
+                None,
+            ),
+            Self::Internal(_) => (
+                "internal",
+                "Internal error",
+                "something went wrong on our side; it has been logged".to_owned(),
+                None,
+            ),
+        };
+        Problem {
+            type_: format!("https://tradepost.dev/problems/{code}"),
+            title: title.to_owned(),
+            status,
+            code: code.to_owned(),
+            detail,
+            field,
+        }
+    }
+
+    /// Turns a `serde_path_to_error` failure into a 400/422 that names the field.
+    #[must_use]
+    pub fn from_json(err: &serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = err.path().to_string();
+        let inner = err.inner();
+        let field = if path == "." || path.is_empty() {
+            // serde reports a missing field at the parent; dig its name out of the message.
+            missing_field_name(&inner.to_string())
+        } else {
+            Some(path)
+        };
+        if inner.is_syntax() || inner.is_eof() {
+            return Self::BadRequest {
+                code: "malformed_json",
+                detail: format!("the body is not valid JSON: {inner}"),
+                field: None,
+            };
+        }
+        let message = strip_position(&inner.to_string());
+        match field {
+            Some(field) => {
+                let field = match missing_field_name(&message) {
+                    Some(missing) if field != missing => format!("{field}.{missing}"),
+                    _ => field,
+                };
+                Self::invalid(field, message)
+            }
+            None => Self::BadRequest {
+                code: "invalid_body",
+                detail: message,
+                field: None,
+            },
+        }
+    }
+}
+
+fn missing_field_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next().map(str::to_owned)
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// RFC 9457 problem details, plus Tradepost's stable `code` and the offending `field`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_maps_to_its_status_and_code() {
+        let table = [
+            (Error::bad_request("malformed_json", "x"), 400, "malformed_json"),
+            (Error::invalid("email", "bad"), 422, "invalid_field"),
+            (Error::unauthenticated("token_expired", "x"), 401, "token_expired"),
+            (Error::forbidden("permission_missing", "x"), 403, "permission_missing"),
+            (Error::not_found("document"), 404, "not_found"),
+            (Error::MethodNotAllowed, 405, "method_not_allowed"),
+            (Error::conflict("handle_taken", "x"), 409, "handle_taken"),
+            (
+                Error::PayloadTooLarge { detail: "x".into() },
+                413,
+                "payload_too_large",
+            ),
+            (
+                Error::UnsupportedMediaType { detail: "x".into() },
+                415,
+                "unsupported_media_type",
+            ),
+            (
+                Error::TooManyRequests {
+                    retry_after_secs: 3,
+                },
+                429,
+                "too_many_requests",
+            ),
+            (Error::internal("db down"), 500, "internal"),
+        ];
+        for (err, status, code) in table {
+            let p = err.problem();
+            assert_eq!(p.status, status, "{err:?}");
+            assert_eq!(p.code, code, "{err:?}");
+            assert_eq!(err.status(), status);
+        }
+    }
+
+    #[test]
+    fn internal_details_are_never_sent() {
+        let p = Error::internal("secret connection string").problem();
+        assert!(!p.detail.contains("secret"));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        email: String,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        user: Inner,
+        #[serde(default)]
+        kind: Option<Kind>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Admin,
+    }
+
+    fn parse(json: &str) -> Error {
+        let de = &mut serde_json::Deserializer::from_str(json);
+        match serde_path_to_error::deserialize::<_, Outer>(de) {
+            Ok(v) => panic!("expected an error, got {v:?}"),
+            Err(e) => Error::from_json(&e),
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert_eq!(parse(r#"{"user":{"email":"a"}}"#).problem().field.as_deref(), Some("name"));
+        assert_eq!(
+            parse(r#"{"name":"n","user":{}}"#).problem().field.as_deref(),
+            Some("user.email")
+        );
+        assert_eq!(
+            parse(r#"{"name":5,"user":{"email":"a"}}"#).problem().field.as_deref(),
+            Some("name")
+        );
+        let unknown = parse(r#"{"name":"n","user":{"email":"a"},"kind":"boss"}"#);
+        assert_eq!(unknown.status(), 422);
+        assert_eq!(unknown.problem().field.as_deref(), Some("kind"));
+        assert_eq!(parse("{not json").problem().code, "malformed_json");
+        assert_eq!(parse("").status(), 400);
+    }
+}

@@ -1,0 +1,23 @@
+//! Tradepost's domain crate.
+//!
+//! Everything outside [`edge`] is platform-free: no `worker`, no HTTP, no storage, so `cargo test`
+//! exercises it natively. [`edge`] is the glue every worker shares (requests, responses, auth,
+//! D1 helpers, events); it compiles for wasm32 only.
+
+pub mod error;
+pub mod ids;
+pub mod mail;
+pub mod password;
+pub mod permissions;
+pub mod random;
+pub mod relationship;
+pub mod secrets;
+pub mod time;
+pub mod token;
+pub mod validate;
+pub mod vcard;
+
+#[cfg(target_arch = "wasm32")]
+pub mod edge;
+
+pub use error::{Error, Result};
