@@ -154,9 +154,12 @@ impl Error {
                 None,
             ),
             Self::Conflict { code, detail } => (code, "Conflict", detail.clone(), None),
-            Self::PayloadTooLarge { detail } => {
-                ("payload_too_large", "Payload too large", detail.clone(), None)
-            }
+            Self::PayloadTooLarge { detail } => (
+                "payload_too_large",
+                "Payload too large",
+                detail.clone(),
+                None,
+            ),
             Self::UnsupportedMediaType { detail } => (
                 "unsupported_media_type",
                 "Unsupported media type",
@@ -254,10 +257,22 @@ mod tests {
     #[test]
     fn every_variant_maps_to_its_status_and_code() {
         let table = [
-            (Error::bad_request("malformed_json", "x"), 400, "malformed_json"),
+            (
+                Error::bad_request("malformed_json", "x"),
+                400,
+                "malformed_json",
+            ),
             (Error::invalid("email", "bad"), 422, "invalid_field"),
-            (Error::unauthenticated("token_expired", "x"), 401, "token_expired"),
-            (Error::forbidden("permission_missing", "x"), 403, "permission_missing"),
+            (
+                Error::unauthenticated("token_expired", "x"),
+                401,
+                "token_expired",
+            ),
+            (
+                Error::forbidden("permission_missing", "x"),
+                403,
+                "permission_missing",
+            ),
             (Error::not_found("document"), 404, "not_found"),
             (Error::MethodNotAllowed, 405, "method_not_allowed"),
             (Error::conflict("handle_taken", "x"), 409, "handle_taken"),
@@ -323,13 +338,25 @@ mod tests {
 
     #[test]
     fn json_errors_name_the_field() {
-        assert_eq!(parse(r#"{"user":{"email":"a"}}"#).problem().field.as_deref(), Some("name"));
         assert_eq!(
-            parse(r#"{"name":"n","user":{}}"#).problem().field.as_deref(),
+            parse(r#"{"user":{"email":"a"}}"#)
+                .problem()
+                .field
+                .as_deref(),
+            Some("name")
+        );
+        assert_eq!(
+            parse(r#"{"name":"n","user":{}}"#)
+                .problem()
+                .field
+                .as_deref(),
             Some("user.email")
         );
         assert_eq!(
-            parse(r#"{"name":5,"user":{"email":"a"}}"#).problem().field.as_deref(),
+            parse(r#"{"name":5,"user":{"email":"a"}}"#)
+                .problem()
+                .field
+                .as_deref(),
             Some("name")
         );
         let unknown = parse(r#"{"name":"n","user":{"email":"a"},"kind":"boss"}"#);

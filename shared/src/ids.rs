@@ -126,7 +126,12 @@ mod tests {
         let t = crate::time::now();
         let user = UserId::new(t).unwrap();
         assert_eq!(CompanyId::parse(user.as_str()).unwrap_err().status(), 404);
-        assert_eq!(CompanyId::parse_field("company_id", "co_x").unwrap_err().status(), 422);
+        assert_eq!(
+            CompanyId::parse_field("company_id", "co_x")
+                .unwrap_err()
+                .status(),
+            422
+        );
         assert!(serde_json::from_str::<CompanyId>("\"co_123\"").is_err());
         let json = serde_json::to_string(&user).unwrap();
         assert_eq!(serde_json::from_str::<UserId>(&json).unwrap(), user);

@@ -5,7 +5,9 @@
 //! D1 helpers, events); it compiles for wasm32 only.
 
 pub mod error;
+pub mod event;
 pub mod ids;
+pub mod lang;
 pub mod mail;
 pub mod password;
 pub mod permissions;

@@ -6,6 +6,7 @@
 /// Fails only if the platform has no source of randomness.
 pub fn bytes<const N: usize>() -> Result<[u8; N], crate::Error> {
     let mut buf = [0u8; N];
-    getrandom::getrandom(&mut buf).map_err(|e| crate::Error::internal(format!("randomness: {e}")))?;
+    getrandom::getrandom(&mut buf)
+        .map_err(|e| crate::Error::internal(format!("randomness: {e}")))?;
     Ok(buf)
 }

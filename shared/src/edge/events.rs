@@ -1,0 +1,42 @@
+//! Writing events: a row in the `events` outbox inside the caller's batch, then the queue.
+
+use worker::{D1PreparedStatement, Env};
+
+use super::db::Db;
+use crate::event::Event;
+use crate::Result;
+
+/// The outbox insert for an event; put it in the same batch as the change it reports.
+///
+/// # Errors
+/// Internal error if the statement cannot be prepared.
+pub fn outbox_stmt(db: &Db, event: &Event) -> Result<D1PreparedStatement> {
+    let data = event.data.to_string();
+    db.stmt(
+        "INSERT INTO events (id, type, company_id, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        &[
+            &event.id,
+            &event.kind,
+            &event.company_id,
+            &data,
+            &event.created_at,
+        ],
+    )
+}
+
+/// Sends committed events to the `tradepost-events` queue. A failure is logged, not returned:
+/// the change has happened and the outbox row keeps the event for a later resend.
+pub async fn publish(env: &Env, events: &[Event]) {
+    let queue = match env.queue("EVENTS") {
+        Ok(q) => q,
+        Err(e) => {
+            worker::console_error!("queue EVENTS missing: {e}");
+            return;
+        }
+    };
+    for event in events {
+        if let Err(e) = queue.send(event).await {
+            worker::console_error!("queueing {} failed: {e}", event.id);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Events: what happened, for which company. Every worker writes them to the `events` outbox
+//! table in the same transaction as the change and sends them to the `tradepost-events` queue;
+//! the notify worker turns them into webhooks and mails.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CompanyId, EventId};
+use crate::time::{self, Timestamp};
+
+/// One event, as queued and as delivered (thin: ids and a summary, never file contents).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: EventId,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: String,
+    /// The company to be told.
+    pub company_id: CompanyId,
+    pub data: serde_json::Value,
+}
+
+impl Event {
+    /// A new event of `kind` for `company_id`.
+    ///
+    /// # Errors
+    /// Fails only if the platform has no randomness.
+    pub fn new(
+        kind: &str,
+        company_id: &CompanyId,
+        data: serde_json::Value,
+        now: Timestamp,
+    ) -> crate::Result<Event> {
+        Ok(Event {
+            id: EventId::new(now)?,
+            kind: kind.to_owned(),
+            created_at: time::format(now),
+            company_id: company_id.clone(),
+            data,
+        })
+    }
+}
