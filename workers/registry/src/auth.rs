@@ -57,7 +57,14 @@ pub async fn signup(cx: &mut Ctx) -> Result<Response> {
     let company_id = CompanyId::new(now)?;
     let user_id = UserId::new(now)?;
     let hash = password::hash(&input.password, &cx.pepper()?)?;
-    let link = mailer::new_link(&cx.db, &cx.public_url(), LinkKind::Confirm, Some(&user_id), None, now)?;
+    let link = mailer::new_link(
+        &cx.db,
+        &cx.public_url(),
+        LinkKind::Confirm,
+        Some(&user_id),
+        None,
+        now,
+    )?;
     let mail = mailer::mail_stmt(
         &cx.db,
         &email,
@@ -120,7 +127,12 @@ fn taken_or(err: Error) -> Error {
     }
 }
 
-fn insert_company(cx: &Ctx, id: &CompanyId, name: &str, handle: &str) -> Result<worker::D1PreparedStatement> {
+fn insert_company(
+    cx: &Ctx,
+    id: &CompanyId,
+    name: &str,
+    handle: &str,
+) -> Result<worker::D1PreparedStatement> {
     cx.db.stmt(
         "INSERT INTO companies (id, name, handle, created_at) VALUES (?1, ?2, ?3, ?4)",
         &[id, &name, &handle, &time::format(cx.now)],
@@ -211,7 +223,10 @@ async fn claim_link(cx: &Ctx, hash: &str) -> Result<()> {
 async fn release_link(cx: &Ctx, hash: &str) {
     let _ = cx
         .db
-        .run("UPDATE link_tokens SET used_at = NULL WHERE hash = ?1", &[&hash])
+        .run(
+            "UPDATE link_tokens SET used_at = NULL WHERE hash = ?1",
+            &[&hash],
+        )
         .await;
 }
 
@@ -235,7 +250,10 @@ struct TokensOut {
 pub async fn login(cx: &mut Ctx) -> Result<Response> {
     let input: LoginIn = cx.body().await?;
     let email = input.email.trim().to_lowercase();
-    let keys = [format!("acct:{email}"), format!("ip:{}", cx.client_address())];
+    let keys = [
+        format!("acct:{email}"),
+        format!("ip:{}", cx.client_address()),
+    ];
     let limits = [
         cx.number("LOGIN_MAX_FAILURES", 5),
         cx.number("LOGIN_IP_MAX_FAILURES", 50),
@@ -360,7 +378,12 @@ fn refresh_stmt(cx: &Ctx, token: &str, session: &SessionId) -> Result<worker::D1
     )
 }
 
-async fn tokens(cx: &Ctx, user: &UserRow, session: &SessionId, refresh: String) -> Result<TokensOut> {
+async fn tokens(
+    cx: &Ctx,
+    user: &UserRow,
+    session: &SessionId,
+    refresh: String,
+) -> Result<TokensOut> {
     let claims = AccessClaims {
         sub: user.id.clone(),
         cid: user.company_id.clone(),
@@ -445,7 +468,9 @@ pub async fn refresh(cx: &mut Ctx) -> Result<Response> {
         return Err(e);
     }
     let next = secrets::new_secret("rt_")?;
-    cx.db.batch(vec![refresh_stmt(cx, &next, &row.session_id)?]).await?;
+    cx.db
+        .batch(vec![refresh_stmt(cx, &next, &row.session_id)?])
+        .await?;
     edge::json(200, &tokens(cx, &user, &row.session_id, next).await?)
 }
 
@@ -486,7 +511,14 @@ pub async fn request_password_reset(cx: &mut Ctx) -> Result<Response> {
     let email = validate::email("email", &input.email)?;
     if let Some(user) = model::find_user_by_email(&cx.db, &email).await? {
         if matches!(user.status.as_str(), "active" | "unconfirmed") {
-            let link = mailer::new_link(&cx.db, &cx.public_url(), LinkKind::Reset, Some(&user.id), None, cx.now)?;
+            let link = mailer::new_link(
+                &cx.db,
+                &cx.public_url(),
+                LinkKind::Reset,
+                Some(&user.id),
+                None,
+                cx.now,
+            )?;
             let mail = mailer::mail_stmt(
                 &cx.db,
                 &user.email,
@@ -566,7 +598,11 @@ pub async fn accept_invitation(cx: &mut Ctx) -> Result<Response> {
         cx.now,
     )
     .await?;
-    match (LinkKind::parse(&link.kind), &link.user_id, &link.invitation_id) {
+    match (
+        LinkKind::parse(&link.kind),
+        &link.user_id,
+        &link.invitation_id,
+    ) {
         (Some(LinkKind::InviteUser), Some(user_id), _) => {
             accept_colleague(cx, &input, &link.hash, user_id).await
         }
@@ -577,7 +613,12 @@ pub async fn accept_invitation(cx: &mut Ctx) -> Result<Response> {
     }
 }
 
-async fn accept_colleague(cx: &Ctx, input: &AcceptIn, hash: &str, user_id: &UserId) -> Result<Response> {
+async fn accept_colleague(
+    cx: &Ctx,
+    input: &AcceptIn,
+    hash: &str,
+    user_id: &UserId,
+) -> Result<Response> {
     let user = model::find_user(&cx.db, user_id)
         .await?
         .filter(|u| u.status == "invited")
@@ -595,7 +636,13 @@ async fn accept_colleague(cx: &Ctx, input: &AcceptIn, hash: &str, user_id: &User
         .run(
             "UPDATE users SET password_hash = ?1, name = ?2, language = ?3, status = 'active', \
              updated_at = ?4 WHERE id = ?5 AND status = 'invited'",
-            &[&password_hash, &name, &language.as_str(), &time::format(cx.now), user_id],
+            &[
+                &password_hash,
+                &name,
+                &language.as_str(),
+                &time::format(cx.now),
+                user_id,
+            ],
         )
         .await;
     if let Err(e) = result {

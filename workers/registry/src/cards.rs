@@ -34,7 +34,9 @@ async fn my_card(cx: &Ctx, user_id: &UserId) -> Result<Card> {
         .await?
         .ok_or(Error::not_found("user"))?;
     match row.card {
-        Some(json) => serde_json::from_str(&json).map_err(|e| Error::internal(format!("card: {e}"))),
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| Error::internal(format!("card: {e}")))
+        }
         None => Ok(Card {
             name: row.name,
             email: Some(row.email),
@@ -82,7 +84,10 @@ pub async fn send_my_card(cx: &mut Ctx) -> Result<Response> {
     if rel.status()? != RelationshipStatus::Active {
         return Err(Error::conflict(
             "relationship_not_active",
-            format!("cards can be sent only over an active relationship; it is {}", rel.status),
+            format!(
+                "cards can be sent only over an active relationship; it is {}",
+                rel.status
+            ),
         ));
     }
     if rel.services()?.get(Service::Cards) != ServiceState::Enabled {
@@ -123,9 +128,14 @@ pub async fn send_my_card(cx: &mut Ctx) -> Result<Response> {
         json!({ "contact_id": contact.id, "user_id": user_id, "from_company_id": me.company_id, "name": card.name }),
         cx.now,
     )?;
-    cx.db.batch(vec![events::outbox_stmt(&cx.db, &event)?]).await?;
+    cx.db
+        .batch(vec![events::outbox_stmt(&cx.db, &event)?])
+        .await?;
     events::publish(&cx.env, &[event]).await;
-    edge::json(200, &json!({ "contact_id": contact.id, "company_id": partner }))
+    edge::json(
+        200,
+        &json!({ "contact_id": contact.id, "company_id": partner }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -236,5 +246,7 @@ pub async fn get_contact_vcard(cx: &mut Ctx, id: &str) -> Result<Response> {
             urlencoding::encode(&card.name)
         ),
     )?;
-    Ok(Response::ok(text).map_err(edge::internal)?.with_headers(headers))
+    Ok(Response::ok(text)
+        .map_err(edge::internal)?
+        .with_headers(headers))
 }

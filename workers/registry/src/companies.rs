@@ -31,7 +31,9 @@ pub async fn list_companies(cx: &mut Ctx) -> Result<Response> {
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 #[derive(Deserialize, Serialize)]
@@ -60,5 +62,11 @@ pub async fn get_company(cx: &mut Ctx, id: &str) -> Result<Response> {
             &[&crate::relationships::pair_key(&me.company_id, &id)],
         )
         .await?;
-    edge::json(200, &CompanyDetail { company, relationship })
+    edge::json(
+        200,
+        &CompanyDetail {
+            company,
+            relationship,
+        },
+    )
 }

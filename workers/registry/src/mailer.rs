@@ -58,12 +58,14 @@ impl LinkKind {
         }
     }
 
-    /// How long a link stays valid.
+    /// How long a link stays valid (the mail texts state the same).
     fn ttl(self) -> chrono::Duration {
         match self {
-            LinkKind::Confirm => chrono::Duration::hours(48),
-            LinkKind::Reset => chrono::Duration::hours(1),
-            LinkKind::InviteUser | LinkKind::InviteCompany => chrono::Duration::days(14),
+            LinkKind::Confirm => chrono::Duration::hours(mail::CONFIRM_EMAIL_TTL_HOURS),
+            LinkKind::Reset => chrono::Duration::hours(mail::PASSWORD_RESET_TTL_HOURS),
+            LinkKind::InviteUser | LinkKind::InviteCompany => {
+                chrono::Duration::days(mail::INVITATION_TTL_DAYS)
+            }
         }
     }
 
@@ -123,7 +125,12 @@ pub struct LinkRow {
 }
 
 /// Looks a presented link token up: it must exist, be of one of `kinds`, unused and unexpired.
-pub async fn find_link(db: &Db, token: &str, kinds: &[LinkKind], now: Timestamp) -> Result<LinkRow> {
+pub async fn find_link(
+    db: &Db,
+    token: &str,
+    kinds: &[LinkKind],
+    now: Timestamp,
+) -> Result<LinkRow> {
     let row: Option<LinkRow> = db
         .first(
             "SELECT hash, kind, user_id, invitation_id FROM link_tokens \

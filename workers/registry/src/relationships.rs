@@ -231,7 +231,11 @@ pub async fn find_for(cx: &Ctx, company: &CompanyId, id: &RelationshipId) -> Res
 }
 
 /// The relationship between the caller's company and `partner`, if any.
-pub async fn find_between(cx: &Ctx, company: &CompanyId, partner: &CompanyId) -> Result<Option<RelRow>> {
+pub async fn find_between(
+    cx: &Ctx,
+    company: &CompanyId,
+    partner: &CompanyId,
+) -> Result<Option<RelRow>> {
     cx.db
         .first(
             &format!("{SELECT_FOR} AND r.pair_key = ?2"),
@@ -284,7 +288,14 @@ pub async fn list_relationships(cx: &mut Ctx) -> Result<Response> {
         .map(|r| r.out(&me.company_id))
         .collect::<Result<Vec<_>>>()?;
     let counts = counts(cx, &me.company_id).await?;
-    edge::json(200, &RelationshipList { data, next_cursor, counts })
+    edge::json(
+        200,
+        &RelationshipList {
+            data,
+            next_cursor,
+            counts,
+        },
+    )
 }
 
 async fn counts(cx: &Ctx, company: &CompanyId) -> Result<Counts> {
@@ -341,7 +352,10 @@ pub struct NewRelationship<'a> {
 }
 
 /// The insert of a new relationship, and its id.
-pub fn insert_stmt(cx: &Ctx, r: &NewRelationship<'_>) -> Result<(RelationshipId, D1PreparedStatement)> {
+pub fn insert_stmt(
+    cx: &Ctx,
+    r: &NewRelationship<'_>,
+) -> Result<(RelationshipId, D1PreparedStatement)> {
     let id = RelationshipId::new(cx.now)?;
     let (supplier, customer) = match r.requester_role {
         PartyRole::Supplier => (r.requester, r.addressee),
@@ -404,7 +418,10 @@ pub async fn request_relationship(cx: &mut Ctx) -> Result<Response> {
     let input: RelationshipIn = cx.body().await?;
     let partner = resolve_partner(cx, &input).await?;
     if partner == me.company_id {
-        return Err(Error::invalid("company_id", "a company cannot enter a relationship with itself"));
+        return Err(Error::invalid(
+            "company_id",
+            "a company cannot enter a relationship with itself",
+        ));
     }
     let message = validate::optional_text("message", input.message.as_deref(), 2000)?;
     let mut services = Services::default_request();
@@ -426,8 +443,17 @@ pub async fn request_relationship(cx: &mut Ctx) -> Result<Response> {
     )?;
     let id = match find_between(cx, &me.company_id, &partner).await? {
         Some(existing) if relationship::can_request_again(existing.status()?) => {
-            reopen(cx, &existing, &me.company_id, &partner, input.my_role, &services, message.as_deref(), &event)
-                .await?;
+            reopen(
+                cx,
+                &existing,
+                &me.company_id,
+                &partner,
+                input.my_role,
+                &services,
+                message.as_deref(),
+                &event,
+            )
+            .await?;
             existing.id
         }
         Some(_) => {
@@ -455,7 +481,10 @@ pub async fn request_relationship(cx: &mut Ctx) -> Result<Response> {
                 .await
                 .map_err(|e| {
                     if shared::edge::db::unique_violation(&e) {
-                        Error::conflict("relationship_exists", "a relationship with this company exists already")
+                        Error::conflict(
+                            "relationship_exists",
+                            "a relationship with this company exists already",
+                        )
                     } else {
                         e
                     }
@@ -547,7 +576,10 @@ async fn resolve_partner(cx: &Ctx, input: &RelationshipIn) -> Result<CompanyId> 
             .await?;
         return row.map(|c| c.id).ok_or(Error::not_found("company"));
     }
-    Err(Error::invalid("company_id", "give the partner's company_id or handle"))
+    Err(Error::invalid(
+        "company_id",
+        "give the partner's company_id or handle",
+    ))
 }
 
 pub async fn get_relationship(cx: &mut Ctx, id: &str) -> Result<Response> {
@@ -558,7 +590,9 @@ pub async fn get_relationship(cx: &mut Ctx, id: &str) -> Result<Response> {
 }
 
 /// Deserialises a field that may be absent (outer `None`), null (`Some(None)`) or a value.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -632,11 +666,17 @@ pub async fn update_relationship(cx: &mut Ctx, id: &str) -> Result<Response> {
         if row.status()? != RelationshipStatus::Active {
             return Err(Error::conflict(
                 "relationship_not_active",
-                format!("services can be changed only while the relationship is active; it is {}", row.status),
+                format!(
+                    "services can be changed only while the relationship is active; it is {}",
+                    row.status
+                ),
             ));
         }
         for (service, wanted) in parse_services(map)? {
-            services.set(service, relationship::change_service(services.get(service), wanted, my_role)?);
+            services.set(
+                service,
+                relationship::change_service(services.get(service), wanted, my_role)?,
+            );
         }
     }
     let mut statements = vec![cx.db.stmt(
@@ -812,7 +852,14 @@ pub async fn invite_company(cx: &mut Ctx) -> Result<Response> {
     }
     let supplier = model::company(&cx.db, &me.company_id).await?;
     let id = InvitationId::new(cx.now)?;
-    let link = mailer::new_link(&cx.db, &cx.public_url(), LinkKind::InviteCompany, None, Some(&id), cx.now)?;
+    let link = mailer::new_link(
+        &cx.db,
+        &cx.public_url(),
+        LinkKind::InviteCompany,
+        None,
+        Some(&id),
+        cx.now,
+    )?;
     let mail = mailer::mail_stmt(
         &cx.db,
         &email,
@@ -860,4 +907,3 @@ pub async fn invite_company(cx: &mut Ctx) -> Result<Response> {
         },
     )
 }
-

@@ -28,10 +28,9 @@ pub async fn get_me(cx: &mut Ctx) -> Result<Response> {
     let me = cx.principal().await?;
     let company = model::company(&cx.db, &me.company_id).await?;
     let (kind, user) = match (&me.kind, &me.user_id) {
-        (PrincipalKind::User, Some(id)) => (
-            "user",
-            model::find_user(&cx.db, id).await?.map(|u| u.out()),
-        ),
+        (PrincipalKind::User, Some(id)) => {
+            ("user", model::find_user(&cx.db, id).await?.map(|u| u.out()))
+        }
         _ => ("api_key", None),
     };
     let permissions = match me.role {
@@ -160,7 +159,14 @@ pub async fn invite_user(cx: &mut Ctx) -> Result<Response> {
     }
     .unwrap_or_else(|| "Tradepost".to_owned());
     let company = model::company(&cx.db, &me.company_id).await?;
-    let link = mailer::new_link(&cx.db, &cx.public_url(), LinkKind::InviteUser, Some(&user_id), None, cx.now)?;
+    let link = mailer::new_link(
+        &cx.db,
+        &cx.public_url(),
+        LinkKind::InviteUser,
+        Some(&user_id),
+        None,
+        cx.now,
+    )?;
     let mail = mailer::mail_stmt(
         &cx.db,
         &email,
@@ -263,7 +269,10 @@ pub async fn update_user(cx: &mut Ctx, id: &str) -> Result<Response> {
         && user.status == "active"
         && (role != Role::Admin || status == Some("disabled"));
     if (loses_admin || status == Some("disabled")) && me.user_id.as_ref() == Some(&id) {
-        return Err(Error::conflict("self_change", "you cannot disable or demote yourself"));
+        return Err(Error::conflict(
+            "self_change",
+            "you cannot disable or demote yourself",
+        ));
     }
     if loses_admin {
         ensure_other_admin(cx, &user).await?;
@@ -315,7 +324,10 @@ pub async fn delete_user(cx: &mut Ctx, id: &str) -> Result<Response> {
     let id = UserId::parse(id)?;
     let user = model::user_in_company(&cx.db, &id, &me.company_id).await?;
     if me.user_id.as_ref() == Some(&id) {
-        return Err(Error::conflict("self_change", "you cannot delete your own access"));
+        return Err(Error::conflict(
+            "self_change",
+            "you cannot delete your own access",
+        ));
     }
     if user.role() == Role::Admin {
         me.require_admin()?;
