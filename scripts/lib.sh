@@ -88,13 +88,30 @@ worker_configs() {
 
 # build_worker DIR [--release|--dev]: worker-build in one crate (release unless --dev); the output
 # is DIR/build/index.js (worker-build 0.8 also writes DIR/build/worker/shim.mjs, a re-export kept
-# for old configs).
+# for old configs). Skipped when nothing it depends on changed since the last build of the same
+# mode: even a no-op worker-build reruns wasm-bindgen and wasm-opt (~50 s for the registry).
+# FORCE_BUILD=1 always builds.
 build_worker() {
     local dir="$1" mode="--release"
     [[ "${2:-}" == "--dev" ]] && mode="--dev"
+    local stamp="$dir/build/.tradepost-built$mode"
+    if [[ -z "${FORCE_BUILD:-}" && -f "$stamp" && -f "$dir/build/index.js" ]]; then
+        local inputs=("$dir" shared Cargo.toml Cargo.lock node_modules/.package-lock.json
+            "$WASM_BINDGEN_BIN" "$(command -v worker-build)")
+        [[ -d .cargo ]] && inputs+=(.cargo)
+        if [[ -z "$(find "${inputs[@]}" -path "$dir/build" -prune -o -type f -newer "$stamp" -print -quit)" ]]; then
+            say "$dir: up to date (${mode#--} build; FORCE_BUILD=1 rebuilds)"
+            return 0
+        fi
+    fi
     say "worker-build $mode $dir"
-    (cd "$dir" && worker-build "$mode")
-    [[ -f "$dir/build/index.js" ]] || die "worker-build did not write $dir/build/index.js"
+    local started
+    started=$(mktemp)
+    rm -f "$dir"/build/.tradepost-built-*
+    (cd "$dir" && worker-build "$mode") || { rm -f "$started"; return 1; }
+    [[ -f "$dir/build/index.js" ]] || { rm -f "$started"; die "worker-build did not write $dir/build/index.js"; }
+    # The stamp carries the time the build started, so edits made during it count as changes.
+    mv "$started" "$stamp"
 }
 
 # build_workers [--release|--dev]: builds every worker of the stack (release unless --dev).
@@ -107,10 +124,10 @@ build_workers() {
 
 # shellcheck disable=SC2120 # PORT is optional
 # write_dev_vars [PORT]: creates the git-ignored root .dev.vars with fresh dev keys if missing,
-# sets PUBLIC_URL to the given port (if given), and copies it beside every worker config (wrangler reads
-# .dev.vars from the directory of each config file, not from the working directory), so a
-# hand-started `wrangler dev -c … -c …` finds it too. start_stack does not rely on the copies:
-# it hands wrangler a per-stack copy with --env-file (see there).
+# sets PUBLIC_URL to http://127.0.0.1:PORT (if given), and copies the file beside every other
+# worker config: wrangler reads .dev.vars from the directory of each config file (the root one
+# for the gateway, workers/X/.dev.vars for worker X), not from the working directory.
+# Wrangler reads these files when a session starts; a running session keeps what it read.
 write_dev_vars() {
     local port="${1:-}" file="$REPO_ROOT/.dev.vars"
     if [[ ! -f "$file" ]]; then
@@ -142,7 +159,6 @@ EOF
         [[ "$dir" == "." ]] && continue
         cp "$file" "$dir/.dev.vars"
     done
-    # bench/baseline reads no vars; nothing to copy there.
 }
 
 # start_stack PORT STATE_DIR LOGFILE: applies D1 migrations to the local state in STATE_DIR and
@@ -151,7 +167,7 @@ EOF
 start_stack() {
     local port="$1" state="$2" log="$3"
     mkdir -p "$state" "$(dirname "$log")"
-    state="$(cd "$state" && pwd)" # absolute: wrangler resolves --env-file per config directory
+    state="$(cd "$state" && pwd)"
     : >"$log"
     local configs=() cfg
     for cfg in $(worker_configs); do configs+=(-c "$cfg"); done
@@ -159,13 +175,9 @@ start_stack() {
     wrangler d1 migrations apply tradepost --local --persist-to "$state" \
         -c workers/registry/wrangler.toml >>"$log" 2>&1 ||
         { tail -n 40 "$log" >&2; die "d1 migrations failed (log: $log)"; }
-    # Every worker of this session reads the same vars file, a copy of .dev.vars with this
-    # stack's PUBLIC_URL. With --env-file wrangler ignores the .dev.vars beside the configs, so a
-    # test stack on another port never rewrites the vars of a running scripts/dev stack.
-    # shellcheck disable=SC2119
-    [[ -f .dev.vars ]] || write_dev_vars
-    local vars="$state/stack.vars"
-    (umask 077 && sed "s|^PUBLIC_URL=.*|PUBLIC_URL=http://127.0.0.1:${port}|" .dev.vars >"$vars")
+    # Each worker reads the .dev.vars beside its own config (wrangler's --env-file reaches only
+    # the first config of a multi-config session), so PUBLIC_URL is set in all the copies.
+    write_dev_vars "$port"
     local inspector
     inspector=$(free_port)
     say "starting wrangler dev on http://127.0.0.1:$port (${configs[*]}; log: $log)"
@@ -175,7 +187,7 @@ start_stack() {
     # answer for this one's service bindings.
     WRANGLER_REGISTRY_PATH="$state/dev-registry" \
         setsid wrangler dev "${configs[@]}" --port "$port" --ip 127.0.0.1 \
-        --inspector-port "$inspector" --persist-to "$state" --env-file "$vars" \
+        --inspector-port "$inspector" --persist-to "$state" \
         --show-interactive-dev-session=false </dev/null >>"$log" 2>&1 &
     STACK_PGID=$!
     STACK_LOG="$log"

@@ -194,20 +194,29 @@ impl Error {
     pub fn from_json(err: &serde_path_to_error::Error<serde_json::Error>) -> Self {
         let path = err.path().to_string();
         let inner = err.inner();
-        let field = if path == "." || path.is_empty() {
+        // `?` marks a position serde could not name (e.g. inside a broken key).
+        let at_root = path == "." || path.is_empty() || path.contains('?');
+        let field = if at_root {
             // serde reports a missing field at the parent; dig its name out of the message.
             missing_field_name(&inner.to_string())
         } else {
             Some(path)
         };
-        if inner.is_syntax() || inner.is_eof() {
+        // serde_json reports a value of the wrong shape for an enum (`{"role": 7}`) as a syntax
+        // error at that field; only a syntax error at the top level, or a cut-off body, means
+        // the body is not JSON at all.
+        if inner.is_eof() || (inner.is_syntax() && at_root) {
             return Self::BadRequest {
                 code: "malformed_json",
                 detail: format!("the body is not valid JSON: {inner}"),
                 field: None,
             };
         }
-        let message = strip_position(&inner.to_string());
+        let message = if inner.is_syntax() {
+            "has a value of the wrong type".to_owned()
+        } else {
+            strip_position(&inner.to_string())
+        };
         match field {
             Some(field) => {
                 let field = match missing_field_name(&message) {
@@ -363,6 +372,9 @@ mod tests {
         assert_eq!(unknown.status(), 422);
         assert_eq!(unknown.problem().field.as_deref(), Some("kind"));
         assert_eq!(parse("{not json").problem().code, "malformed_json");
+        let enum_as_number = parse(r#"{"name":"n","user":{"email":"a"},"kind":7}"#);
+        assert_eq!(enum_as_number.status(), 422);
+        assert_eq!(enum_as_number.problem().field.as_deref(), Some("kind"));
         assert_eq!(parse("").status(), 400);
     }
 }

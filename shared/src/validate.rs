@@ -108,11 +108,12 @@ pub fn text(field: &str, text: &str, min_chars: usize, max_chars: usize) -> Resu
 /// An optional text: absent or blank becomes `None`, anything else is trimmed and limited.
 ///
 /// # Errors
-/// A 422 naming `field` when the trimmed text is longer than `max_chars`.
+/// A 422 naming `field` when the trimmed text is empty (send `null` to leave a field unset) or
+/// longer than `max_chars`.
 pub fn optional_text(field: &str, value: Option<&str>, max_chars: usize) -> Result<Option<String>> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => text(field, t, 0, max_chars).map(Some),
+    match value {
+        None => Ok(None),
+        Some(t) => text(field, t, 1, max_chars).map(Some),
     }
 }
 
@@ -242,9 +243,12 @@ mod tests {
     }
 
     #[test]
-    fn optional_text_treats_blank_as_absent() {
+    fn optional_text_refuses_blank_and_keeps_absent() {
         assert_eq!(optional_text("note", None, 5).unwrap(), None);
-        assert_eq!(optional_text("note", Some("   "), 5).unwrap(), None);
+        assert_eq!(
+            optional_text("note", Some("   "), 5).unwrap_err().status(),
+            422
+        );
         assert_eq!(
             optional_text("note", Some(" hi "), 5).unwrap().as_deref(),
             Some("hi")

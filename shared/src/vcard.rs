@@ -360,11 +360,19 @@ mod tests {
     }
 
     #[test]
-    fn validation_trims_normalises_and_drops_blanks() {
+    fn validation_trims_normalises_and_refuses_blanks() {
+        let blank = Card {
+            name: "Anna".into(),
+            title: Some("   ".into()),
+            ..Card::default()
+        };
+        assert_eq!(
+            blank.validated().unwrap_err().problem().field.as_deref(),
+            Some("title")
+        );
         let card = Card {
             name: "  Anna Łukasiewicz ".into(),
             email: Some(" Anna@Mueller.Example ".into()),
-            title: Some("   ".into()),
             phone: Some(" +49 30 1234/56 ".into()),
             ..Card::default()
         }

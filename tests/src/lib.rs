@@ -131,70 +131,100 @@ impl Reply {
         self.json()
     }
 
+    /// What is wrong with this answer as a refusal with `status`, problem `code` (any code when
+    /// `None`) and `field` (`a|b`: either; nested names such as `a.b` or `a[0]` count for `a`);
+    /// `None` when it is exactly that. For tables that report every mismatch at once.
+    #[must_use]
+    pub fn problem_mismatch(
+        &self,
+        status: u16,
+        code: Option<&str>,
+        field: Option<&str>,
+    ) -> Option<String> {
+        let expected = format!(
+            "{status} {}{}",
+            code.unwrap_or("(any code)"),
+            field.map(|f| format!(" field {f}")).unwrap_or_default()
+        );
+        let wrong = |why: &str| {
+            Some(format!(
+                "{} {}: expected {expected}, {why}\n    {}",
+                self.method, self.path, self.text
+            ))
+        };
+        if self.status != status {
+            return wrong(&format!("got status {}", self.status));
+        }
+        if !self.content_type().starts_with("application/problem+json") {
+            return wrong(&format!(
+                "content-type is {:?}, not application/problem+json",
+                self.content_type()
+            ));
+        }
+        let Ok(body) = serde_json::from_str::<Value>(&self.text) else {
+            return wrong("the body is not JSON");
+        };
+        if body["status"] != json!(status)
+            || !body["code"].is_string()
+            || !body["title"].is_string()
+            || !body["type"].is_string()
+        {
+            return wrong("the problem lacks type, title, code or the right status");
+        }
+        if let Some(code) = code {
+            if body["code"] != json!(code) {
+                return wrong(&format!("got code {}", body["code"]));
+            }
+        }
+        if let Some(field) = field {
+            let named = body["field"].as_str().unwrap_or_default();
+            if !field.split('|').any(|f| names_field(named, f)) {
+                return wrong(&format!("the problem names field {:?}", named));
+            }
+        }
+        None
+    }
+
     /// Asserts an RFC 9457 problem with this status and `code`; returns the problem.
     pub fn expect_problem(&self, status: u16, code: &str) -> Value {
-        let body = self.expect_any_problem(status);
-        assert_eq!(
-            body["code"],
-            json!(code),
-            "{} {}: expected problem code {code:?}\n{}",
-            self.method,
-            self.path,
-            self.text
-        );
-        body
+        if let Some(mismatch) = self.problem_mismatch(status, Some(code), None) {
+            panic!("{mismatch}");
+        }
+        self.json()
     }
 
     /// Asserts an RFC 9457 problem with this status, whatever its code; returns the problem.
     pub fn expect_any_problem(&self, status: u16) -> Value {
-        assert!(
-            self.status == status,
-            "{} {}: expected status {status} (a problem), got {}\n{}",
-            self.method,
-            self.path,
-            self.status,
-            self.text
-        );
-        assert!(
-            self.content_type().starts_with("application/problem+json"),
-            "a refusal should be application/problem+json:\n{}",
-            self.describe()
-        );
-        let body = self.json();
-        assert_eq!(
-            body["status"],
-            json!(status),
-            "problem.status:\n{}",
-            self.text
-        );
-        assert!(
-            body["code"].is_string() && body["title"].is_string() && body["type"].is_string(),
-            "a problem has type, title and code:\n{}",
-            self.text
-        );
-        body
+        if let Some(mismatch) = self.problem_mismatch(status, None, None) {
+            panic!("{mismatch}");
+        }
+        self.json()
     }
 
     /// Asserts a 422 `invalid_field` problem that names `field` (or a part of it, such as
-    /// `permissions[0]` for `permissions`).
+    /// `permissions[0]` for `permissions`; `a|b` for either).
     pub fn expect_invalid_field(&self, field: &str) -> Value {
-        let body = self.expect_problem(422, "invalid_field");
-        assert_field(&body, field);
-        body
+        if let Some(mismatch) = self.problem_mismatch(422, Some("invalid_field"), Some(field)) {
+            panic!("{mismatch}");
+        }
+        self.json()
     }
+}
+
+/// Whether the field a problem names is `field` or an element or member of it.
+fn names_field(named: &str, field: &str) -> bool {
+    named == field
+        || named
+            .strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Asserts that a problem's `field` is `field` or an element or member of it.
 pub fn assert_field(problem: &Value, field: &str) {
-    let got = problem["field"].as_str().unwrap_or_else(|| {
-        panic!("the problem should name the field {field:?}:\n{problem}");
-    });
-    let nested = got
-        .strip_prefix(field)
-        .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['));
+    let named = problem["field"].as_str().unwrap_or_default();
     assert!(
-        got == field || nested,
-        "the problem should name the field {field:?}, it names {got:?}:\n{problem}"
+        names_field(named, field),
+        "the problem should name the field {field:?}, it names {named:?}:\n{problem}"
     );
 }
 
@@ -759,4 +789,16 @@ pub fn text(value: &Value) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("expected a string, got {value}"))
         .to_owned()
+}
+
+/// The four status counts of a relationship list (other keys are ignored).
+#[must_use]
+pub fn counts(list: &Value) -> Value {
+    let c = &list["counts"];
+    json!({
+        "requested": c["requested"],
+        "active": c["active"],
+        "rejected": c["rejected"],
+        "blocked": c["blocked"],
+    })
 }

@@ -9,6 +9,7 @@ use tradepost_e2e::*;
 
 #[test]
 fn two_companies_sign_up_confirm_log_in_and_set_their_language() {
+    let mut people = Vec::new();
     for role_hint in ["supplier", "customer"] {
         let api = Api::new();
         let mut body = signup_body(role_hint);
@@ -69,9 +70,17 @@ fn two_companies_sign_up_confirm_log_in_and_set_their_language() {
         assert_eq!(me["company"]["id"], company["id"]);
         assert_eq!(me["company"]["handle"], json!(handle));
 
+        people.push(person);
+    }
+
+    // Each admin sets their own language and name.
+    for person in &people {
         let patched = person.api.patch("/v1/me", json!({"language": "de"}), 200);
-        assert_eq!(patched["user"]["language"], "de");
         assert_eq!(person.api.get("/v1/me", 200)["user"]["language"], "de");
+        assert_eq!(
+            patched["user"]["language"], "de",
+            "PATCH /v1/me answers {{user}}"
+        );
         let patched = person
             .api
             .patch("/v1/me", json!({"name": "Zofia Żółkiewska"}), 200);
@@ -339,4 +348,35 @@ fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
     // ... while another account logs in from the attacker's address as usual.
     let neighbour = Company::signup_confirmed("neighbour");
     login_from(&attacker, &neighbour.admin.email, PASSWORD);
+}
+
+#[test]
+fn fifty_failures_from_one_address_lock_that_address_only() {
+    let company = Company::signup_confirmed("victim");
+    let scanner = Api::new();
+    for _ in 0..50 {
+        scanner
+            .send(
+                Method::POST,
+                "/v1/auth/login",
+                Some(&json!({"email": unique_email("guess"), "password": "Password123"})),
+            )
+            .expect_problem(401, "invalid_credentials");
+    }
+
+    // From the scanning address even a right password is refused ...
+    let locked = scanner.send(
+        Method::POST,
+        "/v1/auth/login",
+        Some(&json!({"email": company.admin.email, "password": PASSWORD})),
+    );
+    locked.expect_problem(429, "too_many_requests");
+    assert!(
+        locked
+            .header("retry-after")
+            .is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n > 0)),
+        "a 429 carries Retry-After in seconds: {locked:?}"
+    );
+    // ... while the account itself is not locked: its owner logs in from elsewhere.
+    login(&company.admin.email, PASSWORD);
 }

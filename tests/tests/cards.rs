@@ -164,13 +164,18 @@ fn a_card_goes_only_where_an_active_relationship_with_cards_allows_it() {
     request(&me, &pending);
     let rel = me.api().post(
         "/v1/relationships",
-        json!({"company_id": documents_only.id, "my_role": "customer", "services": {"documents": "requested"}}),
+        json!({
+            "company_id": documents_only.id,
+            "my_role": "customer",
+            "services": {"documents": "requested", "approvals": "inactive", "talk": "inactive", "cards": "inactive"},
+        }),
         201,
     );
-    documents_only.api().post_empty(
+    let approved = documents_only.api().post_empty(
         &format!("/v1/relationships/{}/approve", rel["id"].as_str().unwrap()),
         200,
     );
+    assert_eq!(approved["services"]["cards"], "inactive", "{approved}");
 
     let cases = [
         (&stranger, 404, "not_found"),

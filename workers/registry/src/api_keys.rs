@@ -22,7 +22,7 @@ struct ApiKeyRow {
 }
 
 #[derive(Serialize)]
-struct ApiKeyOut {
+pub struct ApiKeyOut {
     id: ApiKeyId,
     name: String,
     prefix: String,
@@ -50,6 +50,18 @@ impl ApiKeyRow {
 }
 
 const COLUMNS: &str = "id, name, prefix, permissions, created_at, last_used_at, revoked_at";
+
+/// One key as the API shows it (never the key itself).
+pub async fn find(cx: &Ctx, id: &ApiKeyId) -> Result<Option<ApiKeyOut>> {
+    let row: Option<ApiKeyRow> = cx
+        .db
+        .first(
+            &format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"),
+            &[id],
+        )
+        .await?;
+    Ok(row.map(ApiKeyRow::out))
+}
 
 pub async fn list_api_keys(cx: &mut Ctx) -> Result<Response> {
     let me = cx.principal().await?;

@@ -250,6 +250,18 @@ struct TokensOut {
 pub async fn login(cx: &mut Ctx) -> Result<Response> {
     let input: LoginIn = cx.body().await?;
     let email = input.email.trim().to_lowercase();
+    if email.chars().count() > validate::EMAIL_MAX {
+        return Err(Error::invalid(
+            "email",
+            "is longer than any e-mail address can be",
+        ));
+    }
+    if input.password.chars().count() > password::MAX_CHARS {
+        return Err(Error::invalid(
+            "password",
+            "is longer than any password can be",
+        ));
+    }
     let keys = [
         format!("acct:{email}"),
         format!("ip:{}", cx.client_address()),

@@ -427,12 +427,13 @@ pub async fn request_relationship(cx: &mut Ctx) -> Result<Response> {
     let mut services = Services::default_request();
     if let Some(map) = &input.services {
         for (service, state) in parse_services(map)? {
-            // Before approval a service can only be asked for, not enabled.
-            let wanted = match state {
-                ServiceState::Inactive => ServiceState::Inactive,
-                ServiceState::Enabled | ServiceState::Requested => ServiceState::Requested,
-            };
-            services.set(service, wanted);
+            if state == ServiceState::Enabled {
+                return Err(Error::invalid(
+                    format!("services.{}", service.as_str()),
+                    "can only be requested or inactive until the partner approves",
+                ));
+            }
+            services.set(service, state);
         }
     }
     let event = Event::new(
@@ -797,15 +798,16 @@ fn decision_event(
     status: RelationshipStatus,
     cx: &Ctx,
 ) -> Result<Event> {
-    let kind = match action {
-        Action::Approve | Action::Reject => "relationship.decided",
-        Action::Block => "relationship.blocked",
-        Action::Unblock => "relationship.unblocked",
+    let (kind, outcome) = match action {
+        Action::Approve => ("relationship.decided", "approved"),
+        Action::Reject => ("relationship.decided", "rejected"),
+        Action::Block => ("relationship.blocked", status.as_str()),
+        Action::Unblock => ("relationship.unblocked", status.as_str()),
     };
     Event::new(
         kind,
         &row.partner_id,
-        json!({ "relationship_id": row.id, "by_company_id": me.company_id, "status": status }),
+        json!({ "relationship_id": row.id, "by_company_id": me.company_id, "status": outcome }),
         cx.now,
     )
 }

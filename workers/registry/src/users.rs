@@ -3,13 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 use shared::edge::{self, List};
-use shared::ids::{ApiKeyId, UserId};
+use shared::ids::UserId;
 use shared::lang::Language;
 use shared::mail::Template;
 use shared::permissions::{self, Permission, PrincipalKind, Role};
 use shared::{time, validate, Error, Result};
 use worker::Response;
 
+use crate::api_keys;
 use crate::auth::{self, NewUser};
 use crate::context::Ctx;
 use crate::mailer::{self, LinkKind};
@@ -19,7 +20,7 @@ use crate::model::{self, CompanyOut, UserOut, UserRow, USER_COLUMNS};
 struct MeOut {
     kind: &'static str,
     user: Option<UserOut>,
-    api_key: Option<ApiKeyId>,
+    api_key: Option<api_keys::ApiKeyOut>,
     company: CompanyOut,
     permissions: Vec<Permission>,
 }
@@ -27,11 +28,14 @@ struct MeOut {
 pub async fn get_me(cx: &mut Ctx) -> Result<Response> {
     let me = cx.principal().await?;
     let company = model::company(&cx.db, &me.company_id).await?;
-    let (kind, user) = match (&me.kind, &me.user_id) {
-        (PrincipalKind::User, Some(id)) => {
-            ("user", model::find_user(&cx.db, id).await?.map(|u| u.out()))
-        }
-        _ => ("api_key", None),
+    let (kind, user, api_key) = match (&me.kind, &me.user_id, &me.api_key_id) {
+        (PrincipalKind::User, Some(id), _) => (
+            "user",
+            model::find_user(&cx.db, id).await?.map(|u| u.out()),
+            None,
+        ),
+        (_, _, Some(key)) => ("api_key", None, api_keys::find(cx, key).await?),
+        _ => ("api_key", None, None),
     };
     let permissions = match me.role {
         Role::Admin => permissions::ALL.to_vec(),
@@ -42,7 +46,7 @@ pub async fn get_me(cx: &mut Ctx) -> Result<Response> {
         &MeOut {
             kind,
             user,
-            api_key: me.api_key_id.clone(),
+            api_key,
             company,
             permissions,
         },
@@ -79,7 +83,10 @@ pub async fn update_me(cx: &mut Ctx) -> Result<Response> {
             ],
         )
         .await?;
-    user_response(cx, &user_id, 200).await
+    let user = model::find_user(&cx.db, &user_id)
+        .await?
+        .ok_or(Error::not_found("user"))?;
+    edge::json(200, &serde_json::json!({ "user": user.out() }))
 }
 
 async fn user_response(cx: &Ctx, id: &UserId, status: u16) -> Result<Response> {
@@ -252,30 +259,29 @@ pub async fn update_user(cx: &mut Ctx, id: &str) -> Result<Response> {
         Some(list) => permissions::parse_list("permissions", list)?,
         None => permissions::from_storage(&user.permissions),
     };
-    if patch.role.is_some() || patch.permissions.is_some() {
-        permissions::check_grant(&me, role, &perms)?;
-        if user.role() == Role::Admin {
-            // Changing an admin is an admin's business.
-            me.require_admin()?;
-        }
-    }
     let status = match patch.status {
         Some(UserStatusIn::Disabled) => Some("disabled"),
         Some(UserStatusIn::Active) if user.status == "disabled" => Some("active"),
-        Some(UserStatusIn::Active) => None,
-        None => None,
+        Some(UserStatusIn::Active) | None => None,
     };
     let loses_admin = user.role() == Role::Admin
         && user.status == "active"
         && (role != Role::Admin || status == Some("disabled"));
-    if (loses_admin || status == Some("disabled")) && me.user_id.as_ref() == Some(&id) {
-        return Err(Error::conflict(
-            "self_change",
-            "you cannot disable or demote yourself",
-        ));
-    }
     if loses_admin {
         ensure_other_admin(cx, &user).await?;
+    }
+    if status == Some("disabled") && me.user_id.as_ref() == Some(&id) {
+        return Err(Error::conflict(
+            "self_change",
+            "you cannot disable your own access",
+        ));
+    }
+    if patch.role.is_some() || patch.permissions.is_some() {
+        permissions::check_grant(&me, role, &perms)?;
+    }
+    if user.role() == Role::Admin && me.user_id.as_ref() != Some(&id) {
+        // Changing another admin is an admin's business.
+        me.require_admin()?;
     }
     let mut statements = vec![cx.db.stmt(
         "UPDATE users SET name = COALESCE(?1, name), role = ?2, permissions = ?3, \
@@ -323,6 +329,9 @@ pub async fn delete_user(cx: &mut Ctx, id: &str) -> Result<Response> {
     me.require(Permission::UsersManage)?;
     let id = UserId::parse(id)?;
     let user = model::user_in_company(&cx.db, &id, &me.company_id).await?;
+    if user.role() == Role::Admin && user.status == "active" {
+        ensure_other_admin(cx, &user).await?;
+    }
     if me.user_id.as_ref() == Some(&id) {
         return Err(Error::conflict(
             "self_change",
@@ -331,9 +340,6 @@ pub async fn delete_user(cx: &mut Ctx, id: &str) -> Result<Response> {
     }
     if user.role() == Role::Admin {
         me.require_admin()?;
-        if user.status == "active" {
-            ensure_other_admin(cx, &user).await?;
-        }
     }
     cx.db
         .batch(vec![
