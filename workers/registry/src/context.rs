@@ -42,12 +42,21 @@ impl Ctx {
     /// # Errors
     /// 401 for missing, invalid, expired or revoked credentials.
     pub async fn principal(&self) -> Result<Principal> {
-        let principal = auth::authenticate(&self.req, &self.env, &self.db, self.now).await?;
+        let principal = self.credentials().await?;
         if principal.kind == PrincipalKind::User {
             self.check_live(principal.user_id.as_ref(), principal.session_id.as_ref())
                 .await?;
         }
         Ok(principal)
+    }
+
+    /// The caller as the credentials say, without the liveness check of [`Ctx::principal`]:
+    /// for handlers that check liveness in their own query.
+    ///
+    /// # Errors
+    /// 401 for missing, invalid or expired credentials.
+    pub async fn credentials(&self) -> Result<Principal> {
+        auth::authenticate(&self.req, &self.env, &self.db, self.now).await
     }
 
     async fn check_live(&self, user: Option<&UserId>, session: Option<&SessionId>) -> Result<()> {
@@ -119,6 +128,6 @@ impl Ctx {
     }
 }
 
-fn revoked() -> Error {
+pub fn revoked() -> Error {
     Error::unauthenticated("token_invalid", "the session has ended; log in again")
 }

@@ -11,6 +11,10 @@ use shared::{Error, Result};
 pub const USER_COLUMNS: &str = "id, company_id, email, name, password_hash, role, permissions, \
                                 language, status, created_at, last_login_at";
 
+/// [`USER_COLUMNS`] qualified by the alias `u`, for joins.
+pub const USER_COLUMNS_U: &str = "u.id, u.company_id, u.email, u.name, u.password_hash, u.role, \
+                                  u.permissions, u.language, u.status, u.created_at, u.last_login_at";
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct UserRow {
     pub id: UserId,

@@ -14,7 +14,7 @@ use crate::api_keys;
 use crate::auth::{self, NewUser};
 use crate::context::Ctx;
 use crate::mailer::{self, LinkKind};
-use crate::model::{self, CompanyOut, UserOut, UserRow, USER_COLUMNS};
+use crate::model::{self, CompanyOut, UserOut, UserRow, USER_COLUMNS, USER_COLUMNS_U};
 
 #[derive(Serialize)]
 struct MeOut {
@@ -25,17 +25,54 @@ struct MeOut {
     permissions: Vec<Permission>,
 }
 
+/// A user with their company and the liveness of the session the token names: `GET /v1/me`
+/// is the most frequent call, so it costs one query.
+#[derive(Deserialize)]
+struct MeRow {
+    #[serde(flatten)]
+    user: UserRow,
+    company_name: String,
+    company_handle: String,
+    company_created_at: String,
+    revoked_at: Option<String>,
+}
+
 pub async fn get_me(cx: &mut Ctx) -> Result<Response> {
-    let me = cx.principal().await?;
-    let company = model::company(&cx.db, &me.company_id).await?;
-    let (kind, user, api_key) = match (&me.kind, &me.user_id, &me.api_key_id) {
-        (PrincipalKind::User, Some(id), _) => (
-            "user",
-            model::find_user(&cx.db, id).await?.map(|u| u.out()),
-            None,
-        ),
-        (_, _, Some(key)) => ("api_key", None, api_keys::find(cx, key).await?),
-        _ => ("api_key", None, None),
+    let me = cx.credentials().await?;
+    let (kind, user, api_key, company) = match (&me.kind, &me.user_id, &me.session_id) {
+        (PrincipalKind::User, Some(id), Some(session)) => {
+            let row: MeRow = cx
+                .db
+                .first(
+                    &format!(
+                        "SELECT {}, c.name AS company_name, c.handle AS company_handle, \
+                         c.created_at AS company_created_at, s.revoked_at \
+                         FROM users u JOIN companies c ON c.id = u.company_id \
+                         JOIN sessions s ON s.user_id = u.id WHERE u.id = ?1 AND s.id = ?2",
+                        USER_COLUMNS_U
+                    ),
+                    &[id, session],
+                )
+                .await?
+                .filter(|r: &MeRow| r.user.status == "active" && r.revoked_at.is_none())
+                .ok_or_else(crate::context::revoked)?;
+            let company = CompanyOut {
+                id: row.user.company_id.clone(),
+                name: row.company_name,
+                handle: row.company_handle,
+                created_at: row.company_created_at,
+            };
+            ("user", Some(row.user.out()), None, company)
+        }
+        (PrincipalKind::ApiKey, _, _) => {
+            let key = match &me.api_key_id {
+                Some(key) => api_keys::find(cx, key).await?,
+                None => None,
+            };
+            let company = model::company(&cx.db, &me.company_id).await?;
+            ("api_key", None, key, company)
+        }
+        _ => return Err(crate::context::revoked()),
     };
     let permissions = match me.role {
         Role::Admin => permissions::ALL.to_vec(),
