@@ -272,6 +272,11 @@ impl TokenVerifier {
     /// knows to refresh; a 401 `token_invalid` for everything else: malformed, another algorithm,
     /// unknown or missing `kid`, bad signature, not yet valid, wrong `iss` or `aud`.
     pub fn verify(&self, token: &str, now: Timestamp) -> Result<AccessClaims> {
+        self.verify_until(token, now).map(|(claims, _)| claims)
+    }
+
+    /// As [`TokenVerifier::verify`], also giving the token's expiry.
+    fn verify_until(&self, token: &str, now: Timestamp) -> Result<(AccessClaims, Timestamp)> {
         let invalid = |why: &str| Error::unauthenticated("token_invalid", why.to_owned());
         let untrusted =
             UntrustedToken::new(token).map_err(|_| invalid("the access token is malformed"))?;
@@ -311,13 +316,95 @@ impl TokenVerifier {
         if wire.aud != AUDIENCE {
             return Err(invalid("the access token is meant for another audience"));
         }
-        Ok(AccessClaims {
+        let expires = claims
+            .expiration
+            .ok_or_else(|| invalid("the access token has no expiry"))?;
+        let access = AccessClaims {
             sub: wire.sub.clone(),
             cid: wire.cid.clone(),
             sid: wire.sid.clone(),
             role: wire.role,
             perms: wire.perms.clone(),
-        })
+        };
+        Ok((access, expires))
+    }
+}
+
+/// Tokens already verified by this isolate, so a client that sends the same token many times
+/// (an ERP polling its inbox) pays for the signature check once. A hit needs the identical token
+/// text, so nothing unverified is ever accepted; entries are dropped at the token's expiry (with
+/// the same leeway as [`TokenVerifier::verify`]), and the whole set is cleared when it is full.
+pub struct VerifiedTokens {
+    jwks: String,
+    verifier: Option<TokenVerifier>,
+    tokens: std::collections::HashMap<String, (AccessClaims, Timestamp)>,
+}
+
+impl VerifiedTokens {
+    /// How many tokens an isolate remembers at most.
+    pub const CAPACITY: usize = 4096;
+
+    /// An empty cache.
+    #[must_use]
+    pub fn new() -> VerifiedTokens {
+        VerifiedTokens {
+            jwks: String::new(),
+            verifier: None,
+            tokens: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Verifies `token` against the key set `jwks`, from memory when it was verified before.
+    /// A changed key set forgets everything.
+    ///
+    /// # Errors
+    /// As [`TokenVerifier::verify`]; an internal error for an unreadable key set.
+    pub fn verify(&mut self, jwks: &str, token: &str, now: Timestamp) -> Result<AccessClaims> {
+        if self.verifier.is_none() || self.jwks != jwks {
+            self.verifier = Some(TokenVerifier::from_jwks(jwks)?);
+            jwks.clone_into(&mut self.jwks);
+            self.tokens.clear();
+        }
+        let leeway = TimeDelta::seconds(LEEWAY_SECS);
+        if let Some((claims, expires)) = self.tokens.get(token) {
+            if now <= *expires + leeway {
+                return Ok(claims.clone());
+            }
+            self.tokens.remove(token);
+            return Err(Error::unauthenticated(
+                "token_expired",
+                "the access token has expired",
+            ));
+        }
+        let verifier = self
+            .verifier
+            .as_ref()
+            .ok_or_else(|| Error::internal("no token verifier"))?;
+        let (claims, expires) = verifier.verify_until(token, now)?;
+        if self.tokens.len() >= Self::CAPACITY {
+            self.tokens.clear();
+        }
+        self.tokens
+            .insert(token.to_owned(), (claims.clone(), expires));
+        Ok(claims)
+    }
+
+    /// How many tokens are remembered.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether no token is remembered.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+}
+
+impl Default for VerifiedTokens {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -692,5 +779,38 @@ mod tests {
         assert!(shown.contains("k1"));
         assert!(!shown.contains(&b64(&seed)));
         assert!(!shown.to_lowercase().contains("abab"));
+    }
+
+    #[test]
+    fn remembered_tokens_still_expire_and_admit_nothing_unverified() {
+        let issuer = issuer("k1");
+        let jwks = issuer.jwks().to_string();
+        let token = issuer.issue(&claims(), now()).unwrap();
+        let mut cache = VerifiedTokens::new();
+        assert_eq!(cache.verify(&jwks, &token, now()).unwrap(), claims());
+        assert_eq!(cache.verify(&jwks, &token, now()).unwrap(), claims());
+        assert_eq!(cache.len(), 1);
+
+        let (head, sig) = token.rsplit_once('.').unwrap();
+        let forged = format!("{head}.{}", b64(&[0u8; 64]));
+        let err = cache.verify(&jwks, &forged, now()).unwrap_err();
+        assert_eq!(code_of(&err), "token_invalid");
+        assert!(!sig.is_empty());
+
+        let last_moment = now() + TimeDelta::seconds(ACCESS_TOKEN_TTL_SECS + LEEWAY_SECS);
+        assert!(cache.verify(&jwks, &token, last_moment).is_ok());
+        let err = cache
+            .verify(&jwks, &token, last_moment + TimeDelta::seconds(1))
+            .unwrap_err();
+        assert_eq!(code_of(&err), "token_expired");
+
+        // A new key set (rotation, or a compromised key removed) forgets what was verified.
+        cache.verify(&jwks, &token, now()).unwrap();
+        let other = super::TokenIssuer::from_seed(&generate_seed().unwrap(), "k2")
+            .unwrap()
+            .jwks()
+            .to_string();
+        let err = cache.verify(&other, &token, now()).unwrap_err();
+        assert_eq!(code_of(&err), "token_invalid");
     }
 }

@@ -1,6 +1,8 @@
 //! Who is calling: a person with an access token (verified with the public keys alone) or a
 //! machine with an API key (one D1 lookup of its SHA-256).
 
+use std::cell::RefCell;
+
 use serde::Deserialize;
 use worker::{Env, Request};
 
@@ -9,8 +11,13 @@ use super::{header, setting};
 use crate::ids::{ApiKeyId, CompanyId};
 use crate::permissions::{self, Principal, PrincipalKind, Role};
 use crate::time::{self, Timestamp};
-use crate::token::TokenVerifier;
+use crate::token::VerifiedTokens;
 use crate::{secrets, Error, Result};
+
+thread_local! {
+    /// Tokens this isolate has verified (a worker isolate runs one request at a time per thread).
+    static VERIFIED: RefCell<VerifiedTokens> = RefCell::new(VerifiedTokens::new());
+}
 
 /// How often (at most) an API key's `last_used_at` is written.
 const LAST_USED_RESOLUTION_SECS: i64 = 60;
@@ -44,8 +51,8 @@ pub async fn authenticate(req: &Request, env: &Env, db: &Db, now: Timestamp) -> 
     if token.starts_with("tp_") {
         return api_key_principal(&token, db, now).await;
     }
-    let verifier = TokenVerifier::from_jwks(&setting(env, "JWT_PUBLIC_KEYS")?)?;
-    let claims = verifier.verify(&token, now)?;
+    let jwks = setting(env, "JWT_PUBLIC_KEYS")?;
+    let claims = VERIFIED.with(|cache| cache.borrow_mut().verify(&jwks, &token, now))?;
     Ok(Principal {
         kind: PrincipalKind::User,
         user_id: Some(claims.sub),
