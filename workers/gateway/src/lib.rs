@@ -34,6 +34,8 @@ pub enum Route {
     Home,
     /// `/v1/openapi.json`.
     OpenApi,
+    /// A page that a link in a mail opens (`/confirm`, `/reset-password`, `/accept-invitation`).
+    Link(LinkPage),
     /// Forward to the worker behind this service binding.
     Service(&'static str),
     /// No worker serves this path.
@@ -52,6 +54,9 @@ pub fn route_in(table: &[(&'static str, &'static str)], path: &str) -> Route {
     match path {
         "/" | "" => return Route::Home,
         "/v1/openapi.json" => return Route::OpenApi,
+        "/confirm" => return Route::Link(LinkPage::Confirm),
+        "/reset-password" => return Route::Link(LinkPage::ResetPassword),
+        "/accept-invitation" => return Route::Link(LinkPage::AcceptInvitation),
         _ => {}
     }
     let mut best: Option<(usize, &'static str)> = None;
@@ -138,11 +143,76 @@ pub fn home_page(running: &[&str]) -> String {
     )
 }
 
+/// The pages mail links open. Until the portal lands they are plain forms that send the link's
+/// token to the API and show the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPage {
+    Confirm,
+    ResetPassword,
+    AcceptInvitation,
+}
+
+/// The HTML of a link page. The token stays in the browser: the page reads it from its URL.
+#[must_use]
+pub fn link_page(page: LinkPage) -> String {
+    let (title, endpoint, fields, auto) = match page {
+        LinkPage::Confirm => ("Confirm your e-mail address", "/v1/auth/confirm", "", true),
+        LinkPage::ResetPassword => (
+            "Choose a new password",
+            "/v1/auth/password-reset/confirm",
+            r#"<label>New password (at least 8 characters)<input name="password" type="password" minlength="8" required autocomplete="new-password"></label>"#,
+            false,
+        ),
+        LinkPage::AcceptInvitation => (
+            "Accept your invitation",
+            "/v1/auth/accept-invitation",
+            r#"<label>Your name<input name="name" autocomplete="name"></label>
+<label>Password (at least 8 characters)<input name="password" type="password" minlength="8" required autocomplete="new-password"></label>
+<fieldset><legend>Only when your company is invited</legend>
+<label>Company name<input name="company_name" autocomplete="organization"></label>
+<label>Company handle (a-z, 0-9, -)<input name="handle" pattern="[a-z][a-z0-9-]{2,31}"></label>
+</fieldset>"#,
+            false,
+        ),
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Tradepost</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}}
+label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font:inherit}}
+fieldset{{border:1px solid #ccc;margin:1rem 0}}#result{{margin-top:1rem;font-weight:600}}</style>
+</head>
+<body>
+<h1>{title}</h1>
+<form id="form">{fields}<button type="submit">Continue</button></form>
+<p id="result" role="status"></p>
+<script>
+const token = new URLSearchParams(location.search).get("token") || "";
+const form = document.getElementById("form"), result = document.getElementById("result");
+async function send() {{
+  const body = {{ token }};
+  for (const [k, v] of new FormData(form)) if (v) body[k] = v;
+  const res = await fetch("{endpoint}", {{ method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify(body) }});
+  const data = await res.json().catch(() => ({{}}));
+  result.textContent = res.ok ? "Done. You can log in now." : (data.detail || "Something went wrong.");
+  if (res.ok) form.hidden = true;
+}}
+form.addEventListener("submit", (e) => {{ e.preventDefault(); send(); }});
+if ({auto}) {{ form.hidden = true; send(); }}
+</script>
+</body>
+</html>
+"#
+    )
+}
+
 #[cfg(target_arch = "wasm32")]
 mod edge {
     //! The fetch handler: platform glue around the pure routing above.
 
-    use super::{bindings, home_page, route, service_unavailable, Route, OPENAPI_JSON};
+    use super::{bindings, home_page, link_page, route, service_unavailable, Route, OPENAPI_JSON};
     use shared::error::Problem;
     use worker::{console_error, event, Context, Env, Method, Request, Response, Result};
 
@@ -158,6 +228,7 @@ mod edge {
                 home_page(&running)
             }),
             Route::OpenApi => static_response(&req, "application/json", OPENAPI_JSON.to_owned()),
+            Route::Link(page) => static_response(&req, "text/html; charset=utf-8", link_page(page)),
             Route::Service(binding) => match env.service(binding) {
                 Ok(service) => match service.fetch_request(req).await {
                     Ok(resp) => Ok(resp),
@@ -330,5 +401,29 @@ mod tests {
         assert!(html.contains("<li>registry</li>"));
         assert!(html.contains(r#"href="/v1/openapi.json""#));
         assert!(home_page(&[]).contains("<li>none</li>"));
+    }
+
+    #[test]
+    fn mail_links_open_pages_that_post_to_the_api() {
+        for (path, page, endpoint) in [
+            ("/confirm", LinkPage::Confirm, "/v1/auth/confirm"),
+            (
+                "/reset-password",
+                LinkPage::ResetPassword,
+                "/v1/auth/password-reset/confirm",
+            ),
+            (
+                "/accept-invitation",
+                LinkPage::AcceptInvitation,
+                "/v1/auth/accept-invitation",
+            ),
+        ] {
+            assert_eq!(route(path), Route::Link(page), "{path}");
+            let html = link_page(page);
+            assert!(html.contains(endpoint), "{path} posts to {endpoint}");
+            assert!(html.starts_with("<!doctype html>"));
+        }
+        assert!(link_page(LinkPage::Confirm).contains("if (true)"));
+        assert!(link_page(LinkPage::ResetPassword).contains("name=\"password\""));
     }
 }
