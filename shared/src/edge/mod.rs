@@ -65,10 +65,15 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 }
 
 /// The value of a query parameter, if present.
+///
+/// Reads the raw URL instead of `Request::url()`, whose full URL parser (with IDNA tables)
+/// would add about a fifth to every worker's bundle.
 #[must_use]
 pub fn query(req: &Request, name: &str) -> Option<String> {
-    let url = req.url().ok()?;
-    url.query_pairs()
+    let url = req.inner().url();
+    let query = url.split_once('?')?.1;
+    let query = query.split_once('#').map_or(query, |(q, _)| q);
+    form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
 }
