@@ -522,10 +522,9 @@ async fn reopen(
         PartyRole::Customer => (partner, me),
     };
     let event = with_relationship(event.clone(), &existing.id);
-    let changed = cx
-        .db
-        .batch(vec![
-            cx.db.stmt(
+    commit_change(
+        cx,
+        cx.db.stmt(
                 "UPDATE relationships SET requester_id = ?1, addressee_id = ?2, supplier_id = ?3, \
                  customer_id = ?4, status = 'requested', services = ?5, message = ?6, \
                  reject_reason = NULL, blocked_by = NULL, status_before_block = NULL, updated_at = ?7 \
@@ -541,13 +540,24 @@ async fn reopen(
                     &existing.id,
                 ],
             )?,
-            events::outbox_stmt(&cx.db, &event)?,
-        ])
-        .await?;
+        vec![event],
+    )
+    .await
+}
+
+/// Runs a guarded update (one whose WHERE names the state it was computed from) together with
+/// the outbox rows of its events, and publishes them once committed. An update that matched no
+/// row means someone else changed the relationship first: 409, nothing written.
+async fn commit_change(cx: &Ctx, update: D1PreparedStatement, events: Vec<Event>) -> Result<()> {
+    let mut statements = vec![update];
+    for event in &events {
+        statements.push(events::outbox_stmt(&cx.db, event)?);
+    }
+    let changed = cx.db.batch(statements).await?;
     if changed.first().copied().unwrap_or(0) == 0 {
         return Err(changed_meanwhile());
     }
-    events::publish(&cx.env, &[event]).await;
+    events::publish(&cx.env, &events).await;
     Ok(())
 }
 
@@ -680,7 +690,7 @@ pub async fn update_relationship(cx: &mut Ctx, id: &str) -> Result<Response> {
             );
         }
     }
-    let mut statements = vec![cx.db.stmt(
+    let update = cx.db.stmt(
         "UPDATE relationships SET services = ?1, customer_number = ?2, discount_percent = ?3, \
          grouping = ?4, sales_channel = ?5, shipping_terms = ?6, payment_terms = ?7, \
          internal_remark = ?8, updated_at = ?9 WHERE id = ?10 AND updated_at = ?11",
@@ -697,7 +707,7 @@ pub async fn update_relationship(cx: &mut Ctx, id: &str) -> Result<Response> {
             &id,
             &row.updated_at,
         ],
-    )?];
+    )?;
     let mut emitted = Vec::new();
     if services != before {
         let event = Event::new(
@@ -706,14 +716,9 @@ pub async fn update_relationship(cx: &mut Ctx, id: &str) -> Result<Response> {
             json!({ "relationship_id": id, "services": services }),
             cx.now,
         )?;
-        statements.push(events::outbox_stmt(&cx.db, &event)?);
         emitted.push(event);
     }
-    let changed = cx.db.batch(statements).await?;
-    if changed.first().copied().unwrap_or(0) == 0 {
-        return Err(changed_meanwhile());
-    }
-    events::publish(&cx.env, &emitted).await;
+    commit_change(cx, update, emitted).await?;
     let row = find_for(cx, &me.company_id, &id).await?;
     edge::json(200, &row.out(&me.company_id)?)
 }
@@ -750,10 +755,9 @@ pub async fn act_on_relationship(cx: &mut Ctx, id: &str, action: &str) -> Result
         _ => row.services()?,
     };
     let event = decision_event(&me, &row, action, next.status, cx)?;
-    let changed = cx
-        .db
-        .batch(vec![
-            cx.db.stmt(
+    commit_change(
+        cx,
+        cx.db.stmt(
                 "UPDATE relationships SET status = ?1, blocked_by = ?2, status_before_block = ?3, \
                  services = ?4, reject_reason = CASE WHEN ?1 = 'rejected' THEN ?5 ELSE reject_reason END, \
                  updated_at = ?6 WHERE id = ?7 AND status = ?8",
@@ -768,13 +772,9 @@ pub async fn act_on_relationship(cx: &mut Ctx, id: &str, action: &str) -> Result
                     &row.status,
                 ],
             )?,
-            events::outbox_stmt(&cx.db, &event)?,
-        ])
-        .await?;
-    if changed.first().copied().unwrap_or(0) == 0 {
-        return Err(changed_meanwhile());
-    }
-    events::publish(&cx.env, &[event]).await;
+        vec![event],
+    )
+    .await?;
     let row = find_for(cx, &me.company_id, &id).await?;
     edge::json(200, &row.out(&me.company_id)?)
 }
