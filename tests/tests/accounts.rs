@@ -380,3 +380,23 @@ fn fifty_failures_from_one_address_lock_that_address_only() {
     // ... while the account itself is not locked: its owner logs in from elsewhere.
     login(&company.admin.email, PASSWORD);
 }
+
+#[test]
+fn the_reset_form_cannot_flood_a_mailbox() {
+    let company = Company::signup_confirmed("flood");
+    let api = Api::new();
+    let email = &company.admin.email;
+    for _ in 0..5 {
+        // Every request gets the same answer …
+        assert_eq!(
+            api.post("/v1/auth/password-reset", json!({ "email": email }), 202),
+            json!({"status": "sent_if_known"})
+        );
+    }
+    // … but only three mails go out within the hour.
+    let resets = mails(email)
+        .iter()
+        .filter(|m| m["template"] == json!("password_reset"))
+        .count();
+    assert_eq!(resets, 3);
+}

@@ -518,11 +518,34 @@ pub struct ResetIn {
     email: String,
 }
 
+/// Reset mails one address gets at most per hour, so the form cannot flood a mailbox. Further
+/// requests get the same answer and send nothing.
+const MAX_RESET_MAILS_PER_HOUR: f64 = 3.0;
+
+async fn recent_resets(cx: &Ctx, email: &str) -> Result<f64> {
+    #[derive(Deserialize)]
+    struct Count {
+        n: f64,
+    }
+    let since = time::format(cx.now - chrono::Duration::hours(1));
+    let count: Option<Count> = cx
+        .db
+        .first(
+            "SELECT COUNT(*) AS n FROM mails WHERE to_email = ?1 AND template = 'password_reset' \
+             AND created_at > ?2",
+            &[&email, &since],
+        )
+        .await?;
+    Ok(count.map_or(0.0, |c| c.n))
+}
+
 pub async fn request_password_reset(cx: &mut Ctx) -> Result<Response> {
     let input: ResetIn = cx.body().await?;
     let email = validate::email("email", &input.email)?;
     if let Some(user) = model::find_user_by_email(&cx.db, &email).await? {
-        if matches!(user.status.as_str(), "active" | "unconfirmed") {
+        let may_send = matches!(user.status.as_str(), "active" | "unconfirmed")
+            && recent_resets(cx, &user.email).await? < MAX_RESET_MAILS_PER_HOUR;
+        if may_send {
             let link = mailer::new_link(
                 &cx.db,
                 &cx.public_url(),
