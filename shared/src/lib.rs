@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod event;
+pub mod formats;
 pub mod ids;
 pub mod lang;
 pub mod mail;
