@@ -185,16 +185,7 @@ enum Place {
 pub(super) fn summarise(data: &[u8]) -> Parsed<OrderSummary> {
     let (syntax, pos) = syntax(data).ok_or("the interchange does not start with UNA or UNB")?;
     let mut segments = Segments { data, pos, syntax };
-    let mut summary = OrderSummary {
-        format: Format::EdifactOrders,
-        order_number: None,
-        issue_date: None,
-        buyer_id: None,
-        seller_id: None,
-        currency: None,
-        total: None,
-        line_count: 0,
-    };
+    let mut summary = OrderSummary::empty(Format::EdifactOrders);
     let mut total_rank = usize::MAX;
     let mut cnt_lines: Option<u32> = None;
     let mut in_lines = false;

@@ -56,6 +56,23 @@ pub struct OrderSummary {
     pub line_count: u32,
 }
 
+impl OrderSummary {
+    /// A summary of `format` with nothing found yet.
+    #[must_use]
+    pub fn empty(format: Format) -> OrderSummary {
+        OrderSummary {
+            format,
+            order_number: None,
+            issue_date: None,
+            buyer_id: None,
+            seller_id: None,
+            currency: None,
+            total: None,
+            line_count: 0,
+        }
+    }
+}
+
 /// The outcome of [`recognise`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

@@ -298,16 +298,7 @@ struct Collector {
 impl Collector {
     fn new(format: Format) -> Self {
         Self {
-            summary: OrderSummary {
-                format,
-                order_number: None,
-                issue_date: None,
-                buyer_id: None,
-                seller_id: None,
-                currency: None,
-                total: None,
-                line_count: 0,
-            },
+            summary: OrderSummary::empty(format),
             buyer_fallback: None,
             seller_fallback: None,
             amount_currency: None,
