@@ -33,6 +33,12 @@ pub enum Error {
     /// The action does not fit the resource's current state, or a unique value is taken.
     #[error("conflict: {detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A body without the `Content-Length` the endpoint needs.
+    #[error("length required")]
+    LengthRequired,
+    /// A `Range` outside the file of `size` bytes.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
     /// The body is larger than allowed.
     #[error("payload too large: {detail}")]
     PayloadTooLarge { detail: String },
@@ -113,7 +119,9 @@ impl Error {
             Self::NotFound { .. } => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict { .. } => 409,
+            Self::LengthRequired => 411,
             Self::PayloadTooLarge { .. } => 413,
+            Self::RangeNotSatisfiable { .. } => 416,
             Self::UnsupportedMediaType { .. } => 415,
             Self::Invalid { .. } => 422,
             Self::TooManyRequests { .. } => 429,
@@ -154,6 +162,18 @@ impl Error {
                 None,
             ),
             Self::Conflict { code, detail } => (code, "Conflict", detail.clone(), None),
+            Self::LengthRequired => (
+                "length_required",
+                "Length required",
+                "send the body with a Content-Length header".to_owned(),
+                None,
+            ),
+            Self::RangeNotSatisfiable { size } => (
+                "range_not_satisfiable",
+                "Range not satisfiable",
+                format!("the file has {size} bytes"),
+                None,
+            ),
             Self::PayloadTooLarge { detail } => (
                 "payload_too_large",
                 "Payload too large",
@@ -285,6 +305,12 @@ mod tests {
             (Error::not_found("document"), 404, "not_found"),
             (Error::MethodNotAllowed, 405, "method_not_allowed"),
             (Error::conflict("handle_taken", "x"), 409, "handle_taken"),
+            (Error::LengthRequired, 411, "length_required"),
+            (
+                Error::RangeNotSatisfiable { size: 9 },
+                416,
+                "range_not_satisfiable",
+            ),
             (
                 Error::PayloadTooLarge { detail: "x".into() },
                 413,

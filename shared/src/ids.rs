@@ -104,6 +104,7 @@ prefixed_id!(/** A login session (a refresh-token family). */ SessionId, "ses", 
 prefixed_id!(/** An invitation (of a colleague or a customer company). */ InvitationId, "inv", "invitation");
 prefixed_id!(/** A business card received as a contact. */ ContactId, "con", "contact");
 prefixed_id!(/** A captured outgoing mail. */ MailId, "mail", "mail");
+prefixed_id!(/** A multipart upload of a document. */ UploadId, "upl", "upload");
 
 #[cfg(test)]
 mod tests {

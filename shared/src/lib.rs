@@ -4,6 +4,11 @@
 //! exercises it natively. [`edge`] is the glue every worker shares (requests, responses, auth,
 //! D1 helpers, events); it compiles for wasm32 only.
 
+#[macro_use]
+mod macros;
+
+pub mod digest;
+pub mod document;
 pub mod error;
 pub mod event;
 pub mod formats;
@@ -14,6 +19,7 @@ pub mod password;
 pub mod permissions;
 pub mod random;
 pub mod relationship;
+pub mod routing;
 pub mod secrets;
 pub mod time;
 pub mod token;

@@ -93,8 +93,7 @@ pub enum Recognition {
 #[must_use]
 pub fn recognise(bytes: &[u8]) -> Recognition {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
-    let Some(format) = xml::sniff(head).or_else(|| edifact::sniff(head)) else {
+    let Some(format) = sniff(bytes) else {
         return Recognition::Unknown;
     };
     if bytes.len() > PARSE_MAX_BYTES {
@@ -114,6 +113,15 @@ pub fn recognise(bytes: &[u8]) -> Recognition {
         Ok(summary) => Recognition::Recognised(summary),
         Err(error) => Recognition::Malformed { format, error },
     }
+}
+
+/// Which known format the start of a file looks like, reading at most [`SNIFF_BYTES`] of it.
+/// Lets a caller that streams a file decide early whether keeping it for [`recognise`] is worth it.
+#[must_use]
+pub fn sniff(bytes: &[u8]) -> Option<Format> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    xml::sniff(head).or_else(|| edifact::sniff(head))
 }
 
 /// Why a recognised document does not parse; becomes [`Recognition::Malformed`]'s `error`.
