@@ -41,6 +41,13 @@ impl Bind for u32 {
         JsValue::from_f64(f64::from(*self))
     }
 }
+impl Bind for u64 {
+    /// Exact below 2^53, far above any size or count stored here.
+    #[allow(clippy::cast_precision_loss)]
+    fn js(&self) -> JsValue {
+        JsValue::from_f64(*self as f64)
+    }
+}
 impl Bind for bool {
     fn js(&self) -> JsValue {
         JsValue::from_f64(if *self { 1.0 } else { 0.0 })
@@ -75,7 +82,8 @@ bind_ids!(
     crate::ids::SessionId,
     crate::ids::InvitationId,
     crate::ids::ContactId,
-    crate::ids::MailId
+    crate::ids::MailId,
+    crate::ids::UploadId
 );
 
 /// The tradepost database.

@@ -24,6 +24,27 @@ pub fn outbox_stmt(db: &Db, event: &Event) -> Result<D1PreparedStatement> {
     )
 }
 
+/// The outbox insert for an event that reports the change made by the statement just before it
+/// in the batch: it only happens when that statement changed a row, so a guarded update that
+/// found its row already changed leaves no event behind.
+///
+/// # Errors
+/// Internal error if the statement cannot be prepared.
+pub fn outbox_stmt_if_changed(db: &Db, event: &Event) -> Result<D1PreparedStatement> {
+    let data = event.data.to_string();
+    db.stmt(
+        "INSERT INTO events (id, type, company_id, data, created_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() > 0",
+        &[
+            &event.id,
+            &event.kind,
+            &event.company_id,
+            &data,
+            &event.created_at,
+        ],
+    )
+}
+
 /// Sends committed events to the `tradepost-events` queue. A failure is logged, not returned:
 /// the change has happened and the outbox row keeps the event for a later resend.
 pub async fn publish(env: &Env, events: &[Event]) {

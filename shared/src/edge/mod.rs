@@ -2,6 +2,7 @@
 //! authenticating a caller, talking to D1, and writing events. Compiles for wasm32 only.
 
 pub mod auth;
+pub mod context;
 pub mod db;
 pub mod events;
 

@@ -22,6 +22,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/v1/cards", "REGISTRY"),
     ("/v1/contacts", "REGISTRY"),
     ("/v1/dev", "REGISTRY"),
+    ("/v1/documents", "ORDERS"),
+    ("/v1/uploads", "ORDERS"),
+    ("/v1/dev/sweep", "ORDERS"),
 ];
 
 /// The OpenAPI 3.1 document of the whole API, served at `/v1/openapi.json`.
@@ -302,6 +305,13 @@ mod tests {
             );
         }
         assert_eq!(route("/v1/auth/login"), Route::Service("REGISTRY"));
+        assert_eq!(
+            route("/v1/documents/doc_1/content"),
+            Route::Service("ORDERS")
+        );
+        assert_eq!(route("/v1/uploads/upl_1/parts/2"), Route::Service("ORDERS"));
+        assert_eq!(route("/v1/dev/sweep"), Route::Service("ORDERS"));
+        assert_eq!(route("/v1/dev/mail"), Route::Service("REGISTRY"));
         assert_eq!(route("/v1/auth/jwks.json"), Route::Service("REGISTRY"));
         assert_eq!(
             route("/v1/users/us_01J/permissions"),
@@ -320,7 +330,7 @@ mod tests {
         assert_eq!(route("/V1/users"), Route::NotFound);
         assert_eq!(route("//v1/users"), Route::NotFound);
         assert_eq!(route("v1/users"), Route::NotFound);
-        assert_eq!(route("/v1/documents"), Route::NotFound);
+        assert_eq!(route("/v1/documentsx"), Route::NotFound);
     }
 
     #[test]
@@ -368,7 +378,7 @@ mod tests {
                 "{binding}"
             );
         }
-        assert_eq!(bindings(), vec!["REGISTRY"]);
+        assert_eq!(bindings(), vec!["REGISTRY", "ORDERS"]);
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub async fn get_company(cx: &mut Ctx, id: &str) -> Result<Response> {
         .db
         .first(
             "SELECT id, status FROM relationships WHERE pair_key = ?1",
-            &[&crate::relationships::pair_key(&me.company_id, &id)],
+            &[&shared::relationship::pair_key(&me.company_id, &id)],
         )
         .await?;
     edge::json(

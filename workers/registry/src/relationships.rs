@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
+use shared::document::{self, DocumentStatus};
 use shared::edge::{self, events};
 use shared::event::Event;
 use shared::ids::{CompanyId, InvitationId, RelationshipId};
 use shared::mail::Template;
 use shared::permissions::{Permission, Principal};
 use shared::relationship::{
-    self, Action, PartyRole, RelState, RelationshipStatus, Service, ServiceState, Services, Side,
+    self, pair_key, Action, PartyRole, RelState, RelationshipStatus, Service, ServiceState,
+    Services, Side,
 };
 use shared::{time, validate, Error, Result};
 use worker::{D1PreparedStatement, Response};
@@ -20,15 +22,6 @@ use worker::{D1PreparedStatement, Response};
 use crate::context::Ctx;
 use crate::mailer::{self, LinkKind};
 use crate::model::{self, CompanyOut};
-
-/// The key that makes a pair of companies unique, whoever asked first.
-pub fn pair_key(a: &CompanyId, b: &CompanyId) -> String {
-    if a < b {
-        format!("{a}:{b}")
-    } else {
-        format!("{b}:{a}")
-    }
-}
 
 /// The supplier's own settings on a customer. Never shown to the customer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -549,7 +542,18 @@ async fn reopen(
 /// the outbox rows of its events, and publishes them once committed. An update that matched no
 /// row means someone else changed the relationship first: 409, nothing written.
 async fn commit_change(cx: &Ctx, update: D1PreparedStatement, events: Vec<Event>) -> Result<()> {
+    commit_change_with(cx, update, Vec::new(), events).await
+}
+
+/// [`commit_change`] with further statements that run after the update (each guarding itself).
+async fn commit_change_with(
+    cx: &Ctx,
+    update: D1PreparedStatement,
+    extra: Vec<D1PreparedStatement>,
+    events: Vec<Event>,
+) -> Result<()> {
     let mut statements = vec![update];
+    statements.extend(extra);
     for event in &events {
         statements.push(events::outbox_stmt(&cx.db, event)?);
     }
@@ -754,8 +758,15 @@ pub async fn act_on_relationship(cx: &mut Ctx, id: &str, action: &str) -> Result
         Action::Approve => row.services()?.on_approval(),
         _ => row.services()?,
     };
-    let event = decision_event(&me, &row, action, next.status, cx)?;
-    commit_change(
+    let mut emitted = vec![decision_event(&me, &row, action, next.status, cx)?];
+    let extra = if matches!(action, Action::Approve | Action::Reject) {
+        let (statements, events) = settle_held_documents(cx, &id, next.status).await?;
+        emitted.extend(events);
+        statements
+    } else {
+        Vec::new()
+    };
+    commit_change_with(
         cx,
         cx.db.stmt(
                 "UPDATE relationships SET status = ?1, blocked_by = ?2, status_before_block = ?3, \
@@ -772,11 +783,73 @@ pub async fn act_on_relationship(cx: &mut Ctx, id: &str, action: &str) -> Result
                     &row.status,
                 ],
             )?,
-        vec![event],
+        extra,
+        emitted,
     )
     .await?;
     let row = find_for(cx, &me.company_id, &id).await?;
     edge::json(200, &row.out(&me.company_id)?)
+}
+
+/// Documents sent at first contact wait (`held`) for the decision on the relationship: approval
+/// delivers them (`document.deposited` to the recipient), rejection discards them
+/// (`document.discarded` to the sender; the orders worker's sweep deletes the files). The
+/// statements only act once the relationship has the decided status, so they do nothing when
+/// the guarded update before them found it changed.
+async fn settle_held_documents(
+    cx: &Ctx,
+    id: &RelationshipId,
+    decided: RelationshipStatus,
+) -> Result<(Vec<D1PreparedStatement>, Vec<Event>)> {
+    let held: Vec<document::EventFacts> = cx
+        .db
+        .all(
+            &format!(
+                "SELECT {} FROM documents WHERE relationship_id = ?1 AND status = 'held'",
+                document::EVENT_COLUMNS
+            ),
+            &[id],
+        )
+        .await?;
+    if held.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let (status, kind) = if decided == RelationshipStatus::Active {
+        (DocumentStatus::New, "document.deposited")
+    } else {
+        (DocumentStatus::Discarded, "document.discarded")
+    };
+    let ids: Vec<&str> = held.iter().map(|d| d.id.as_str()).collect();
+    let ids = serde_json::to_string(&ids).map_err(edge::internal)?;
+    let now = time::format(cx.now);
+    let guard = "EXISTS (SELECT 1 FROM relationships WHERE id = ?2 AND status = ?3)";
+    let statements = vec![
+        cx.db.stmt(
+            &format!(
+                "INSERT INTO document_history (document_id, status, actor, at) \
+                 SELECT value, ?4, 'system', ?5 FROM json_each(?1) WHERE {guard}"
+            ),
+            &[&ids, id, &decided.as_str(), &status.as_str(), &now],
+        )?,
+        cx.db.stmt(
+            &format!(
+                "UPDATE documents SET status = ?4, updated_at = ?5 \
+                 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'held' AND {guard}"
+            ),
+            &[&ids, id, &decided.as_str(), &status.as_str(), &now],
+        )?,
+    ];
+    let mut events = Vec::with_capacity(held.len());
+    for mut facts in held {
+        facts.status = status.as_str().to_owned();
+        let to = if status == DocumentStatus::New {
+            facts.recipient_id.clone()
+        } else {
+            facts.sender_id.clone()
+        };
+        events.push(Event::new(kind, &to, facts.data(), cx.now)?);
+    }
+    Ok((statements, events))
 }
 
 fn has_body(cx: &Ctx) -> bool {

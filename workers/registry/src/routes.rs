@@ -34,10 +34,7 @@ pub const SHAPES: &[&str] = &[
 /// Whether some method is routed for this path.
 #[must_use]
 pub fn is_known(path: &[&str]) -> bool {
-    SHAPES.iter().any(|shape| {
-        let parts: Vec<&str> = shape.split('/').collect();
-        parts.len() == path.len() && parts.iter().zip(path).all(|(p, s)| *p == "*" || p == s)
-    })
+    shared::routing::is_known(SHAPES, path)
 }
 
 #[cfg(test)]
@@ -56,47 +53,12 @@ mod tests {
 
     /// The gateway serves this document as `/v1/openapi.json`; it must describe every path the
     /// registry serves, and nothing the registry does not serve.
-    const OPENAPI: &str = include_str!("../../gateway/openapi.json");
-
     #[test]
     fn every_path_is_in_the_openapi_document_and_nothing_else() {
-        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
-        assert_eq!(doc["openapi"], "3.1.0");
-        let documented: Vec<Vec<String>> = doc["paths"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .filter(|p| p.as_str() != "/v1/openapi.json")
-            .map(|p| {
-                p.trim_start_matches('/')
-                    .split('/')
-                    .map(|seg| {
-                        if seg.starts_with('{') {
-                            "*".to_owned()
-                        } else {
-                            seg.to_owned()
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        // A shape's `*` stands for an id or, in `relationships/*/*`, for an action name.
-        let covers = |shape: &str, path: &[String]| {
-            let parts: Vec<&str> = shape.split('/').collect();
-            parts.len() == path.len() && parts.iter().zip(path).all(|(s, p)| *s == "*" || s == p)
-        };
-        for shape in SHAPES {
-            assert!(
-                documented.iter().any(|path| covers(shape, path)),
-                "{shape} is served but not in openapi.json"
-            );
-        }
-        for path in &documented {
-            assert!(
-                SHAPES.iter().any(|shape| covers(shape, path)),
-                "/{} is in openapi.json but not served",
-                path.join("/")
-            );
-        }
+        let openapi = include_str!("../../gateway/openapi.json");
+        assert_eq!(
+            shared::routing::openapi_mismatches(openapi, "registry", SHAPES),
+            Vec::<String>::new()
+        );
     }
 }

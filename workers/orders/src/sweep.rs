@@ -1,0 +1,131 @@
+//! Housekeeping: deletes files whose upload never finished, aborts multipart uploads past their
+//! day, and deletes the files of discarded documents. Runs on the cron of wrangler.toml, and on
+//! `POST /v1/dev/sweep` in the local stack (where crons do not fire), optionally "as of" a later
+//! time so tests need not wait.
+
+use serde::{Deserialize, Serialize};
+use shared::edge::context::Ctx;
+use shared::edge::db::Db;
+use shared::edge::{self, internal};
+use shared::time::{self, Timestamp};
+use shared::{Error, Result};
+use worker::{Bucket, Env, Response};
+
+/// How old an announced file must be before it counts as abandoned.
+const ORPHAN_AFTER_MINUTES: i64 = 60;
+/// How many of each kind one run handles (the next run takes the rest).
+const BATCH: u32 = 100;
+
+#[derive(Serialize, Default)]
+pub struct SweepOut {
+    orphans_deleted: u32,
+    uploads_expired: u32,
+    files_deleted: u32,
+}
+
+pub async fn run_scheduled(env: Env) -> Result<()> {
+    let db = Db::from_env(&env)?;
+    let bucket = env.bucket("FILES").map_err(internal)?;
+    let out = sweep(&db, &bucket, time::now()).await?;
+    worker::console_log!(
+        "sweep: {} orphans, {} expired uploads, {} discarded files",
+        out.orphans_deleted,
+        out.uploads_expired,
+        out.files_deleted
+    );
+    Ok(())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SweepIn {
+    #[serde(default)]
+    as_of: Option<String>,
+}
+
+pub async fn dev_sweep(cx: &mut Ctx) -> Result<Response> {
+    if !edge::is_dev(&cx.env) {
+        return Err(Error::not_found("route"));
+    }
+    let input: SweepIn = cx.optional_body().await?;
+    let as_of = match input.as_of {
+        Some(t) => time::parse("as_of", &t)?,
+        None => cx.now,
+    };
+    let bucket = crate::store::bucket(cx)?;
+    edge::json(200, &sweep(&cx.db, &bucket, as_of).await?)
+}
+
+#[derive(Deserialize)]
+struct Key {
+    key: String,
+}
+
+#[derive(Deserialize)]
+struct ExpiredUpload {
+    id: String,
+    object_key: String,
+    r2_upload_id: String,
+}
+
+async fn sweep(db: &Db, bucket: &Bucket, as_of: Timestamp) -> Result<SweepOut> {
+    let mut out = SweepOut::default();
+    let orphan_before = time::format(as_of - chrono::Duration::minutes(ORPHAN_AFTER_MINUTES));
+    let orphans: Vec<Key> = db
+        .all(
+            "SELECT object_key AS key FROM pending_objects WHERE created_at < ?1 LIMIT ?2",
+            &[&orphan_before, &BATCH],
+        )
+        .await?;
+    for orphan in orphans {
+        bucket.delete(&orphan.key).await.map_err(internal)?;
+        db.run(
+            "DELETE FROM pending_objects WHERE object_key = ?1",
+            &[&orphan.key],
+        )
+        .await?;
+        out.orphans_deleted += 1;
+    }
+    let expired: Vec<ExpiredUpload> = db
+        .all(
+            "SELECT id, object_key, r2_upload_id FROM uploads \
+             WHERE status = 'open' AND expires_at <= ?1 LIMIT ?2",
+            &[&time::format(as_of), &BATCH],
+        )
+        .await?;
+    for upload in expired {
+        if let Ok(r2) = bucket.resume_multipart_upload(&upload.object_key, &upload.r2_upload_id) {
+            // Already gone in R2 is fine: the row is what keeps it listed.
+            let _ = r2.abort().await;
+        }
+        db.batch(vec![
+            db.stmt(
+                "UPDATE uploads SET status = 'aborted' WHERE id = ?1 AND status = 'open'",
+                &[&upload.id],
+            )?,
+            db.stmt(
+                "DELETE FROM upload_parts WHERE upload_id = ?1",
+                &[&upload.id],
+            )?,
+        ])
+        .await?;
+        out.uploads_expired += 1;
+    }
+    let discarded: Vec<Key> = db
+        .all(
+            "SELECT object_key AS key FROM documents \
+             WHERE status = 'discarded' AND file_deleted = 0 LIMIT ?1",
+            &[&BATCH],
+        )
+        .await?;
+    for file in discarded {
+        bucket.delete(&file.key).await.map_err(internal)?;
+        db.run(
+            "UPDATE documents SET file_deleted = 1 WHERE object_key = ?1",
+            &[&file.key],
+        )
+        .await?;
+        out.files_deleted += 1;
+    }
+    Ok(out)
+}
