@@ -802,3 +802,433 @@ pub fn counts(list: &Value) -> Value {
         "blocked": c["blocked"],
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Documents: uploads, downloads as bytes, file fingerprints, and hand-written requests.
+
+/// A `multipart/form-data` body as a browser sends it (`multipart::Form`, `multipart::Part`).
+pub use reqwest::blocking::multipart;
+
+/// How long a request that moves many megabytes (a 50 MiB file, a 5 MiB part) may take on a
+/// busy machine; everything else keeps the client's 60 s.
+pub const BIG_TRANSFER: Duration = Duration::from_secs(300);
+
+/// One mebibyte.
+pub const MIB: usize = 1024 * 1024;
+
+/// The SHA-256 of `bytes` as lower-case hex, as documents and parts carry it.
+#[must_use]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
+/// `len` bytes that look random but are the same for the same `seed` (xorshift64*), so a big
+/// file can be made without the OS's random source and compared byte for byte.
+#[must_use]
+pub fn pseudo_random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        bytes.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+/// Where two byte strings first differ (or where the shorter one ends); `None` when equal.
+/// For failure messages about files too big to print.
+#[must_use]
+pub fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    if a == b {
+        return None;
+    }
+    Some(
+        a.iter()
+            .zip(b)
+            .position(|(x, y)| x != y)
+            .unwrap_or_else(|| a.len().min(b.len())),
+    )
+}
+
+/// Asserts that `got` is exactly `want` (a downloaded file), without printing megabytes.
+pub fn assert_same_bytes(got: &[u8], want: &[u8], what: &str) {
+    if let Some(at) = first_difference(got, want) {
+        let around = |bytes: &[u8]| bytes[at.min(bytes.len())..(at + 16).min(bytes.len())].to_vec();
+        panic!(
+            "{what}: {} bytes (sha256 {}) differ from the {} expected (sha256 {}) at offset \
+             {at}: got {:?}…, expected {:?}…",
+            got.len(),
+            sha256_hex(got),
+            want.len(),
+            sha256_hex(want),
+            around(got),
+            around(want),
+        );
+    }
+}
+
+/// One HTTP answer whose body is kept as bytes: a downloaded file.
+#[derive(Debug)]
+pub struct Download {
+    pub method: Method,
+    pub path: String,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Download {
+    /// A response header as text, if present.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().expect("header should be text").to_owned())
+    }
+
+    /// Asserts the status and returns the body.
+    pub fn expect(&self, status: u16) -> &[u8] {
+        assert!(
+            self.status == status,
+            "{} {}: expected status {status}, got {} ({} bytes)\n{}",
+            self.method,
+            self.path,
+            self.status,
+            self.body.len(),
+            String::from_utf8_lossy(&self.body[..self.body.len().min(2000)])
+        );
+        &self.body
+    }
+
+    /// The same answer as a text [`Reply`], to check a refusal's problem document.
+    #[must_use]
+    pub fn reply(&self) -> Reply {
+        Reply {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            status: self.status,
+            headers: self.headers.clone(),
+            text: String::from_utf8_lossy(&self.body).into_owned(),
+        }
+    }
+}
+
+/// What came back on a hand-written request ([`Api::raw_tcp`]).
+#[derive(Debug)]
+pub struct RawAnswer {
+    /// Everything read from the socket, as text.
+    pub received: String,
+    /// Why reading stopped early (a reset, a timeout), if it did.
+    pub error: Option<String>,
+}
+
+impl RawAnswer {
+    /// The HTTP status, if a status line arrived.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        let line = self.received.lines().next()?;
+        let mut words = line.split_whitespace();
+        if !words.next()?.starts_with("HTTP/") {
+            return None;
+        }
+        words.next()?.parse().ok()
+    }
+
+    /// The answer as a [`Reply`] (headers parsed, a chunked body decoded), when one arrived.
+    #[must_use]
+    pub fn reply(&self, method: Method, path: &str) -> Option<Reply> {
+        let status = self.status()?;
+        let (head, body) = self
+            .received
+            .split_once("\r\n\r\n")
+            .unwrap_or((&self.received, ""));
+        let mut headers = HeaderMap::new();
+        for line in head.lines().skip(1) {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            if let (Ok(name), Ok(value)) = (
+                reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()),
+                reqwest::header::HeaderValue::from_str(value.trim()),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        let chunked = headers
+            .get("transfer-encoding")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+        let text = if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
+        Some(Reply {
+            method,
+            path: path.to_owned(),
+            status,
+            headers,
+            text,
+        })
+    }
+}
+
+/// The payload of a `Transfer-Encoding: chunked` body (as far as it arrived).
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size_line, rest)) = body.split_once("\r\n") {
+        let size_text = size_line.split(';').next().unwrap_or_default().trim();
+        let Ok(size) = usize::from_str_radix(size_text, 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            out.push_str(&rest[..size.min(rest.len())]);
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].strip_prefix("\r\n").unwrap_or(&rest[size..]);
+    }
+    out
+}
+
+/// Whether `received` holds a whole HTTP response (head and, by its `Content-Length` or the
+/// chunked terminator, its body).
+fn response_complete(received: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(received);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
+    let head = head.to_ascii_lowercase();
+    for line in head.lines() {
+        if let Some(length) = line.strip_prefix("content-length:") {
+            return length
+                .trim()
+                .parse::<usize>()
+                .is_ok_and(|n| body.len() >= n);
+        }
+    }
+    if head.contains("transfer-encoding: chunked") {
+        return body.ends_with("0\r\n\r\n");
+    }
+    // No length: the server ends the body by closing, which the reader sees.
+    false
+}
+
+impl Api {
+    /// Sends a request built with [`Api::raw`] and keeps the body as bytes.
+    #[must_use]
+    pub fn run_bytes(&self, method: Method, path: &str, request: RequestBuilder) -> Download {
+        let response = request
+            .send()
+            .unwrap_or_else(|e| panic!("{method} {path}: no answer from {}: {e}", self.base));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .unwrap_or_else(|e| panic!("{method} {path}: body unreadable: {e}"))
+            .to_vec();
+        Download {
+            method,
+            path: path.to_owned(),
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// `GET /v1/documents/{id}/content` with extra request `headers` (`Range`,
+    /// `If-None-Match`); the answer with its body as bytes, whatever the status.
+    #[must_use]
+    pub fn download(&self, doc_id: &str, headers: &[(&str, &str)]) -> Download {
+        let path = format!("/v1/documents/{doc_id}/content");
+        let mut request = self.raw(Method::GET, &path).timeout(BIG_TRANSFER);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.run_bytes(Method::GET, &path, request)
+    }
+
+    /// `POST /v1/documents` with exactly these request `headers` and the raw `body`; for
+    /// uploads that leave out or spoil a header.
+    #[must_use]
+    pub fn upload_raw(&self, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+        let path = "/v1/documents";
+        let mut request = self.raw(Method::POST, path).timeout(BIG_TRANSFER);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.run(Method::POST, path, request.body(body))
+    }
+
+    /// A raw-body upload as an ERP sends it: `Tradepost-Recipient` (`co_…` or handle),
+    /// `Tradepost-Type` and `Tradepost-Filename`, plus `extra_headers` (`Content-Type`,
+    /// `Tradepost-Reference`, `Idempotency-Key`, …); the whole answer.
+    #[must_use]
+    pub fn upload_reply(
+        &self,
+        recipient: &str,
+        kind: &str,
+        filename: &str,
+        body: Vec<u8>,
+        extra_headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut headers = vec![
+            ("Tradepost-Recipient", recipient),
+            ("Tradepost-Type", kind),
+            ("Tradepost-Filename", filename),
+        ];
+        headers.extend_from_slice(extra_headers);
+        self.upload_raw(&headers, body)
+    }
+
+    /// As [`Api::upload_reply`], expecting `status`; the parsed answer (the document).
+    pub fn upload(
+        &self,
+        recipient: &str,
+        kind: &str,
+        filename: &str,
+        body: Vec<u8>,
+        extra_headers: &[(&str, &str)],
+        status: u16,
+    ) -> Value {
+        self.upload_reply(recipient, kind, filename, body, extra_headers)
+            .expect(status)
+    }
+
+    /// `POST /v1/documents` with a `multipart/form-data` body (and extra request `headers`,
+    /// such as `Idempotency-Key`); the whole answer.
+    #[must_use]
+    pub fn upload_form(&self, form: multipart::Form, headers: &[(&str, &str)]) -> Reply {
+        let path = "/v1/documents";
+        let mut request = self.raw(Method::POST, path).timeout(BIG_TRANSFER);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.run(Method::POST, path, request.multipart(form))
+    }
+
+    /// `PUT /v1/uploads/{id}/parts/{n}` with the raw `body`; the whole answer.
+    #[must_use]
+    pub fn put_part(&self, upload_id: &str, part_number: u32, body: Vec<u8>) -> Reply {
+        let path = format!("/v1/uploads/{upload_id}/parts/{part_number}");
+        let request = self
+            .raw(Method::PUT, &path)
+            .timeout(BIG_TRANSFER)
+            .body(body);
+        self.run(Method::PUT, &path, request)
+    }
+
+    /// `GET /v1/documents` with the `query` pairs (URL-encoded); the whole answer.
+    #[must_use]
+    pub fn documents_reply(&self, query: &[(&str, &str)]) -> Reply {
+        let path = "/v1/documents";
+        let shown: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let described = format!("{path}?{}", shown.join("&"));
+        self.run(
+            Method::GET,
+            &described,
+            self.raw(Method::GET, path).query(query),
+        )
+    }
+
+    /// `GET /v1/documents` with the `query` pairs (e.g. `[("box", "outbox")]`), expecting 200;
+    /// the list `{data, next_cursor, counts}`.
+    pub fn documents(&self, query: &[(&str, &str)]) -> Value {
+        let list = self.documents_reply(query).expect(200);
+        assert!(
+            list["data"].is_array() && list["counts"].is_object(),
+            "a document list is {{data, next_cursor, counts}}: {list}"
+        );
+        list
+    }
+
+    /// Sends a hand-written HTTP/1.1 request over a plain TCP connection to the stack, for what
+    /// a client library refuses to send: a `Content-Length` that lies, a declared size far
+    /// beyond the limit with no body behind it, a chunked upload. Adds `Host`,
+    /// `Connection: close`, this client's address and credential to `headers`; writes `body`;
+    /// with `close_write` shuts down the sending side (the upload "ends"). Then reads whatever
+    /// comes back within 30 s.
+    #[must_use]
+    pub fn raw_tcp(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        close_write: bool,
+    ) -> RawAnswer {
+        use std::io::{Read as _, Write as _};
+        let authority = self
+            .base
+            .strip_prefix("http://")
+            .unwrap_or_else(|| panic!("raw_tcp speaks plain http only, not {}", self.base))
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let address = if authority.contains(':') {
+            authority.clone()
+        } else {
+            format!("{authority}:80")
+        };
+        let mut stream = std::net::TcpStream::connect(&address)
+            .unwrap_or_else(|e| panic!("cannot connect to {address}: {e}"));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("a read timeout can be set");
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
+             CF-Connecting-IP: {}\r\n",
+            self.ip
+        );
+        if let Some(token) = &self.bearer {
+            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut error = None;
+        if let Err(e) = stream
+            .write_all(head.as_bytes())
+            .and_then(|()| stream.write_all(body))
+            .and_then(|()| stream.flush())
+        {
+            error = Some(format!("writing: {e}"));
+        }
+        if close_write {
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+        }
+        let mut received = Vec::new();
+        let mut buffer = [0_u8; 8192];
+        loop {
+            match stream.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => {
+                    received.extend_from_slice(&buffer[..n]);
+                    if response_complete(&received) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    error.get_or_insert_with(|| format!("reading: {e}"));
+                    break;
+                }
+            }
+        }
+        RawAnswer {
+            received: String::from_utf8_lossy(&received).into_owned(),
+            error,
+        }
+    }
+}
