@@ -69,12 +69,39 @@ for (const [who, session, partner] of [[supplier, s, c], [customer, c, s]]) {
   await call("POST", "/v1/cards/me/send", { company_id: partner.company.id }, session.access_token, [200]);
 }
 
+// A demo order from the customer's ERP (the UBL fixture), fetched, acknowledged and shipped by the
+// supplier, so the mailbox and its status bar have something to show.
+if (rel.status === 201) {
+  const { readFile } = await import("node:fs/promises");
+  const order = await readFile(new URL("../shared/tests/fixtures/formats/ubl-order.xml", import.meta.url));
+  const res = await fetch(base + "/v1/documents", {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${c.access_token}`,
+      "content-type": "application/xml",
+      "tradepost-recipient": supplier.handle,
+      "tradepost-type": "order",
+      "tradepost-filename": "Zamowienie-2026-001.xml",
+      "tradepost-reference": "ZAM-2026-001",
+      "idempotency-key": "seed-order-1",
+    },
+    body: order,
+  });
+  const doc = await res.json();
+  if (res.status !== 201 && res.status !== 200) throw new Error(`demo order: ${res.status} ${JSON.stringify(doc)}`);
+  await (await fetch(`${base}/v1/documents/${doc.id}/content`, { headers: { authorization: `Bearer ${s.access_token}` } })).arrayBuffer();
+  await call("POST", `/v1/documents/${doc.id}/ack`, { reference: "AB-50017" }, s.access_token, [200]);
+  await call("POST", `/v1/documents/${doc.id}/status`, { status: "in_progress", note: "Druck läuft" }, s.access_token, [200]);
+  await call("POST", `/v1/documents/${doc.id}/status`, { status: "shipped", carrier: "DHL", tracking_number: "00340434161094042557" }, s.access_token, [200]);
+}
+
 console.log(`
 Demo data is ready:
   Supplier  ${supplier.company_name} (${supplier.handle})
             log in as ${supplier.email} / ${PASSWORD}
   Customer  ${customer.company_name} (${customer.handle})
             log in as ${customer.email} / ${PASSWORD}
-  They have an active relationship (customer number K-10001) and have exchanged business cards.
+  They have an active relationship (customer number K-10001), have exchanged business cards, and
+  the customer's order ZAM-2026-001 is in the supplier's mailbox, acknowledged and shipped.
   Mails sent by the stack: ${base}/v1/dev/mail
 `);

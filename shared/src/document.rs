@@ -423,6 +423,15 @@ pub fn object_key(recipient: &crate::ids::CompanyId, document: &crate::ids::Docu
     format!("{recipient}/documents/{document}")
 }
 
+/// The `data` of a document event as SQL over a `documents` row (for the registry, which
+/// releases held documents in its own transaction without reading rows into [`EventFacts`]).
+/// `?STATUS` is the status the document moves to. Same keys as [`EventFacts::data`] (tested).
+pub const EVENT_DATA_SQL: &str =
+    "json_object('document_id', id, 'type', type, 'filename', filename, \
+     'size', size, 'sha256', sha256, 'sender_id', sender_id, 'recipient_id', recipient_id, \
+     'reference', reference, 'customer_number', customer_number, 'status', ?STATUS, \
+     'summary', json(summary))";
+
 /// The columns [`EventFacts`] reads, for a `SELECT` from `documents`.
 pub const EVENT_COLUMNS: &str =
     "id, type, filename, size, sha256, sender_id, recipient_id, reference, customer_number, status, summary";
@@ -666,6 +675,33 @@ mod tests {
         for bad in ["0", "10001", "-1", "x", ""] {
             assert_eq!(part_number(bad).unwrap_err().status(), 422);
         }
+    }
+
+    #[test]
+    fn event_data_has_the_same_keys_in_rust_and_sql() {
+        let facts = EventFacts {
+            id: crate::ids::DocumentId::new(crate::time::now()).unwrap(),
+            kind: "order".into(),
+            filename: "a".into(),
+            size: 1.0,
+            sha256: "0".into(),
+            sender_id: crate::ids::CompanyId::new(crate::time::now()).unwrap(),
+            recipient_id: crate::ids::CompanyId::new(crate::time::now()).unwrap(),
+            reference: None,
+            customer_number: None,
+            status: "new".into(),
+            summary: None,
+        };
+        let mut rust: Vec<String> = facts.data().as_object().unwrap().keys().cloned().collect();
+        let mut sql: Vec<String> = EVENT_DATA_SQL
+            .split('\'')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        rust.sort();
+        sql.sort();
+        assert_eq!(rust, sql);
     }
 
     #[test]

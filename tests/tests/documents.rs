@@ -1943,3 +1943,70 @@ fn a_percent_encoded_filename_arrives_as_utf8_and_a_stale_etag_gets_the_file() {
         "downloaded"
     );
 }
+
+/// The housekeeping sweep (cron in production, `POST /v1/dev/sweep` locally) aborts a multipart
+/// upload left open past its day and deletes the file of a document discarded at first contact.
+#[test]
+fn the_sweep_clears_expired_uploads_and_discarded_files() {
+    let customer = Company::signup_confirmed("kehr-kunde");
+    let supplier = Company::signup_confirmed("kehr-lieferant");
+    connect(&customer, &supplier);
+    let api = customer.api();
+    let upload = api.post(
+        "/v1/uploads",
+        json!({"recipient": supplier.id, "type": "other", "filename": "left-open.bin"}),
+        201,
+    );
+    let upl = text(&upload["id"]);
+    api.put_part(&upl, 1, vec![7; 1024]).expect(200);
+
+    // A quote to a stranger that declines: the document is discarded, its file still stored.
+    let stranger = Company::signup_confirmed("kehr-fremd");
+    let held = api.upload(
+        &stranger.id,
+        "quote",
+        "quote.txt",
+        b"quote".to_vec(),
+        &[],
+        201,
+    );
+    assert_eq!(held["status"], "held", "{held}");
+    let rel = text(&held["relationship_id"]);
+    stranger
+        .api()
+        .post(&format!("/v1/relationships/{rel}/reject"), json!({}), 200);
+    let discarded = api.get(&format!("/v1/documents/{}", text(&held["id"])), 200);
+    assert_eq!(discarded["status"], "discarded", "{discarded}");
+
+    // Nothing is expired yet: a sweep now leaves the upload open but deletes the discarded file.
+    let anon = Api::new().anonymous();
+    let now = anon.post("/v1/dev/sweep", json!({}), 200);
+    assert!(now["files_deleted"].as_u64() >= Some(1), "{now}");
+    assert_eq!(
+        api.get(&format!("/v1/uploads/{upl}"), 200)["status"],
+        "open"
+    );
+
+    // As if a day had passed (only this company's uploads: other tests share the stack).
+    let later = anon.post(
+        "/v1/dev/sweep",
+        json!({"as_of": "2100-01-01T00:00:00Z", "sender_id": customer.id}),
+        200,
+    );
+    assert!(later["uploads_expired"].as_u64() >= Some(1), "{later}");
+    let swept = api.get(&format!("/v1/uploads/{upl}"), 200);
+    assert_eq!(swept["status"], "aborted", "{swept}");
+    api.send(Method::PUT, &format!("/v1/uploads/{upl}/parts/2"), None)
+        .expect_any_problem(409);
+    // The discarded document stays listed for its sender, without a file to fetch.
+    assert_eq!(
+        api.get(&format!("/v1/documents/{}", text(&held["id"])), 200)["status"],
+        "discarded"
+    );
+    api.send(
+        Method::GET,
+        &format!("/v1/documents/{}/content", text(&held["id"])),
+        None,
+    )
+    .expect_problem(409, "file_deleted");
+}

@@ -549,8 +549,11 @@ pub async fn get_document_content(cx: &mut Ctx, id: &str) -> Result<Response> {
         }
         return Ok(response.with_headers(merged));
     }
-    if side == Actor::Recipient && document::first_download(row.status()?) {
-        mark_downloaded(cx, &me, &row).await?;
+    if row.status()? == DocumentStatus::Discarded {
+        return Err(Error::conflict(
+            "file_deleted",
+            "the document was discarded and its file deleted",
+        ));
     }
     set("content-type", &row.content_type)?;
     set(
@@ -582,6 +585,9 @@ pub async fn get_document_content(cx: &mut Ctx, id: &str) -> Result<Response> {
         .await
         .map_err(internal)?
         .ok_or_else(|| Error::internal(format!("file {} is missing", row.object_key)))?;
+    if side == Actor::Recipient && document::first_download(row.status()?) {
+        mark_downloaded(cx, &me, &row).await?;
+    }
     let body = object
         .body()
         .ok_or_else(|| Error::internal("file without body"))?
@@ -672,7 +678,8 @@ pub async fn acknowledge_document(cx: &mut Ctx, id: &str) -> Result<Response> {
         Actor::Recipient,
         &entry,
         extra,
-        &row.sender_id,
+        Some(&row.sender_id),
+        "document.status_changed",
     )
     .await?;
     respond_with(cx, &me, &row.id, 200).await
@@ -744,7 +751,8 @@ pub async fn report_document_status(cx: &mut Ctx, id: &str) -> Result<Response> 
         Actor::Recipient,
         &entry,
         extra,
-        &row.sender_id,
+        Some(&row.sender_id),
+        "document.status_changed",
     )
     .await?;
     respond_with(cx, &me, &row.id, 200).await
@@ -781,7 +789,7 @@ pub async fn cancel_document(cx: &mut Ctx, id: &str) -> Result<Response> {
     let extra = json!({ "previous_status": current, "reason": reason });
     // A held document never reached the recipient: nobody to tell.
     let tell = (current == DocumentStatus::New).then_some(&row.recipient_id);
-    change_status_to(
+    change_status(
         cx,
         &me,
         &row,
@@ -808,38 +816,10 @@ fn recipient_only(side: Actor) -> Result<()> {
     }
 }
 
-/// A status change reported to the sender as `document.status_changed`.
-#[allow(clippy::too_many_arguments)]
-async fn change_status(
-    cx: &Ctx,
-    me: &Principal,
-    row: &DocRow,
-    update: worker::D1PreparedStatement,
-    to: DocumentStatus,
-    actor: Actor,
-    entry: &Entry<'_>,
-    extra: serde_json::Value,
-    tell: &CompanyId,
-) -> Result<()> {
-    change_status_to(
-        cx,
-        me,
-        row,
-        update,
-        to,
-        actor,
-        entry,
-        extra,
-        Some(tell),
-        "document.status_changed",
-    )
-    .await
-}
-
 /// Runs a guarded status update with its history entry and event in one transaction. An update
 /// that found the document changed meanwhile is a 409 and leaves nothing behind.
 #[allow(clippy::too_many_arguments)]
-async fn change_status_to(
+async fn change_status(
     cx: &Ctx,
     me: &Principal,
     row: &DocRow,

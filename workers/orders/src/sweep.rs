@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use shared::edge::context::Ctx;
 use shared::edge::db::Db;
 use shared::edge::{self, internal};
+use shared::ids::CompanyId;
 use shared::time::{self, Timestamp};
 use shared::{Error, Result};
 use worker::{Bucket, Env, Response};
@@ -26,7 +27,7 @@ pub struct SweepOut {
 pub async fn run_scheduled(env: Env) -> Result<()> {
     let db = Db::from_env(&env)?;
     let bucket = env.bucket("FILES").map_err(internal)?;
-    let out = sweep(&db, &bucket, time::now()).await?;
+    let out = sweep(&db, &bucket, time::now(), None).await?;
     worker::console_log!(
         "sweep: {} orphans, {} expired uploads, {} discarded files",
         out.orphans_deleted,
@@ -41,6 +42,10 @@ pub async fn run_scheduled(env: Env) -> Result<()> {
 struct SweepIn {
     #[serde(default)]
     as_of: Option<String>,
+    /// Expire only this company's uploads and leave abandoned files alone (so a test does not
+    /// disturb the others on one stack).
+    #[serde(default)]
+    sender_id: Option<String>,
 }
 
 pub async fn dev_sweep(cx: &mut Ctx) -> Result<Response> {
@@ -52,8 +57,12 @@ pub async fn dev_sweep(cx: &mut Ctx) -> Result<Response> {
         Some(t) => time::parse("as_of", &t)?,
         None => cx.now,
     };
+    let sender = input
+        .sender_id
+        .map(|s| CompanyId::parse_field("sender_id", &s))
+        .transpose()?;
     let bucket = crate::store::bucket(cx)?;
-    edge::json(200, &sweep(&cx.db, &bucket, as_of).await?)
+    edge::json(200, &sweep(&cx.db, &bucket, as_of, sender.as_ref()).await?)
 }
 
 #[derive(Deserialize)]
@@ -68,15 +77,24 @@ struct ExpiredUpload {
     r2_upload_id: String,
 }
 
-async fn sweep(db: &Db, bucket: &Bucket, as_of: Timestamp) -> Result<SweepOut> {
+async fn sweep(
+    db: &Db,
+    bucket: &Bucket,
+    as_of: Timestamp,
+    sender: Option<&CompanyId>,
+) -> Result<SweepOut> {
     let mut out = SweepOut::default();
     let orphan_before = time::format(as_of - chrono::Duration::minutes(ORPHAN_AFTER_MINUTES));
-    let orphans: Vec<Key> = db
-        .all(
+    // Abandoned files carry no sender; a sweep limited to one sender leaves them alone.
+    let orphans: Vec<Key> = if sender.is_some() {
+        Vec::new()
+    } else {
+        db.all(
             "SELECT object_key AS key FROM pending_objects WHERE created_at < ?1 LIMIT ?2",
             &[&orphan_before, &BATCH],
         )
-        .await?;
+        .await?
+    };
     for orphan in orphans {
         bucket.delete(&orphan.key).await.map_err(internal)?;
         db.run(
@@ -89,8 +107,9 @@ async fn sweep(db: &Db, bucket: &Bucket, as_of: Timestamp) -> Result<SweepOut> {
     let expired: Vec<ExpiredUpload> = db
         .all(
             "SELECT id, object_key, r2_upload_id FROM uploads \
-             WHERE status = 'open' AND expires_at <= ?1 LIMIT ?2",
-            &[&time::format(as_of), &BATCH],
+             WHERE status = 'open' AND expires_at <= ?1 AND (?3 IS NULL OR sender_id = ?3) \
+             LIMIT ?2",
+            &[&time::format(as_of), &BATCH, &sender.cloned()],
         )
         .await?;
     for upload in expired {

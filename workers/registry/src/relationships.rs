@@ -801,53 +801,57 @@ async fn settle_held_documents(
     id: &RelationshipId,
     decided: RelationshipStatus,
 ) -> Result<(Vec<D1PreparedStatement>, Vec<Event>)> {
-    let held: Vec<document::EventFacts> = cx
-        .db
-        .all(
-            &format!(
-                "SELECT {} FROM documents WHERE relationship_id = ?1 AND status = 'held'",
-                document::EVENT_COLUMNS
-            ),
-            &[id],
-        )
-        .await?;
-    if held.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
-    }
     let (status, kind) = if decided == RelationshipStatus::Active {
         (DocumentStatus::New, "document.deposited")
     } else {
         (DocumentStatus::Discarded, "document.discarded")
     };
+    #[derive(Deserialize)]
+    struct Held {
+        id: String,
+        to: CompanyId,
+        data: String,
+    }
+    let held: Vec<Held> = cx
+        .db
+        .all(
+            &format!(
+                "SELECT id, CASE WHEN ?2 = 'new' THEN recipient_id ELSE sender_id END AS \"to\", \
+                 {} AS data FROM documents WHERE relationship_id = ?1 AND status = 'held'",
+                document::EVENT_DATA_SQL.replace("?STATUS", "?2")
+            ),
+            &[id, &status.as_str()],
+        )
+        .await?;
+    if held.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
     let ids: Vec<&str> = held.iter().map(|d| d.id.as_str()).collect();
     let ids = serde_json::to_string(&ids).map_err(edge::internal)?;
     let now = time::format(cx.now);
     let guard = "EXISTS (SELECT 1 FROM relationships WHERE id = ?2 AND status = ?3)";
+    let params: [&dyn shared::edge::db::Bind; 5] =
+        [&ids, id, &decided.as_str(), &status.as_str(), &now];
     let statements = vec![
         cx.db.stmt(
             &format!(
                 "INSERT INTO document_history (document_id, status, actor, at) \
                  SELECT value, ?4, 'system', ?5 FROM json_each(?1) WHERE {guard}"
             ),
-            &[&ids, id, &decided.as_str(), &status.as_str(), &now],
+            &params,
         )?,
         cx.db.stmt(
             &format!(
                 "UPDATE documents SET status = ?4, updated_at = ?5 \
                  WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'held' AND {guard}"
             ),
-            &[&ids, id, &decided.as_str(), &status.as_str(), &now],
+            &params,
         )?,
     ];
     let mut events = Vec::with_capacity(held.len());
-    for mut facts in held {
-        facts.status = status.as_str().to_owned();
-        let to = if status == DocumentStatus::New {
-            facts.recipient_id.clone()
-        } else {
-            facts.sender_id.clone()
-        };
-        events.push(Event::new(kind, &to, facts.data(), cx.now)?);
+    for doc in held {
+        let data = serde_json::from_str(&doc.data).map_err(edge::internal)?;
+        events.push(Event::new(kind, &doc.to, data, cx.now)?);
     }
     Ok((statements, events))
 }
