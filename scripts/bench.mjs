@@ -4,23 +4,40 @@
 //       Signs a fresh company up through the API (POST /v1/auth/signup), confirms the e-mail
 //       with the link from the captured dev mail (GET /v1/dev/mail, POST /v1/auth/confirm),
 //       logs in, and prints {email, password, access_token} as JSON.
-//   node scripts/bench.mjs load NAME URL [--method M] [--header 'K: V']… [--body JSON]
+//   node scripts/bench.mjs order BYTES
+//       Prints a UBL order (XML) of exactly BYTES bytes: the file the document loads upload.
+//   node scripts/bench.mjs documents URL ORDER_FILE
+//       Signs two companies up (a customer and its supplier), connects them (relationship
+//       request for documents, approved), gives the customer an API key with documents.send and
+//       the supplier one with documents.receive, uploads ORDER_FILE once from the customer to the
+//       supplier, and prints {sender_key, recipient_key, recipient_id, document_id} as JSON.
+//   node scripts/bench.mjs memory URL PGID SETUP_JSON
+//       With the keys of `documents`: a multipart upload (POST /v1/uploads) of BENCH_MEMORY_MIB
+//       (1024) MiB in parts of BENCH_PART_MIB (64) MiB, generated piece by piece, completed, then
+//       downloaded whole (streamed, discarded, size and SHA-256 checked), while the resident size
+//       (VmRSS) of the workerd processes in process group PGID is sampled every 200 ms. Prints
+//       {rss_before_mb, rss_peak_mb, rss_growth_mb, rss_after_mb, upload_s, download_s, …} as JSON.
+//   node scripts/bench.mjs load NAME URL [--method M] [--header 'K: V']… [--body JSON | --body-file F]
 //       Warms up, then measures with autocannon and prints
 //       {name, rps, p50_ms, p99_ms, requests, non2xx, errors} as JSON.
 //       BENCH_CONNECTIONS (10), BENCH_DURATION (10 s) and BENCH_WARMUP (3 s) tune it.
 
 import autocannon from "autocannon";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
 
 const die = (msg) => {
   console.error(`bench.mjs: ${msg}`);
   process.exit(1);
 };
 
-async function call(base, method, path, body, expect) {
+async function call(base, method, path, body, expect, token) {
+  const headers = body === undefined ? {} : { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(new URL(path, base), {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -34,7 +51,7 @@ async function credentials(base) {
   const tag = randomBytes(5).toString("hex");
   const email = `bench-${tag}@example.com`;
   const password = `bench-${randomBytes(9).toString("base64url")}`;
-  await call(base, "POST", "/v1/auth/signup", {
+  const signup = await call(base, "POST", "/v1/auth/signup", {
     company_name: `Bench ${tag}`,
     handle: `bench-${tag}`,
     name: "Bench User",
@@ -49,26 +66,281 @@ async function credentials(base) {
   await call(base, "POST", "/v1/auth/confirm", { token }, 200);
   const login = await call(base, "POST", "/v1/auth/login", { email, password }, 200);
   if (!login?.access_token) die("login answered without access_token");
-  return { email, password, access_token: login.access_token };
+  return { email, password, access_token: login.access_token, company_id: signup?.company?.id };
+}
+
+// A UBL order of exactly `bytes` bytes (ASCII): as many order lines as fit, then padding.
+function order(bytes) {
+  const head = `<?xml version="1.0" encoding="UTF-8"?>
+<Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2"
+       xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+       xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:CustomizationID>urn:fdc:peppol.eu:poacc:trns:order:3</cbc:CustomizationID>
+  <cbc:ProfileID>urn:fdc:peppol.eu:poacc:bis:ordering:3</cbc:ProfileID>
+  <cbc:ID>PO-BENCH-0001</cbc:ID>
+  <cbc:IssueDate>2024-03-12</cbc:IssueDate>
+  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+  <cac:BuyerCustomerParty><cac:Party>
+    <cbc:EndpointID schemeID="0088">4012345000009</cbc:EndpointID>
+    <cac:PartyName><cbc:Name>Bench Customer GmbH</cbc:Name></cac:PartyName>
+  </cac:Party></cac:BuyerCustomerParty>
+  <cac:SellerSupplierParty><cac:Party>
+    <cbc:EndpointID schemeID="0088">4098765000002</cbc:EndpointID>
+    <cac:PartyName><cbc:Name>Bench Supplier KG</cbc:Name></cac:PartyName>
+  </cac:Party></cac:SellerSupplierParty>
+  <cac:AnticipatedMonetaryTotal>
+    <cbc:PayableAmount currencyID="EUR">TOTAL</cbc:PayableAmount>
+  </cac:AnticipatedMonetaryTotal>
+`;
+  const tail = "</Order>\n";
+  const line = (n) => `  <cac:OrderLine><cac:LineItem>
+    <cbc:ID>${n}</cbc:ID>
+    <cbc:Quantity unitCode="H87">${100 * n}</cbc:Quantity>
+    <cbc:LineExtensionAmount currencyID="EUR">${(5.2 * n).toFixed(2)}</cbc:LineExtensionAmount>
+    <cac:Price><cbc:PriceAmount currencyID="EUR">0.052</cbc:PriceAmount></cac:Price>
+    <cac:Item><cbc:Name>Flyer DIN A5, 4/4, 135 g/m2, article ${n}</cbc:Name></cac:Item>
+  </cac:LineItem></cac:OrderLine>
+`;
+  const lines = [];
+  let total = 0;
+  let size = head.length + tail.length;
+  for (let n = 1; size + line(n).length + 16 <= bytes; n++) {
+    lines.push(line(n));
+    total += 5.2 * n;
+    size += line(n).length;
+  }
+  const body = head.replace("TOTAL", total.toFixed(2)) + lines.join("");
+  const pad = bytes - body.length - tail.length;
+  if (pad < 0) die(`an order of ${bytes} bytes is too small`);
+  const filler = pad >= 8 ? `<!--${" ".repeat(pad - 8)}-->\n` : " ".repeat(pad);
+  const xml = body + filler + tail;
+  if (Buffer.byteLength(xml) !== bytes) die(`order: made ${Buffer.byteLength(xml)} bytes, not ${bytes}`);
+  return xml;
+}
+
+// Two connected companies with API keys, and one uploaded order (see the usage above).
+async function documents(base, orderFile) {
+  const customer = await credentials(base);
+  const supplier = await credentials(base);
+  if (!customer.company_id || !supplier.company_id) die("signup answered without company.id");
+  const rel = await call(base, "POST", "/v1/relationships", {
+    company_id: supplier.company_id,
+    my_role: "customer",
+    services: { documents: "requested" },
+  }, 201, customer.access_token);
+  const approved = await call(base, "POST", `/v1/relationships/${rel.id}/approve`, undefined, 200,
+    supplier.access_token);
+  if (approved?.status !== "active") die(`relationship not active: ${JSON.stringify(approved)}`);
+  const key = async (who, permissions) => {
+    const k = await call(base, "POST", "/v1/api-keys", { name: "Bench ERP", permissions }, 201,
+      who.access_token);
+    if (!k?.key) die("API key answered without key");
+    return k.key;
+  };
+  const sender_key = await key(customer, ["documents.send"]);
+  const recipient_key = await key(supplier, ["documents.receive"]);
+  const body = readFileSync(orderFile);
+  const res = await fetch(new URL("/v1/documents", base), {
+    method: "POST",
+    headers: documentHeaders(sender_key, supplier.company_id),
+    body,
+  });
+  const text = await res.text();
+  if (res.status !== 201) die(`POST /v1/documents: expected 201, got ${res.status}: ${text.slice(0, 500)}`);
+  const doc = JSON.parse(text);
+  if (doc.size !== body.length) die(`uploaded ${body.length} bytes, document says ${doc.size}`);
+  return { sender_key, recipient_key, recipient_id: supplier.company_id, document_id: doc.id };
+}
+
+function documentHeaders(token, recipient) {
+  return {
+    authorization: `Bearer ${token}`,
+    "content-type": "application/xml",
+    "tradepost-recipient": recipient,
+    "tradepost-type": "order",
+    "tradepost-filename": "PO-BENCH-0001.xml",
+  };
+}
+
+// ---- memory: a big multipart upload and its download, with workerd's RSS sampled ----------
+
+// Sum of VmRSS (bytes) of the processes named workerd in process group `pgid`, and their count.
+function workerdRss(pgid) {
+  let bytes = 0;
+  let count = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after the last ')'.
+      const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(after[2]) !== pgid) continue;
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "workerd") continue;
+      const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${entry}/status`, "utf8"));
+      if (m) {
+        bytes += Number(m[1]) * 1024;
+        count++;
+      }
+    } catch {
+      // the process ended between readdir and read
+    }
+  }
+  return { bytes, count };
+}
+
+// PUT of `size` bytes made of `piece` repeated (no buffer of the whole part); resolves the answer.
+function putStreamed(url, token, size, piece, hash) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: "PUT",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/octet-stream",
+        "content-length": String(size),
+      },
+    }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    let sent = 0;
+    const write = () => {
+      while (sent < size) {
+        const n = Math.min(piece.length, size - sent);
+        const chunk = n === piece.length ? piece : piece.subarray(0, n);
+        hash.update(chunk);
+        sent += n;
+        if (!req.write(chunk)) {
+          req.once("drain", write);
+          return;
+        }
+      }
+      req.end();
+    };
+    write();
+  });
+}
+
+// GET, streamed and discarded; resolves {status, bytes, sha256}.
+function getStreamed(url, token) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const hash = createHash("sha256");
+      let bytes = 0;
+      res.on("data", (c) => {
+        bytes += c.length;
+        hash.update(c);
+      });
+      res.on("end", () => resolve({ status: res.statusCode, bytes, sha256: hash.digest("hex") }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
+}
+
+async function memory(base, pgid, setup) {
+  const MiB = 1024 * 1024;
+  const total = Number(process.env.BENCH_MEMORY_MIB ?? 1024) * MiB;
+  const partSize = Number(process.env.BENCH_PART_MIB ?? 64) * MiB;
+  const first = workerdRss(pgid);
+  if (first.count === 0) die(`no workerd process in process group ${pgid}`);
+  const upload = await call(base, "POST", "/v1/uploads", {
+    recipient: setup.recipient_id,
+    type: "other",
+    filename: "bench-1gib.bin",
+    content_type: "application/octet-stream",
+  }, 201, setup.sender_key);
+  if (partSize > upload.part_size_max) die(`parts of ${partSize} bytes are over part_size_max ${upload.part_size_max}`);
+
+  let peak = 0;
+  let samples = 0;
+  const sample = () => {
+    const r = workerdRss(pgid).bytes;
+    samples++;
+    if (r > peak) peak = r;
+    return r;
+  };
+  // The resident size right before the transfer: the median of a few samples a second apart.
+  const idle = [];
+  for (let i = 0; i < 5; i++) {
+    idle.push(workerdRss(pgid).bytes);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  idle.sort((a, b) => a - b);
+  const before = idle[2];
+  const timer = setInterval(sample, 200);
+
+  const piece = randomBytes(MiB);
+  const hash = createHash("sha256");
+  const t0 = performance.now();
+  let parts = 0;
+  for (let offset = 0; offset < total; offset += partSize) {
+    parts++;
+    const size = Math.min(partSize, total - offset);
+    const url = new URL(`/v1/uploads/${upload.id}/parts/${parts}`, base);
+    const res = await putStreamed(url, setup.sender_key, size, piece, hash);
+    if (res.status !== 200) die(`PUT part ${parts}: expected 200, got ${res.status}: ${res.text.slice(0, 500)}`);
+  }
+  const t1 = performance.now();
+  const doc = await call(base, "POST", `/v1/uploads/${upload.id}/complete`, undefined, 201, setup.sender_key);
+  const t2 = performance.now();
+  const expected = hash.digest("hex");
+  if (doc.size !== total) die(`completed document has ${doc.size} bytes, not ${total}`);
+  if (doc.sha256 !== expected) die(`completed document's sha256 ${doc.sha256} is not the uploaded ${expected}`);
+  const down = await getStreamed(new URL(`/v1/documents/${doc.id}/content`, base), setup.recipient_key);
+  const t3 = performance.now();
+  clearInterval(timer);
+  sample();
+  if (down.status !== 200) die(`download: expected 200, got ${down.status}`);
+  if (down.bytes !== total) die(`downloaded ${down.bytes} bytes, not ${total}`);
+  if (down.sha256 !== expected) die("the downloaded file differs from the uploaded one");
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = workerdRss(pgid).bytes;
+  const mb = (b) => Math.round((b / 1e6) * 10) / 10;
+  const secs = (ms) => Math.round(ms / 100) / 10;
+  return {
+    size_mib: total / MiB,
+    parts,
+    part_mib: partSize / MiB,
+    workerd_processes: first.count,
+    rss_before_mb: mb(before),
+    rss_peak_mb: mb(peak),
+    rss_growth_mb: mb(Math.max(0, peak - before)),
+    rss_after_mb: mb(after),
+    samples,
+    upload_s: secs(t1 - t0),
+    complete_s: secs(t2 - t1),
+    download_s: secs(t3 - t2),
+    upload_mib_s: Math.round(total / MiB / ((t1 - t0) / 1000)),
+    download_mib_s: Math.round(total / MiB / ((t3 - t2) / 1000)),
+    document_id: doc.id,
+  };
 }
 
 function parseLoadArgs(argv) {
   const [name, url, ...rest] = argv;
-  if (!name || !url) die("usage: load NAME URL [--method M] [--header 'K: V'] [--body JSON]");
+  if (!name || !url) die("usage: load NAME URL [--method M] [--header 'K: V'] [--body JSON | --body-file F]");
   const opts = { method: "GET", headers: {}, body: undefined };
+  let bodyType;
   for (let i = 0; i < rest.length; i += 2) {
     const [flag, value] = [rest[i], rest[i + 1]];
     if (value === undefined) die(`${flag} needs a value`);
     if (flag === "--method") opts.method = value;
     else if (flag === "--body") {
       opts.body = value;
-      opts.headers["content-type"] ??= "application/json";
+      bodyType = "application/json";
+    } else if (flag === "--body-file") {
+      opts.body = readFileSync(value, "utf8");
+      bodyType = "application/octet-stream";
     } else if (flag === "--header") {
       const at = value.indexOf(":");
       if (at < 1) die(`bad header: ${value}`);
       opts.headers[value.slice(0, at).trim().toLowerCase()] = value.slice(at + 1).trim();
     } else die(`unknown flag ${flag}`);
   }
+  if (bodyType) opts.headers["content-type"] ??= bodyType;
   return { name, url, ...opts };
 }
 
@@ -99,8 +371,17 @@ const [cmd, ...args] = process.argv.slice(2);
 if (cmd === "credentials") {
   if (!args[0]) die("usage: credentials URL");
   console.log(JSON.stringify(await credentials(args[0])));
+} else if (cmd === "order") {
+  if (!(Number(args[0]) > 0)) die("usage: order BYTES");
+  process.stdout.write(order(Number(args[0])));
+} else if (cmd === "documents") {
+  if (!args[0] || !args[1]) die("usage: documents URL ORDER_FILE");
+  console.log(JSON.stringify(await documents(args[0], args[1])));
+} else if (cmd === "memory") {
+  if (!args[0] || !(Number(args[1]) > 0) || !args[2]) die("usage: memory URL PGID SETUP_JSON");
+  console.log(JSON.stringify(await memory(args[0], Number(args[1]), JSON.parse(args[2]))));
 } else if (cmd === "load") {
   console.log(JSON.stringify(await load(parseLoadArgs(args))));
 } else {
-  die("usage: node scripts/bench.mjs credentials URL | load NAME URL [options]");
+  die("usage: node scripts/bench.mjs credentials URL | order BYTES | documents URL ORDER_FILE | memory URL PGID SETUP_JSON | load NAME URL [options]");
 }
