@@ -654,35 +654,23 @@ pub async fn acknowledge_document(cx: &mut Ctx, id: &str) -> Result<Response> {
     if !document::acknowledge(current)? {
         return respond_with(cx, &me, &row.id, 200).await;
     }
-    let update = cx.db.stmt(
-        "UPDATE documents SET status = 'imported', recipient_reference = ?1, updated_at = ?2 \
-         WHERE id = ?3 AND status = ?4",
-        &[
-            &reference,
-            &time::format(cx.now),
-            &row.id,
-            &current.as_str(),
-        ],
-    )?;
-    let entry = Entry {
-        reference: reference.as_deref(),
-        ..Entry::default()
-    };
-    let extra = json!({ "previous_status": current, "recipient_reference": reference });
     change_status(
         cx,
         &me,
         &row,
-        update,
-        DocumentStatus::Imported,
-        Actor::Recipient,
-        &entry,
-        extra,
-        Some(&row.sender_id),
-        "document.status_changed",
+        Move {
+            from: current,
+            to: DocumentStatus::Imported,
+            actor: Actor::Recipient,
+            entry: Entry {
+                reference: reference.as_deref(),
+                ..Entry::default()
+            },
+            extra: json!({ "previous_status": current, "recipient_reference": reference }),
+            tell: Some((&row.sender_id, "document.status_changed")),
+        },
     )
-    .await?;
-    respond_with(cx, &me, &row.id, 200).await
+    .await
 }
 
 #[derive(Deserialize)]
@@ -718,22 +706,6 @@ pub async fn report_document_status(cx: &mut Ctx, id: &str) -> Result<Response> 
     if to == DocumentStatus::Rejected && reason.is_none() {
         return Err(Error::invalid("reason", "say why the document is rejected"));
     }
-    let update = cx.db.stmt(
-        "UPDATE documents SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status = ?4",
-        &[
-            &to.as_str(),
-            &time::format(cx.now),
-            &row.id,
-            &current.as_str(),
-        ],
-    )?;
-    let entry = Entry {
-        note: note.as_deref(),
-        reason: reason.as_deref(),
-        carrier: carrier.as_deref(),
-        tracking_number: tracking.as_deref(),
-        reference: None,
-    };
     let extra = json!({
         "previous_status": current,
         "note": note,
@@ -742,20 +714,27 @@ pub async fn report_document_status(cx: &mut Ctx, id: &str) -> Result<Response> 
         "tracking_number": tracking,
         "recipient_reference": row.recipient_reference,
     });
+    let entry = Entry {
+        note: note.as_deref(),
+        reason: reason.as_deref(),
+        carrier: carrier.as_deref(),
+        tracking_number: tracking.as_deref(),
+        reference: None,
+    };
     change_status(
         cx,
         &me,
         &row,
-        update,
-        to,
-        Actor::Recipient,
-        &entry,
-        extra,
-        Some(&row.sender_id),
-        "document.status_changed",
+        Move {
+            from: current,
+            to,
+            actor: Actor::Recipient,
+            entry,
+            extra,
+            tell: Some((&row.sender_id, "document.status_changed")),
+        },
     )
-    .await?;
-    respond_with(cx, &me, &row.id, 200).await
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -778,31 +757,25 @@ pub async fn cancel_document(cx: &mut Ctx, id: &str) -> Result<Response> {
     let reason = validate::optional_text("reason", input.reason.as_deref(), NOTE_MAX)?;
     let current = row.status()?;
     document::cancel(current)?;
-    let update = cx.db.stmt(
-        "UPDATE documents SET status = 'cancelled', updated_at = ?1 WHERE id = ?2 AND status = ?3",
-        &[&time::format(cx.now), &row.id, &current.as_str()],
-    )?;
-    let entry = Entry {
-        reason: reason.as_deref(),
-        ..Entry::default()
-    };
-    let extra = json!({ "previous_status": current, "reason": reason });
-    // A held document never reached the recipient: nobody to tell.
-    let tell = (current == DocumentStatus::New).then_some(&row.recipient_id);
     change_status(
         cx,
         &me,
         &row,
-        update,
-        DocumentStatus::Cancelled,
-        Actor::Sender,
-        &entry,
-        extra,
-        tell,
-        "document.cancelled",
+        Move {
+            from: current,
+            to: DocumentStatus::Cancelled,
+            actor: Actor::Sender,
+            entry: Entry {
+                reason: reason.as_deref(),
+                ..Entry::default()
+            },
+            extra: json!({ "previous_status": current, "reason": reason }),
+            // A held document never reached the recipient: nobody to tell.
+            tell: (current == DocumentStatus::New)
+                .then_some((&row.recipient_id, "document.cancelled")),
+        },
     )
-    .await?;
-    respond_with(cx, &me, &row.id, 200).await
+    .await
 }
 
 fn recipient_only(side: Actor) -> Result<()> {
@@ -816,29 +789,43 @@ fn recipient_only(side: Actor) -> Result<()> {
     }
 }
 
-/// Runs a guarded status update with its history entry and event in one transaction. An update
-/// that found the document changed meanwhile is a 409 and leaves nothing behind.
-#[allow(clippy::too_many_arguments)]
-async fn change_status(
-    cx: &Ctx,
-    me: &Principal,
-    row: &DocRow,
-    update: worker::D1PreparedStatement,
+/// A move of a document from one status to another by one side.
+struct Move<'a> {
+    /// The status the move was decided from; the update only happens while it still holds.
+    from: DocumentStatus,
     to: DocumentStatus,
     actor: Actor,
-    entry: &Entry<'_>,
+    /// The history entry; its `reference` is also stored as the recipient's reference.
+    entry: Entry<'a>,
+    /// Added to the event's data.
     extra: serde_json::Value,
-    tell: Option<&CompanyId>,
-    kind: &str,
-) -> Result<()> {
+    /// The company told, and the event type.
+    tell: Option<(&'a CompanyId, &'static str)>,
+}
+
+/// Runs a guarded status update with its history entry and event in one transaction, then
+/// answers with the document. An update that found the document changed meanwhile is a 409 and
+/// leaves nothing behind.
+async fn change_status(cx: &Ctx, me: &Principal, row: &DocRow, mv: Move<'_>) -> Result<Response> {
+    let update = cx.db.stmt(
+        "UPDATE documents SET status = ?1, updated_at = ?2, \
+         recipient_reference = COALESCE(?3, recipient_reference) WHERE id = ?4 AND status = ?5",
+        &[
+            &mv.to.as_str(),
+            &time::format(cx.now),
+            &mv.entry.reference,
+            &row.id,
+            &mv.from.as_str(),
+        ],
+    )?;
     let mut statements = vec![
         update,
-        model::history_stmt(cx, &row.id, to, actor, Some(me), entry, true)?,
+        model::history_stmt(cx, &row.id, mv.to, mv.actor, Some(me), &mv.entry, true)?,
     ];
     let mut emitted = Vec::new();
-    if let Some(to_company) = tell {
-        let mut data = row.facts(to).data();
-        if let (Some(data), serde_json::Value::Object(extra)) = (data.as_object_mut(), extra) {
+    if let Some((to_company, kind)) = mv.tell {
+        let mut data = row.facts(mv.to).data();
+        if let (Some(data), serde_json::Value::Object(extra)) = (data.as_object_mut(), mv.extra) {
             data.extend(extra);
         }
         let event = Event::new(kind, to_company, data, cx.now)?;
@@ -853,5 +840,5 @@ async fn change_status(
         ));
     }
     events::publish(&cx.env, &emitted).await;
-    Ok(())
+    respond_with(cx, me, &row.id, 200).await
 }

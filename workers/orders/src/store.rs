@@ -201,9 +201,7 @@ where
                     upload = Some((created, Vec::new()));
                 }
                 if let Some((up, parts)) = upload.as_mut() {
-                    let number = u16::try_from(parts.len() + 1)
-                        .map_err(|_| Error::internal("too many parts"))?;
-                    parts.push(up.upload_part(number, part).await.map_err(internal)?);
+                    append_part(up, parts, part).await?;
                 }
             }
         }
@@ -213,13 +211,7 @@ where
             }
             Some((up, mut parts)) => {
                 if !buffer.is_empty() {
-                    let number = u16::try_from(parts.len() + 1)
-                        .map_err(|_| Error::internal("too many parts"))?;
-                    parts.push(
-                        up.upload_part(number, std::mem::take(&mut buffer))
-                            .await
-                            .map_err(internal)?,
-                    );
+                    append_part(&up, &mut parts, std::mem::take(&mut buffer)).await?;
                 }
                 up.complete(parts).await.map_err(internal)?;
             }
@@ -234,6 +226,17 @@ where
         delete_quietly(bucket, key).await;
     }
     result
+}
+
+/// Uploads the next part of an R2 multipart upload.
+async fn append_part(
+    upload: &worker::MultipartUpload,
+    parts: &mut Vec<worker::UploadedPart>,
+    bytes: Vec<u8>,
+) -> Result<()> {
+    let number = u16::try_from(parts.len() + 1).map_err(|_| Error::internal("too many parts"))?;
+    parts.push(upload.upload_part(number, bytes).await.map_err(internal)?);
+    Ok(())
 }
 
 /// Deletes a file, logging (not returning) a failure: the sweep will find it again.
