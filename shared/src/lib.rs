@@ -7,6 +7,7 @@
 #[macro_use]
 mod macros;
 
+pub mod approval;
 pub mod digest;
 pub mod document;
 pub mod error;
@@ -15,16 +16,19 @@ pub mod formats;
 pub mod ids;
 pub mod lang;
 pub mod mail;
+pub mod notice;
 pub mod password;
 pub mod permissions;
 pub mod random;
 pub mod relationship;
 pub mod routing;
 pub mod secrets;
+pub mod talk;
 pub mod time;
 pub mod token;
 pub mod validate;
 pub mod vcard;
+pub mod webhook;
 
 #[cfg(target_arch = "wasm32")]
 pub mod edge;

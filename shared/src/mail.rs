@@ -80,7 +80,8 @@ pub fn render(template: &Template, lang: Language) -> RenderedMail {
     }
 }
 
-fn one_line(text: &str) -> String {
+/// Flattens a text to one line (control characters become spaces): a value cannot add a header.
+pub(crate) fn one_line(text: &str) -> String {
     text.split(|c: char| c.is_control())
         .filter(|part| !part.trim().is_empty())
         .map(str::trim)
@@ -88,9 +89,10 @@ fn one_line(text: &str) -> String {
         .join(" ")
 }
 
-/// The supplier's personal note, quoted line by line, or nothing when there is none.
-fn quoted(intro: &str, message: Option<&String>) -> String {
-    match message.map(|m| m.trim()).filter(|m| !m.is_empty()) {
+/// A text (the supplier's note, a comment) quoted line by line after `intro`, or nothing when
+/// there is none.
+pub(crate) fn quoted(intro: &str, message: Option<&str>) -> String {
+    match message.map(str::trim).filter(|m| !m.is_empty()) {
         None => String::new(),
         Some(m) => {
             let lines: Vec<String> = m
@@ -156,7 +158,7 @@ fn english(template: &Template) -> (String, String) {
                  Register your company and accept the invitation here:\n\n\
                  {link}\n\n\
                  The invitation is valid for 14 days.",
-                note = quoted(&format!("A message from {supplier}:"), message.as_ref()),
+                note = quoted(&format!("A message from {supplier}:"), message.as_deref()),
             ),
         ),
         Template::RelationshipRequested { partner, link } => (
@@ -268,7 +270,10 @@ fn german(template: &Template) -> (String, String) {
                  Registrieren Sie Ihr Unternehmen und nehmen Sie die Einladung hier an:\n\n\
                  {link}\n\n\
                  Die Einladung ist 14 Tage gültig.",
-                note = quoted(&format!("Eine Nachricht von {supplier}:"), message.as_ref()),
+                note = quoted(
+                    &format!("Eine Nachricht von {supplier}:"),
+                    message.as_deref()
+                ),
             ),
         ),
         Template::RelationshipRequested { partner, link } => (
@@ -379,7 +384,10 @@ fn polish(template: &Template) -> (String, String) {
                  Zarejestruj swoją firmę i przyjmij zaproszenie tutaj:\n\n\
                  {link}\n\n\
                  Zaproszenie jest ważne przez 14 dni.",
-                note = quoted(&format!("Wiadomość od firmy {supplier}:"), message.as_ref()),
+                note = quoted(
+                    &format!("Wiadomość od firmy {supplier}:"),
+                    message.as_deref()
+                ),
             ),
         ),
         Template::RelationshipRequested { partner, link } => (

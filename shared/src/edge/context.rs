@@ -2,9 +2,10 @@
 //! the time of the request, and the caller once authenticated.
 
 use serde::de::DeserializeOwned;
-use worker::{Env, Request};
+use worker::{Context, Env, Request};
 
 use super::db::Db;
+use crate::event::Event;
 use crate::permissions::Principal;
 use crate::time::Timestamp;
 use crate::Result;
@@ -14,6 +15,8 @@ pub struct Ctx {
     pub env: Env,
     pub db: Db,
     pub now: Timestamp,
+    /// The invocation's context, to finish work after the response is sent.
+    context: Context,
 }
 
 impl Ctx {
@@ -21,14 +24,28 @@ impl Ctx {
     ///
     /// # Errors
     /// Internal error when the `DB` binding is missing.
-    pub fn new(req: Request, env: Env) -> Result<Ctx> {
+    pub fn new(req: Request, env: Env, context: Context) -> Result<Ctx> {
         let db = Db::from_env(&env)?;
         Ok(Ctx {
             req,
             env,
             db,
             now: crate::time::now(),
+            context,
         })
+    }
+
+    /// Sends committed events to the queue after the response has gone out: the caller does
+    /// not wait for the queue, and an event whose send fails stays in the outbox, where the
+    /// notify worker's resender finds it.
+    pub fn publish(&self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let env = self.env.clone();
+        self.context.wait_until(async move {
+            super::events::publish(&env, &events).await;
+        });
     }
 
     /// The authenticated caller, from the credentials alone (a revoked session keeps working

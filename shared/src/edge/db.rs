@@ -83,7 +83,9 @@ bind_ids!(
     crate::ids::InvitationId,
     crate::ids::ContactId,
     crate::ids::MailId,
-    crate::ids::UploadId
+    crate::ids::UploadId,
+    crate::ids::AttachmentId,
+    crate::ids::DeliveryId
 );
 
 /// The tradepost database.

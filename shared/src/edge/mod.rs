@@ -1,10 +1,12 @@
 //! Glue every worker needs at the edge: reading requests, writing JSON and problem responses,
-//! authenticating a caller, talking to D1, and writing events. Compiles for wasm32 only.
+//! authenticating a caller, talking to D1, writing events, and streaming files into and out of R2. Compiles for wasm32 only.
 
 pub mod auth;
 pub mod context;
 pub mod db;
 pub mod events;
+pub mod partners;
+pub mod store;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -145,6 +147,28 @@ pub fn respond(outcome: Result<Response>) -> worker::Result<Response> {
         Ok(response) => Ok(response),
         Err(err) => problem_response(&err),
     }
+}
+
+/// The whole of a worker's `#[event(fetch)]`: splits the path, builds the request's [`Ctx`],
+/// runs the worker's route table (`dispatch(cx, method, path segments)`) and turns its outcome
+/// into the response (a problem document on error).
+///
+/// # Errors
+/// Only if the platform cannot build a response at all.
+pub async fn serve(
+    req: Request,
+    env: worker::Env,
+    ctx: worker::Context,
+    dispatch: impl AsyncFn(&mut context::Ctx, &str, &[&str]) -> Result<Response>,
+) -> worker::Result<Response> {
+    let segments = segments(&req);
+    let method = method_name(&req);
+    let mut cx = match context::Ctx::new(req, env, ctx) {
+        Ok(cx) => cx,
+        Err(e) => return problem_response(&e),
+    };
+    let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+    respond(dispatch(&mut cx, method, &path).await)
 }
 
 /// Method names for matching routes.

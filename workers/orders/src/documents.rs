@@ -13,10 +13,10 @@ use shared::formats::Recognition;
 use shared::ids::{CompanyId, DocumentId};
 use shared::permissions::{Permission, Principal};
 use shared::{time, validate, Error, Result};
-use worker::{Headers, Range, Response};
+use worker::Response;
 
-use crate::model::{self, CompanyOut, DocRow, Entry, Target, DOC_COLUMNS, DOC_FROM};
-use crate::store::{self, Tap};
+use crate::model::{self, CompanyOut, DocRow, Entry, HistoryOut, Target, DOC_COLUMNS, DOC_FROM};
+use shared::edge::store::{self, Tap};
 
 /// The default limit of one uploaded file (`MAX_UPLOAD_BYTES`).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
@@ -95,14 +95,7 @@ pub async fn create_document(cx: &mut Ctx) -> Result<Response> {
     }
     let id = DocumentId::new(cx.now)?;
     let key = document::object_key(&prepared.partner.id, &id);
-    let bucket = store::bucket(cx)?;
-    store::announce(cx, &key).await?;
-    let tap = Tap::new(Sha256State::new(), limit, true);
-    let body = cx.req.stream().map_err(internal)?;
-    if let Err(e) = store::put_known_length(&bucket, &key, body, length, &tap, &limit_text).await {
-        store::forget(cx, &key).await;
-        return Err(e);
-    }
+    let tap = store::receive(cx, &key, length, limit, true).await?;
     let file = {
         let t = tap.borrow();
         NewFile {
@@ -146,27 +139,25 @@ fn meta_from_headers(cx: &Ctx) -> Result<UploadMeta> {
 
 /// The announced length of a raw body, checked against the limit.
 pub fn content_length(cx: &Ctx, limit: u64) -> Result<u64> {
-    let raw = cx.header("content-length").ok_or(Error::LengthRequired)?;
-    let length: u64 = raw.trim().parse().map_err(|_| {
-        Error::bad_request("malformed_content_length", "Content-Length is not a number")
-    })?;
-    if length == 0 {
-        return Err(Error::invalid("body", "the file is empty"));
-    }
-    if length > limit {
-        return Err(Error::PayloadTooLarge {
-            detail: format!(
-                "files are limited to {}; send larger ones as a multipart upload (/v1/uploads)",
-                store::size_text(limit)
-            ),
-        });
-    }
-    Ok(length)
+    store::content_length(
+        cx,
+        limit,
+        &format!(
+            "files are limited to {}; send larger ones as a multipart upload (/v1/uploads)",
+            store::size_text(limit)
+        ),
+    )
 }
 
 /// Checks everything about an upload that can be checked before its bytes are read.
 pub async fn prepare(cx: &Ctx, me: &Principal, meta: &UploadMeta) -> Result<Prepared> {
-    let partner = model::find_partner(&cx.db, &me.company_id, &meta.recipient).await?;
+    let (partner, link) = shared::edge::partners::find_partner_link(
+        &cx.db,
+        &me.company_id,
+        "recipient",
+        &meta.recipient,
+    )
+    .await?;
     let reply = model::reply_target(
         &cx.db,
         &me.company_id,
@@ -174,7 +165,7 @@ pub async fn prepare(cx: &Ctx, me: &Principal, meta: &UploadMeta) -> Result<Prep
         meta.in_reply_to.as_deref(),
     )
     .await?;
-    let target = model::target(cx, &me.company_id, &partner.id).await?;
+    let target = model::target(cx, &me.company_id, link)?;
     Ok(Prepared {
         partner,
         target,
@@ -245,10 +236,20 @@ pub async fn finish(
 ) -> Result<Response> {
     let outcome = write_document(cx, me, meta, &prepared, &file, extra).await;
     match outcome {
-        Ok(events) => {
-            events::publish(&cx.env, &events).await;
-            let (row, _) = model::load_for(&cx.db, me, file.id.as_str()).await?;
-            let history = model::history(&cx.db, &row.id).await?;
+        Ok((events, row)) => {
+            cx.publish(events);
+            // Answered from what was written: reading it back would cost two more round trips.
+            let history = vec![HistoryOut {
+                status: row.status.clone(),
+                at: row.created_at.clone(),
+                by: Actor::Sender.as_str().to_owned(),
+                company_id: Some(me.company_id.clone()),
+                note: None,
+                reason: None,
+                carrier: None,
+                tracking_number: None,
+                reference: meta.reference.clone(),
+            }];
             let response = edge::json(201, &row.out(&me.company_id, Some(history)))?;
             response
                 .headers()
@@ -257,10 +258,7 @@ pub async fn finish(
             Ok(response)
         }
         Err(e) => {
-            if let Ok(bucket) = store::bucket(cx) {
-                store::delete_quietly(&bucket, &file.key).await;
-            }
-            store::forget(cx, &file.key).await;
+            store::discard(cx, &file.key).await;
             if unique_violation(&e) {
                 if let Some(key) = &meta.idempotency_key {
                     if let Some(existing) = find_idempotent(cx, &me.company_id, key).await? {
@@ -280,7 +278,7 @@ async fn write_document(
     prepared: &Prepared,
     file: &NewFile,
     extra: Vec<worker::D1PreparedStatement>,
-) -> Result<Vec<Event>> {
+) -> Result<(Vec<Event>, DocRow)> {
     let target = &prepared.target;
     let status = if target.held() {
         DocumentStatus::Held
@@ -302,6 +300,7 @@ async fn write_document(
         emitted.push(event);
     }
     let (format, summary, parse_error) = recognition_columns(&file.recognition);
+    let row_summary = summary.clone();
     let (in_reply_to, order_id) = match &prepared.reply {
         Some((answered, order)) => (Some(answered.clone()), order.clone()),
         None => (None, file.id.clone()),
@@ -378,7 +377,36 @@ async fn write_document(
         statements.push(events::outbox_stmt(&cx.db, event)?);
     }
     cx.db.batch(statements).await?;
-    Ok(emitted)
+    let partner = &prepared.partner;
+    let row = DocRow {
+        id: file.id.clone(),
+        relationship_id: target.relationship().clone(),
+        sender_id: me.company_id.clone(),
+        recipient_id: partner.id.clone(),
+        kind: meta.kind.as_str().to_owned(),
+        filename: meta.filename.clone(),
+        content_type: meta.content_type.clone(),
+        size: file.size as f64,
+        sha256: file.sha256.clone(),
+        object_key: file.key.clone(),
+        reference: meta.reference.clone(),
+        recipient_reference: None,
+        customer_number: target.customer_number().map(str::to_owned),
+        in_reply_to,
+        order_id,
+        status: status.as_str().to_owned(),
+        format,
+        summary: row_summary,
+        parse_error,
+        created_at: now.clone(),
+        updated_at: now,
+        downloaded_at: None,
+        partner_id: partner.id.clone(),
+        partner_name: partner.name.clone(),
+        partner_handle: partner.handle.clone(),
+        partner_created_at: partner.created_at.clone(),
+    };
+    Ok((emitted, row))
 }
 
 #[derive(Deserialize)]
@@ -526,77 +554,28 @@ pub async fn respond_with(
 pub async fn get_document_content(cx: &mut Ctx, id: &str) -> Result<Response> {
     let me = cx.principal().await?;
     let (row, side) = model::load_for(&cx.db, &me, id).await?;
-    let size = row.size as u64;
-    let headers = Headers::new();
-    let set = |name: &str, value: &str| headers.set(name, value).map_err(internal);
-    set("etag", &format!("\"{}\"", row.sha256))?;
-    set("accept-ranges", "bytes")?;
-    set("cache-control", "private, no-store")?;
-    if document::etag_matches(cx.header("if-none-match").as_deref(), &row.sha256) {
-        return Ok(Response::empty()
-            .map_err(internal)?
-            .with_status(304)
-            .with_headers(headers));
-    }
-    let range = document::byte_range(cx.header("range").as_deref(), size);
-    if range == document::ByteRange::Unsatisfiable {
-        set("content-range", &format!("bytes */{size}"))?;
-        let response =
-            edge::problem_response(&Error::RangeNotSatisfiable { size }).map_err(internal)?;
-        let merged = response.headers().clone();
-        for (name, value) in headers.entries() {
-            merged.set(&name, &value).map_err(internal)?;
-        }
-        return Ok(response.with_headers(merged));
-    }
     if row.status()? == DocumentStatus::Discarded {
         return Err(Error::conflict(
             "file_deleted",
             "the document was discarded and its file deleted",
         ));
     }
-    set("content-type", &row.content_type)?;
-    set(
-        "content-disposition",
-        &document::content_disposition(&row.filename),
-    )?;
-    let bucket = store::bucket(cx)?;
-    let mut get = bucket.get(&row.object_key);
-    let (status, length) = match range {
-        document::ByteRange::Part { start, end } => {
-            get = get.range(Range::OffsetWithLength {
-                offset: start,
-                length: end - start + 1,
-            });
-            set("content-range", &format!("bytes {start}-{end}/{size}"))?;
-            (206, end - start + 1)
-        }
-        _ => (200, size),
+    let file = store::StoredFile {
+        key: &row.object_key,
+        size: row.size as u64,
+        sha256: &row.sha256,
+        content_type: &row.content_type,
+        filename: &row.filename,
     };
-    set("content-length", &length.to_string())?;
-    if edge::method_name(&cx.req) == "HEAD" {
-        return Ok(Response::empty()
-            .map_err(internal)?
-            .with_status(status)
-            .with_headers(headers));
+    match store::serve(cx, &file).await? {
+        store::Served::Body(response) => {
+            if side == Actor::Recipient && document::first_download(row.status()?) {
+                mark_downloaded(cx, &me, &row).await?;
+            }
+            Ok(response)
+        }
+        served => Ok(served.response()),
     }
-    let object = get
-        .execute()
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| Error::internal(format!("file {} is missing", row.object_key)))?;
-    if side == Actor::Recipient && document::first_download(row.status()?) {
-        mark_downloaded(cx, &me, &row).await?;
-    }
-    let body = object
-        .body()
-        .ok_or_else(|| Error::internal("file without body"))?
-        .response_body()
-        .map_err(internal)?;
-    Ok(Response::from_body(body)
-        .map_err(internal)?
-        .with_status(status)
-        .with_headers(headers))
 }
 
 async fn mark_downloaded(cx: &Ctx, me: &Principal, row: &DocRow) -> Result<()> {
@@ -631,7 +610,7 @@ async fn mark_downloaded(cx: &Ctx, me: &Principal, row: &DocRow) -> Result<()> {
         .await?;
     // Another download got there first: that one reported it.
     if changed.first().copied().unwrap_or(0) > 0 {
-        events::publish(&cx.env, &[event]).await;
+        cx.publish(vec![event]);
     }
     Ok(())
 }
@@ -839,6 +818,6 @@ async fn change_status(cx: &Ctx, me: &Principal, row: &DocRow, mv: Move<'_>) -> 
             "the document changed while this request ran; load it again",
         ));
     }
-    events::publish(&cx.env, &emitted).await;
+    cx.publish(emitted);
     respond_with(cx, me, &row.id, 200).await
 }

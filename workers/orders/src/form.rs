@@ -17,7 +17,7 @@ use shared::{validate, Error, Result};
 use worker::Response;
 
 use crate::documents::{self, NewFile, UploadMeta};
-use crate::store::{self, Tap};
+use shared::edge::store::{self, Tap};
 
 /// The most bytes of one text field.
 const FIELD_MAX: usize = 4096;

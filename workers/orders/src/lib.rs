@@ -11,8 +11,6 @@ mod form;
 #[cfg(target_arch = "wasm32")]
 mod model;
 #[cfg(target_arch = "wasm32")]
-mod store;
-#[cfg(target_arch = "wasm32")]
 mod sweep;
 #[cfg(target_arch = "wasm32")]
 mod uploads;
@@ -28,15 +26,8 @@ mod entry {
     use crate::{documents, routes, sweep, uploads};
 
     #[event(fetch)]
-    async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-        let segments = edge::segments(&req);
-        let method = edge::method_name(&req);
-        let mut cx = match Ctx::new(req, env) {
-            Ok(cx) => cx,
-            Err(e) => return edge::problem_response(&e),
-        };
-        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-        edge::respond(dispatch(&mut cx, method, &path).await)
+    async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+        edge::serve(req, env, ctx, dispatch).await
     }
 
     /// The housekeeping sweep, on the cron of wrangler.toml.

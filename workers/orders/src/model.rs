@@ -6,11 +6,13 @@ use serde_json::{json, Value};
 use shared::document::{self, Actor, DocumentStatus, DocumentType};
 use shared::edge::context::Ctx;
 use shared::edge::db::Db;
+use shared::edge::partners;
+pub use shared::edge::partners::CompanyOut;
 use shared::event::Event;
 use shared::ids::{CompanyId, DocumentId, RelationshipId};
 use shared::permissions::{Permission, Principal};
-use shared::relationship::{self, PartyRole, RelationshipStatus, Service, ServiceState, Services};
-use shared::{time, validate, Error, Result};
+use shared::relationship::{self, PartyRole, RelationshipStatus, Service, Services};
+use shared::{time, Error, Result};
 use worker::D1PreparedStatement;
 
 pub const DOC_COLUMNS: &str = "d.id, d.relationship_id, d.sender_id, d.recipient_id, d.type, \
@@ -53,14 +55,6 @@ pub struct DocRow {
     pub partner_name: String,
     pub partner_handle: String,
     pub partner_created_at: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CompanyOut {
-    pub id: CompanyId,
-    pub name: String,
-    pub handle: String,
-    pub created_at: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -292,94 +286,33 @@ impl Target {
     }
 }
 
-#[derive(Deserialize)]
-struct RelRow {
-    id: RelationshipId,
-    status: String,
-    services: String,
-    customer_id: CompanyId,
-    customer_number: Option<String>,
-}
-
-/// The partner named by a recipient field: a company id or a handle.
-pub async fn find_partner(db: &Db, me: &CompanyId, recipient: &str) -> Result<CompanyOut> {
-    let recipient = recipient.trim();
-    let row: Option<CompanyOut> = if recipient.starts_with("co_") {
-        let id = CompanyId::parse_field("recipient", recipient)?;
-        db.first(
-            "SELECT id, name, handle, created_at FROM companies WHERE id = ?1",
-            &[&id],
-        )
-        .await?
-    } else {
-        let handle = validate::handle("recipient", recipient)?;
-        db.first(
-            "SELECT id, name, handle, created_at FROM companies WHERE handle = ?1",
-            &[&handle],
-        )
-        .await?
-    };
-    let partner =
-        row.ok_or_else(|| Error::invalid("recipient", "no company has this id or handle"))?;
-    if &partner.id == me {
-        return Err(Error::invalid("recipient", "is your own company"));
-    }
-    Ok(partner)
-}
-
-/// Decides where an upload from `me` to `partner` goes, by their relationship.
+/// Decides where an upload from `me` goes, by its relationship with the partner (`link`, none
+/// at first contact).
 ///
 /// # Errors
 /// 403 `relationship_blocked`; 409 `relationship_not_active` for a rejected one; 409
 /// `service_not_enabled` when documents are not switched on.
-pub async fn target(cx: &Ctx, me: &CompanyId, partner: &CompanyId) -> Result<Target> {
-    let row: Option<RelRow> = cx
-        .db
-        .first(
-            "SELECT id, status, services, customer_id, customer_number FROM relationships \
-             WHERE pair_key = ?1",
-            &[&relationship::pair_key(me, partner)],
-        )
-        .await?;
-    let Some(row) = row else {
+pub fn target(cx: &Ctx, me: &CompanyId, link: Option<partners::Link>) -> Result<Target> {
+    let Some(link) = link else {
         return Ok(Target::Request {
             relationship: RelationshipId::new(cx.now)?,
         });
     };
-    let status = RelationshipStatus::parse("status", &row.status)
-        .map_err(|_| Error::internal("stored relationship status unknown"))?;
-    match status {
-        RelationshipStatus::Blocked => Err(Error::forbidden(
-            "relationship_blocked",
-            "the relationship with this partner is blocked",
-        )),
-        RelationshipStatus::Rejected => Err(Error::conflict(
-            "relationship_not_active",
-            "the partner rejected the relationship; request it again before sending documents",
-        )),
-        RelationshipStatus::Requested => Ok(Target::Hold {
-            relationship: row.id,
-        }),
-        RelationshipStatus::Active => {
-            if Services::from_json_str(&row.services)?.get(Service::Documents)
-                != ServiceState::Enabled
-            {
-                return Err(Error::conflict(
-                    "service_not_enabled",
-                    "the documents service is not enabled for this relationship",
-                ));
-            }
-            let customer_number = if &row.customer_id == me {
-                row.customer_number
-            } else {
-                None
-            };
-            Ok(Target::Deliver {
-                relationship: row.id,
-                customer_number,
-            })
-        }
+    if link.status == RelationshipStatus::Requested {
+        return Ok(Target::Hold {
+            relationship: link.id,
+        });
     }
+    link.require_service(Service::Documents)?;
+    let customer_number = if &link.customer_id == me {
+        link.customer_number
+    } else {
+        None
+    };
+    Ok(Target::Deliver {
+        relationship: link.id,
+        customer_number,
+    })
 }
 
 /// The statements that open a relationship request at first contact, with its event.

@@ -61,7 +61,7 @@ pub async fn dev_sweep(cx: &mut Ctx) -> Result<Response> {
         .sender_id
         .map(|s| CompanyId::parse_field("sender_id", &s))
         .transpose()?;
-    let bucket = crate::store::bucket(cx)?;
+    let bucket = shared::edge::store::bucket(cx)?;
     edge::json(200, &sweep(&cx.db, &bucket, as_of, sender.as_ref()).await?)
 }
 
@@ -96,13 +96,25 @@ async fn sweep(
         .await?
     };
     for orphan in orphans {
-        bucket.delete(&orphan.key).await.map_err(internal)?;
-        db.run(
-            "DELETE FROM pending_objects WHERE object_key = ?1",
-            &[&orphan.key],
-        )
-        .await?;
-        out.orphans_deleted += 1;
+        // The row goes first, and only if it is still there: a message that took its talk
+        // attachment in the meantime settled it, and a message that comes after finds it gone
+        // and is refused, so no one is handed a file that is being deleted.
+        let taken = db
+            .batch(vec![
+                db.stmt(
+                    "DELETE FROM pending_objects WHERE object_key = ?1 AND created_at < ?2",
+                    &[&orphan.key, &orphan_before],
+                )?,
+                db.stmt(
+                    "DELETE FROM attachments WHERE object_key = ?1 AND message_id IS NULL",
+                    &[&orphan.key],
+                )?,
+            ])
+            .await?;
+        if taken.first().copied().unwrap_or(0) > 0 {
+            bucket.delete(&orphan.key).await.map_err(internal)?;
+            out.orphans_deleted += 1;
+        }
     }
     let expired: Vec<ExpiredUpload> = db
         .all(

@@ -15,7 +15,7 @@ use worker::{Bucket, Range, Response, UploadedPart};
 
 use crate::documents::{self, NewFile, UploadMeta};
 use crate::model::CompanyOut;
-use crate::store::{self, Tap};
+use shared::edge::store::{self, Tap};
 
 /// The default largest part (`MAX_PART_BYTES`); a Worker request body is limited to 100 MB on
 /// most plans.

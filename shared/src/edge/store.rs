@@ -4,19 +4,24 @@
 //! of a known format up to 16 MiB, which the recogniser reads.
 //!
 //! Every file is announced in `pending_objects` before it is written; the row goes away in the
-//! transaction that writes its document, so a file whose upload was cut off is found by the
-//! sweep and deleted.
+//! transaction that writes the row that owns it (a document, a proof, an attachment), so a file
+//! whose upload was cut off is found by the orders worker's sweep and deleted.
+//!
+//! Files go back out through [`serve`]: streamed, with ETag (the SHA-256), one byte range, 304
+//! and HEAD, the same for every worker that stores files.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures_util::{Stream, StreamExt};
-use shared::digest::Sha256State;
-use shared::edge::context::Ctx;
-use shared::edge::internal;
-use shared::formats::{self, Format, Recognition};
-use shared::{time, Error, Result};
-use worker::{Bucket, Data, FixedLengthStream};
+use worker::{Bucket, Data, FixedLengthStream, Headers, Range, Response};
+
+use super::context::Ctx;
+use super::internal;
+use crate::digest::Sha256State;
+use crate::document::{self, ByteRange};
+use crate::formats::{self, Format, Recognition};
+use crate::{time, Error, Result};
 
 /// Size of the pieces a body of unknown length is written in (R2 multipart parts).
 const CHUNK: usize = 8 * 1024 * 1024;
@@ -112,6 +117,27 @@ where
     })
 }
 
+/// The announced length of a raw file body, checked before a byte is read: required, a number,
+/// not zero, at most `limit` (`over_limit` is the 413's detail).
+///
+/// # Errors
+/// 411 without Content-Length, 400 `malformed_content_length`, 422 `body` when empty, 413.
+pub fn content_length(cx: &Ctx, limit: u64, over_limit: &str) -> Result<u64> {
+    let raw = cx.header("content-length").ok_or(Error::LengthRequired)?;
+    let length: u64 = raw.trim().parse().map_err(|_| {
+        Error::bad_request("malformed_content_length", "Content-Length is not a number")
+    })?;
+    if length == 0 {
+        return Err(Error::invalid("body", "the file is empty"));
+    }
+    if length > limit {
+        return Err(Error::PayloadTooLarge {
+            detail: over_limit.to_owned(),
+        });
+    }
+    Ok(length)
+}
+
 /// Why a streamed body did not make it, as the client should hear it.
 fn body_failure(
     tap: &Tap,
@@ -162,6 +188,40 @@ where
     };
     delete_quietly(bucket, key).await;
     Err(failure)
+}
+
+/// Receives the request's raw body of `length` bytes (see [`content_length`]) as the file at
+/// `key`: announced in `pending_objects` first, streamed into R2 through a tap that hashes it
+/// (and keeps an order file's start when `recognise`), forgotten again if it does not make it.
+/// The caller settles the announcement in the batch that writes the file's row.
+///
+/// # Errors
+/// As [`put_known_length`]; internal error when D1 or the bucket is missing.
+pub async fn receive(
+    cx: &mut Ctx,
+    key: &str,
+    length: u64,
+    limit: u64,
+    recognise: bool,
+) -> Result<SharedTap> {
+    let bucket = bucket(cx)?;
+    announce(cx, key).await?;
+    let tap = Tap::new(Sha256State::new(), limit, recognise);
+    let body = cx.req.stream().map_err(internal)?;
+    if let Err(e) = put_known_length(&bucket, key, body, length, &tap, &size_text(limit)).await {
+        forget(cx, key).await;
+        return Err(e);
+    }
+    Ok(tap)
+}
+
+/// Deletes a received file whose row could not be written, and its announcement (a failure is
+/// logged; the sweep finds what is left).
+pub async fn discard(cx: &Ctx, key: &str) {
+    if let Ok(bucket) = bucket(cx) {
+        delete_quietly(&bucket, key).await;
+    }
+    forget(cx, key).await;
 }
 
 /// Writes a body of unknown length (a browser form's file) into the bucket at `key`: in memory
@@ -247,6 +307,9 @@ pub async fn delete_quietly(bucket: &Bucket, key: &str) {
 }
 
 /// Announces a file about to be written (see the module comment).
+///
+/// # Errors
+/// Internal error when D1 fails.
 pub async fn announce(cx: &Ctx, key: &str) -> Result<()> {
     cx.db
         .run(
@@ -306,4 +369,108 @@ pub fn size_text(bytes: u64) -> String {
     } else {
         format!("{bytes} bytes")
     }
+}
+
+/// A stored file as [`serve`] sends it.
+pub struct StoredFile<'a> {
+    pub key: &'a str,
+    pub size: u64,
+    pub sha256: &'a str,
+    pub content_type: &'a str,
+    pub filename: &'a str,
+}
+
+/// What [`serve`] answered.
+pub enum Served {
+    /// The file's bytes (200 or 206) are on their way: a download happened.
+    Body(Response),
+    /// No bytes went out: 304, or the headers of a HEAD.
+    Headers(Response),
+}
+
+impl Served {
+    /// The response, whichever it is.
+    #[must_use]
+    pub fn response(self) -> Response {
+        match self {
+            Served::Body(r) | Served::Headers(r) => r,
+        }
+    }
+}
+
+/// Answers a download of a file: streamed from R2 with Content-Type, RFC 6266
+/// Content-Disposition, ETag = the SHA-256, one byte range (206, or 416 naming the size),
+/// If-None-Match (304), and HEAD without a body. The caller has checked who may read it.
+///
+/// # Errors
+/// 416 for a range outside the file; internal error when the file is missing from R2.
+pub async fn serve(cx: &Ctx, file: &StoredFile<'_>) -> Result<Served> {
+    let size = file.size;
+    let headers = Headers::new();
+    let set = |name: &str, value: &str| headers.set(name, value).map_err(internal);
+    set("etag", &format!("\"{}\"", file.sha256))?;
+    set("accept-ranges", "bytes")?;
+    set("cache-control", "private, no-store")?;
+    if document::etag_matches(cx.header("if-none-match").as_deref(), file.sha256) {
+        return Ok(Served::Headers(
+            Response::empty()
+                .map_err(internal)?
+                .with_status(304)
+                .with_headers(headers),
+        ));
+    }
+    let range = document::byte_range(cx.header("range").as_deref(), size);
+    if range == ByteRange::Unsatisfiable {
+        set("content-range", &format!("bytes */{size}"))?;
+        let response =
+            super::problem_response(&Error::RangeNotSatisfiable { size }).map_err(internal)?;
+        let merged = response.headers().clone();
+        for (name, value) in headers.entries() {
+            merged.set(&name, &value).map_err(internal)?;
+        }
+        return Ok(Served::Headers(response.with_headers(merged)));
+    }
+    set("content-type", file.content_type)?;
+    set(
+        "content-disposition",
+        &document::content_disposition(file.filename),
+    )?;
+    let bucket = bucket(cx)?;
+    let mut get = bucket.get(file.key);
+    let (status, length) = match range {
+        ByteRange::Part { start, end } => {
+            get = get.range(Range::OffsetWithLength {
+                offset: start,
+                length: end - start + 1,
+            });
+            set("content-range", &format!("bytes {start}-{end}/{size}"))?;
+            (206, end - start + 1)
+        }
+        _ => (200, size),
+    };
+    set("content-length", &length.to_string())?;
+    if super::method_name(&cx.req) == "HEAD" {
+        return Ok(Served::Headers(
+            Response::empty()
+                .map_err(internal)?
+                .with_status(status)
+                .with_headers(headers),
+        ));
+    }
+    let object = get
+        .execute()
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Error::internal(format!("file {} is missing", file.key)))?;
+    let body = object
+        .body()
+        .ok_or_else(|| Error::internal("file without body"))?
+        .response_body()
+        .map_err(internal)?;
+    Ok(Served::Body(
+        Response::from_body(body)
+            .map_err(internal)?
+            .with_status(status)
+            .with_headers(headers),
+    ))
 }

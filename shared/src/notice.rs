@@ -1,0 +1,507 @@
+//! Info mails about events (documents received, approvals, messages), in English, German and
+//! Polish. Kept apart from `mail` so only the notify worker carries their texts.
+//!
+//! A [`Notice`] names the mail and carries its values (links are complete portal URLs);
+//! [`render`] turns it into a subject and a plain-text body, one catalogue function per language.
+//! Which events a person may have mailed, and the defaults for someone who never chose, are
+//! here too, so the settings endpoint and the consumer agree.
+
+use serde::{Deserialize, Serialize};
+
+use crate::lang::Language;
+use crate::mail::{one_line, quoted, RenderedMail};
+use crate::{Error, Result};
+
+/// The event types a person can ask to be mailed about.
+pub const MAIL_EVENT_TYPES: &[&str] = &[
+    "document.deposited",
+    "approval.requested",
+    "approval.decided",
+    "talk.message",
+    "relationship.requested",
+];
+
+/// What a person who never chose is mailed about: all of [`MAIL_EVENT_TYPES`].
+pub const DEFAULT_MAIL_EVENTS: &[&str] = MAIL_EVENT_TYPES;
+
+/// Parses the event types a person wants mailed: deduplicated, in canonical order.
+///
+/// # Errors
+/// A 422 naming `field[i]` for a type that cannot be mailed.
+pub fn parse_mail_events(field: &str, items: &[String]) -> Result<Vec<String>> {
+    for (i, item) in items.iter().enumerate() {
+        if !MAIL_EVENT_TYPES.contains(&item.trim()) {
+            return Err(Error::invalid(
+                format!("{field}[{i}]"),
+                format!(
+                    "{:?} cannot be mailed; expected some of {}",
+                    item.trim(),
+                    MAIL_EVENT_TYPES.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(MAIL_EVENT_TYPES
+        .iter()
+        .filter(|t| items.iter().any(|i| i.trim() == **t))
+        .map(|t| (*t).to_owned())
+        .collect())
+}
+
+/// An info mail with the values it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "template", rename_all = "snake_case")]
+pub enum Notice {
+    /// `document.deposited`: a partner sent a document.
+    DocumentReceived {
+        partner: String,
+        filename: String,
+        link: String,
+    },
+    /// `approval.requested`: the supplier asks to approve a proof.
+    ApprovalRequested {
+        partner: String,
+        filename: String,
+        version: u32,
+        link: String,
+    },
+    /// `approval.decided`: the customer approved or rejected a proof.
+    ApprovalDecided {
+        partner: String,
+        person: String,
+        approved: bool,
+        version: u32,
+        comment: Option<String>,
+        link: String,
+    },
+    /// `talk.message`: a new message from a partner.
+    NewMessage {
+        partner: String,
+        person: String,
+        subject: String,
+        excerpt: String,
+        link: String,
+    },
+    /// `relationship.requested`: a company asks to become a partner.
+    RelationshipRequested { partner: String, link: String },
+    /// A webhook delivery failed after its last attempt (to the company's admins).
+    WebhookFailed {
+        url: String,
+        event_type: String,
+        event_id: String,
+        attempts: u32,
+        disabled: bool,
+        link: String,
+    },
+}
+
+impl Notice {
+    /// The template's name as stored with the mail.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Notice::DocumentReceived { .. } => "document_received",
+            Notice::ApprovalRequested { .. } => "approval_requested",
+            Notice::ApprovalDecided { .. } => "approval_decided",
+            Notice::NewMessage { .. } => "new_message",
+            Notice::RelationshipRequested { .. } => "relationship_requested",
+            Notice::WebhookFailed { .. } => "webhook_failed",
+        }
+    }
+}
+
+/// Renders `notice` in `lang`; the subject is one line whatever the values hold.
+#[must_use]
+pub fn render(notice: &Notice, lang: Language) -> RenderedMail {
+    let (subject, text) = match lang {
+        Language::En => english(notice),
+        Language::De => german(notice),
+        Language::Pl => polish(notice),
+    };
+    RenderedMail {
+        subject: one_line(&subject),
+        text,
+    }
+}
+
+fn english(notice: &Notice) -> (String, String) {
+    const SIGN_OFF: &str = "Best regards,\nThe Tradepost team";
+    const SETTINGS: &str = "You receive this mail because of your notification settings on \
+                            Tradepost; you can change them in the portal.";
+    let (subject, body) = match notice {
+        Notice::DocumentReceived {
+            partner,
+            filename,
+            link,
+        } => (
+            format!("New document from {partner}: {filename}"),
+            format!(
+                "Hello,\n\n{partner} has sent your company the document \"{filename}\" on \
+                 Tradepost. Open it here:\n\n{link}"
+            ),
+        ),
+        Notice::ApprovalRequested {
+            partner,
+            filename,
+            version,
+            link,
+        } => (
+            format!("{partner} asks for your approval: {filename} (version {version})"),
+            format!(
+                "Hello,\n\n{partner} has sent a proof for approval: \"{filename}\", version \
+                 {version}. Review it and approve or reject it here:\n\n{link}"
+            ),
+        ),
+        Notice::ApprovalDecided {
+            partner,
+            person,
+            approved,
+            version,
+            comment,
+            link,
+        } => {
+            let verb = if *approved { "approved" } else { "rejected" };
+            (
+                format!("{partner} {verb} the proof (version {version})"),
+                format!(
+                    "Hello,\n\n{person} of {partner} has {verb} version {version} of the \
+                     proof.\n\n{note}See the details here:\n\n{link}",
+                    note = quoted("The comment:", comment.as_deref()),
+                ),
+            )
+        }
+        Notice::NewMessage {
+            partner,
+            person,
+            subject,
+            excerpt,
+            link,
+        } => (
+            format!("New message from {person} ({partner}): {subject}"),
+            format!(
+                "Hello,\n\n{person} of {partner} has written about \"{subject}\":\n\n\
+                 {note}Read and answer it here:\n\n{link}",
+                note = quoted("", Some(excerpt)).trim_start().to_owned(),
+            ),
+        ),
+        Notice::RelationshipRequested { partner, link } => (
+            format!("{partner} would like to connect on Tradepost"),
+            format!(
+                "Hello,\n\n{partner} would like to connect with your company on Tradepost. \
+                 Review the request and approve or reject it here:\n\n{link}"
+            ),
+        ),
+        Notice::WebhookFailed {
+            url,
+            event_type,
+            event_id,
+            attempts,
+            disabled,
+            link,
+        } => (
+            format!("Webhook delivery failed: {event_type} to {url}"),
+            format!(
+                "Hello,\n\nTradepost could not deliver the event {event_id} ({event_type}) to \
+                 your webhook endpoint {url} after {attempts} attempts.{off} You can see the \
+                 delivery log and send the event again here:\n\n{link}",
+                off = if *disabled {
+                    " The endpoint has been failing for five days and is now disabled."
+                } else {
+                    ""
+                },
+            ),
+        ),
+    };
+    let footer = if matches!(notice, Notice::WebhookFailed { .. }) {
+        String::new()
+    } else {
+        format!("\n\n{SETTINGS}")
+    };
+    (subject, format!("{body}\n\n{SIGN_OFF}{footer}\n"))
+}
+
+fn german(notice: &Notice) -> (String, String) {
+    const SIGN_OFF: &str = "Viele Grüße\nIhr Tradepost-Team";
+    const SETTINGS: &str = "Sie erhalten diese E-Mail aufgrund Ihrer \
+                            Benachrichtigungseinstellungen bei Tradepost; Sie können sie im \
+                            Portal ändern.";
+    let (subject, body) = match notice {
+        Notice::DocumentReceived {
+            partner,
+            filename,
+            link,
+        } => (
+            format!("Neues Dokument von {partner}: {filename}"),
+            format!(
+                "Hallo,\n\n{partner} hat Ihrem Unternehmen über Tradepost das Dokument \
+                 „{filename}“ gesendet. Hier können Sie es öffnen:\n\n{link}"
+            ),
+        ),
+        Notice::ApprovalRequested {
+            partner,
+            filename,
+            version,
+            link,
+        } => (
+            format!("{partner} bittet um Ihre Freigabe: {filename} (Version {version})"),
+            format!(
+                "Hallo,\n\n{partner} hat einen Korrekturabzug zur Freigabe gesendet: \
+                 „{filename}“, Version {version}. Prüfen Sie ihn und geben Sie ihn frei oder \
+                 lehnen Sie ihn ab:\n\n{link}"
+            ),
+        ),
+        Notice::ApprovalDecided {
+            partner,
+            person,
+            approved,
+            version,
+            comment,
+            link,
+        } => {
+            let verb = if *approved {
+                "freigegeben"
+            } else {
+                "abgelehnt"
+            };
+            (
+                format!("{partner} hat den Korrekturabzug {verb} (Version {version})"),
+                format!(
+                    "Hallo,\n\n{person} von {partner} hat Version {version} des \
+                     Korrekturabzugs {verb}.\n\n{note}Die Einzelheiten finden Sie hier:\n\n{link}",
+                    note = quoted("Der Kommentar:", comment.as_deref()),
+                ),
+            )
+        }
+        Notice::NewMessage {
+            partner,
+            person,
+            subject,
+            excerpt,
+            link,
+        } => (
+            format!("Neue Nachricht von {person} ({partner}): {subject}"),
+            format!(
+                "Hallo,\n\n{person} von {partner} hat zu „{subject}“ geschrieben:\n\n\
+                 {note}Hier können Sie sie lesen und beantworten:\n\n{link}",
+                note = quoted("", Some(excerpt)).trim_start().to_owned(),
+            ),
+        ),
+        Notice::RelationshipRequested { partner, link } => (
+            format!("{partner} möchte sich auf Tradepost mit Ihnen vernetzen"),
+            format!(
+                "Hallo,\n\n{partner} möchte sich auf Tradepost mit Ihrem Unternehmen vernetzen. \
+                 Prüfen Sie die Anfrage und nehmen Sie sie an oder lehnen Sie sie ab:\n\n{link}"
+            ),
+        ),
+        Notice::WebhookFailed {
+            url,
+            event_type,
+            event_id,
+            attempts,
+            disabled,
+            link,
+        } => (
+            format!("Webhook-Zustellung fehlgeschlagen: {event_type} an {url}"),
+            format!(
+                "Hallo,\n\nTradepost konnte das Ereignis {event_id} ({event_type}) nach \
+                 {attempts} Versuchen nicht an Ihren Webhook-Endpunkt {url} zustellen.{off} Das \
+                 Zustellprotokoll und die erneute Zustellung finden Sie hier:\n\n{link}",
+                off = if *disabled {
+                    " Der Endpunkt schlägt seit fünf Tagen fehl und ist jetzt deaktiviert."
+                } else {
+                    ""
+                },
+            ),
+        ),
+    };
+    let footer = if matches!(notice, Notice::WebhookFailed { .. }) {
+        String::new()
+    } else {
+        format!("\n\n{SETTINGS}")
+    };
+    (subject, format!("{body}\n\n{SIGN_OFF}{footer}\n"))
+}
+
+/// Polish catalogue: like `mail`, no past-tense verbs for people and company names after "firma".
+fn polish(notice: &Notice) -> (String, String) {
+    const SIGN_OFF: &str = "Pozdrawiamy\nZespół Tradepost";
+    const SETTINGS: &str = "Otrzymują Państwo tę wiadomość zgodnie z ustawieniami powiadomień w \
+                            Tradepost; można je zmienić w portalu.";
+    let (subject, body) = match notice {
+        Notice::DocumentReceived {
+            partner,
+            filename,
+            link,
+        } => (
+            format!("Nowy dokument od firmy {partner}: {filename}"),
+            format!(
+                "Dzień dobry,\n\nfirma {partner} przesyła Państwa firmie dokument „{filename}” \
+                 w Tradepost. Dokument można otworzyć tutaj:\n\n{link}"
+            ),
+        ),
+        Notice::ApprovalRequested {
+            partner,
+            filename,
+            version,
+            link,
+        } => (
+            format!("Firma {partner} prosi o akceptację: {filename} (wersja {version})"),
+            format!(
+                "Dzień dobry,\n\nfirma {partner} przesyła projekt do akceptacji: „{filename}”, \
+                 wersja {version}. Projekt można sprawdzić, zaakceptować lub odrzucić \
+                 tutaj:\n\n{link}"
+            ),
+        ),
+        Notice::ApprovalDecided {
+            partner,
+            person,
+            approved,
+            version,
+            comment,
+            link,
+        } => {
+            let outcome = if *approved {
+                "zaakceptowana"
+            } else {
+                "odrzucona"
+            };
+            (
+                format!("Wersja {version} projektu: {outcome} (firma {partner})"),
+                format!(
+                    "Dzień dobry,\n\nwersja {version} projektu jest {outcome} przez: {person} \
+                     (firma {partner}).\n\n{note}Szczegóły są dostępne tutaj:\n\n{link}",
+                    note = quoted("Komentarz:", comment.as_deref()),
+                ),
+            )
+        }
+        Notice::NewMessage {
+            partner,
+            person,
+            subject,
+            excerpt,
+            link,
+        } => (
+            format!("Nowa wiadomość: {subject} ({person}, firma {partner})"),
+            format!(
+                "Dzień dobry,\n\nnowa wiadomość w wątku „{subject}” od: {person} (firma \
+                 {partner}):\n\n{note}Wiadomość można przeczytać i odpowiedzieć tutaj:\n\n{link}",
+                note = quoted("", Some(excerpt)).trim_start().to_owned(),
+            ),
+        ),
+        Notice::RelationshipRequested { partner, link } => (
+            format!("Firma {partner} chce nawiązać współpracę w Tradepost"),
+            format!(
+                "Dzień dobry,\n\nfirma {partner} chce nawiązać współpracę z Państwa firmą w \
+                 Tradepost. Prośbę można sprawdzić, zaakceptować lub odrzucić tutaj:\n\n{link}"
+            ),
+        ),
+        Notice::WebhookFailed {
+            url,
+            event_type,
+            event_id,
+            attempts,
+            disabled,
+            link,
+        } => (
+            format!("Nieudane doręczenie webhooka: {event_type} do {url}"),
+            format!(
+                "Dzień dobry,\n\nTradepost nie może doręczyć zdarzenia {event_id} \
+                 ({event_type}) do Państwa punktu końcowego {url} po {attempts} próbach.{off} \
+                 Dziennik doręczeń i ponowne wysłanie są dostępne tutaj:\n\n{link}",
+                off = if *disabled {
+                    " Punkt końcowy nie działa od pięciu dni i jest teraz wyłączony."
+                } else {
+                    ""
+                },
+            ),
+        ),
+    };
+    let footer = if matches!(notice, Notice::WebhookFailed { .. }) {
+        String::new()
+    } else {
+        format!("\n\n{SETTINGS}")
+    };
+    (subject, format!("{body}\n\n{SIGN_OFF}{footer}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<Notice> {
+        let link = "https://tradepost.example/x".to_owned();
+        vec![
+            Notice::DocumentReceived {
+                partner: "Acme\nInjected: yes".into(),
+                filename: "order.xml".into(),
+                link: link.clone(),
+            },
+            Notice::ApprovalRequested {
+                partner: "Acme".into(),
+                filename: "proof.pdf".into(),
+                version: 2,
+                link: link.clone(),
+            },
+            Notice::ApprovalDecided {
+                partner: "Acme".into(),
+                person: "Ann".into(),
+                approved: false,
+                version: 1,
+                comment: Some("Colour is off".into()),
+                link: link.clone(),
+            },
+            Notice::NewMessage {
+                partner: "Acme".into(),
+                person: "Ann".into(),
+                subject: "Order 42".into(),
+                excerpt: "When can you ship?".into(),
+                link: link.clone(),
+            },
+            Notice::RelationshipRequested {
+                partner: "Acme".into(),
+                link: link.clone(),
+            },
+            Notice::WebhookFailed {
+                url: "https://erp.example/hook".into(),
+                event_type: "document.deposited".into(),
+                event_id: "evt_1".into(),
+                attempts: 8,
+                disabled: true,
+                link,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_notice_renders_in_every_language_with_its_link() {
+        for notice in all() {
+            let mut subjects = Vec::new();
+            for lang in Language::ALL {
+                let mail = render(&notice, lang);
+                assert!(!mail.subject.contains('\n'), "{}", mail.subject);
+                assert!(!mail.subject.is_empty());
+                assert!(mail.text.contains("https://"), "{lang}: {}", mail.text);
+                subjects.push(mail.subject);
+            }
+            subjects.dedup();
+            assert_eq!(subjects.len(), 3, "{:?}", notice.name());
+        }
+        let de = render(&all()[2], Language::De);
+        assert!(de.text.contains("> Colour is off"), "{}", de.text);
+        assert!(de.subject.contains("abgelehnt"));
+    }
+
+    #[test]
+    fn mail_settings_parse_and_refuse() {
+        let got = parse_mail_events(
+            "events",
+            &["talk.message".into(), "document.deposited".into()],
+        )
+        .unwrap();
+        assert_eq!(got, vec!["document.deposited", "talk.message"]);
+        assert!(parse_mail_events("events", &[]).unwrap().is_empty());
+        let err = parse_mail_events("events", &["talk.message".into(), "card.received".into()])
+            .unwrap_err();
+        assert_eq!(err.problem().field.as_deref(), Some("events[1]"));
+    }
+}
