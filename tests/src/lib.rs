@@ -8,6 +8,8 @@
 // that says what was expected, so panicking (and `unwrap`/`expect`) is its purpose here.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
+pub mod browser;
+
 use std::sync::OnceLock;
 use std::thread::sleep;
 use std::time::{Duration, Instant};

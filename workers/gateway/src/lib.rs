@@ -1,8 +1,9 @@
 //! The gateway: Tradepost's public entry point.
 //!
 //! It owns the routing table that sends each `/v1/…` path to the worker that serves it (through
-//! a service binding, the request forwarded unchanged and its body streamed), the home page and
-//! `/v1/openapi.json`. Everything but the `#[event(fetch)]` glue is platform-free and tested
+//! a service binding, the request forwarded unchanged and its body streamed) and
+//! `/v1/openapi.json`. The portal is static files (`portal/`, see docs/portal.md) that Workers
+//! static assets serve in front of this worker. Everything but the `#[event(fetch)]` glue is platform-free and tested
 //! natively.
 
 use shared::error::Problem;
@@ -25,6 +26,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/v1/documents", "ORDERS"),
     ("/v1/uploads", "ORDERS"),
     ("/v1/dev/sweep", "ORDERS"),
+    ("/v1/documents/*/proofs", "APPROVALS"),
+    ("/v1/approvals", "APPROVALS"),
+    ("/v1/threads", "TALK"),
+    ("/v1/attachments", "TALK"),
+    ("/v1/webhooks", "NOTIFY"),
+    ("/v1/me/notifications", "NOTIFY"),
+    ("/v1/dev/deliveries", "NOTIFY"),
 ];
 
 /// The OpenAPI 3.1 document of the whole API, served at `/v1/openapi.json`.
@@ -33,15 +41,15 @@ pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 /// What the gateway does with a request path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
-    /// `/`: the home page (later the portal).
-    Home,
     /// `/v1/openapi.json`.
     OpenApi,
-    /// A page that a link in a mail opens (`/confirm`, `/reset-password`, `/accept-invitation`).
-    Link(LinkPage),
     /// Forward to the worker behind this service binding.
     Service(&'static str),
-    /// No worker serves this path.
+    /// A path outside `/v1`: the portal's static files (the `ASSETS` binding). Workers static
+    /// assets answer these before the worker runs (`run_worker_first = ["/v1/*"]`); the worker
+    /// passes on any that still reach it.
+    Portal,
+    /// No worker serves this `/v1` path.
     NotFound,
 }
 
@@ -54,13 +62,11 @@ pub fn route(path: &str) -> Route {
 /// [`route`] over any table; separate so tests can exercise table shapes that do not exist yet.
 #[must_use]
 pub fn route_in(table: &[(&'static str, &'static str)], path: &str) -> Route {
-    match path {
-        "/" | "" => return Route::Home,
-        "/v1/openapi.json" => return Route::OpenApi,
-        "/confirm" => return Route::Link(LinkPage::Confirm),
-        "/reset-password" => return Route::Link(LinkPage::ResetPassword),
-        "/accept-invitation" => return Route::Link(LinkPage::AcceptInvitation),
-        _ => {}
+    if path == "/v1/openapi.json" {
+        return Route::OpenApi;
+    }
+    if path != "/v1" && !path.starts_with("/v1/") {
+        return Route::Portal;
     }
     let mut best: Option<(usize, &'static str)> = None;
     for &(pattern, binding) in table {
@@ -116,106 +122,19 @@ pub fn service_unavailable(binding: &str) -> Problem {
     }
 }
 
-/// The home page: a placeholder until the portal lands, naming the services that are bound.
-#[must_use]
-pub fn home_page(running: &[&str]) -> String {
-    let services = if running.is_empty() {
-        "<li>none</li>".to_owned()
-    } else {
-        running
-            .iter()
-            .map(|b| format!("<li>{}</li>", b.to_ascii_lowercase()))
-            .collect::<String>()
-    };
-    format!(
-        r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Tradepost</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}}</style>
-</head>
-<body>
-<h1>Tradepost</h1>
-<p>The B2B partner exchange. The portal is on its way; the API is live.</p>
-<h2>Running services</h2>
-<ul>{services}</ul>
-<p><a href="/v1/openapi.json">API description (OpenAPI 3.1)</a></p>
-</body>
-</html>
-"#
-    )
-}
-
-/// The pages mail links open. Until the portal lands they are plain forms that send the link's
-/// token to the API and show the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkPage {
-    Confirm,
-    ResetPassword,
-    AcceptInvitation,
-}
-
-/// The HTML of a link page. The token stays in the browser: the page reads it from its URL.
-#[must_use]
-pub fn link_page(page: LinkPage) -> String {
-    let (title, endpoint, fields, auto) = match page {
-        LinkPage::Confirm => ("Confirm your e-mail address", "/v1/auth/confirm", "", true),
-        LinkPage::ResetPassword => (
-            "Choose a new password",
-            "/v1/auth/password-reset/confirm",
-            r#"<label>New password (at least 8 characters)<input name="password" type="password" minlength="8" required autocomplete="new-password"></label>"#,
-            false,
-        ),
-        LinkPage::AcceptInvitation => (
-            "Accept your invitation",
-            "/v1/auth/accept-invitation",
-            r#"<label>Your name<input name="name" autocomplete="name"></label>
-<label>Password (at least 8 characters)<input name="password" type="password" minlength="8" required autocomplete="new-password"></label>
-<fieldset><legend>Only when your company is invited</legend>
-<label>Company name<input name="company_name" autocomplete="organization"></label>
-<label>Company handle (a-z, 0-9, -)<input name="handle" pattern="[a-z][a-z0-9-]{2,31}"></label>
-</fieldset>"#,
-            false,
-        ),
-    };
-    format!(
-        r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · Tradepost</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}}
-label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font:inherit}}
-fieldset{{border:1px solid #ccc;margin:1rem 0}}#result{{margin-top:1rem;font-weight:600}}</style>
-</head>
-<body>
-<h1>{title}</h1>
-<form id="form">{fields}<button type="submit">Continue</button></form>
-<p id="result" role="status"></p>
-<script>
-const token = new URLSearchParams(location.search).get("token") || "";
-const form = document.getElementById("form"), result = document.getElementById("result");
-async function send() {{
-  const body = {{ token }};
-  for (const [k, v] of new FormData(form)) if (v) body[k] = v;
-  const res = await fetch("{endpoint}", {{ method: "POST", headers: {{ "content-type": "application/json" }}, body: JSON.stringify(body) }});
-  const data = await res.json().catch(() => ({{}}));
-  result.textContent = res.ok ? "Done. You can log in now." : (data.detail || "Something went wrong.");
-  if (res.ok) form.hidden = true;
-}}
-form.addEventListener("submit", (e) => {{ e.preventDefault(); send(); }});
-if ({auto}) {{ form.hidden = true; send(); }}
-</script>
-</body>
-</html>
-"#
-    )
-}
+/// The portal's text catalogues, one per language (`portal/i18n/*.json`); compiled in only so
+/// the tests can check that they agree.
+pub const CATALOGUES: &[(&str, &str)] = &[
+    ("en", include_str!("../portal/i18n/en.json")),
+    ("de", include_str!("../portal/i18n/de.json")),
+    ("pl", include_str!("../portal/i18n/pl.json")),
+];
 
 #[cfg(target_arch = "wasm32")]
 mod edge {
     //! The fetch handler: platform glue around the pure routing above.
 
-    use super::{bindings, home_page, link_page, route, service_unavailable, Route, OPENAPI_JSON};
+    use super::{route, service_unavailable, Route, OPENAPI_JSON};
     use shared::error::Problem;
     use worker::{console_error, event, Context, Env, Method, Request, Response, Result};
 
@@ -223,15 +142,14 @@ mod edge {
     async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let path = req.path();
         match route(&path) {
-            Route::Home => static_response(&req, "text/html; charset=utf-8", {
-                let running: Vec<&str> = bindings()
-                    .into_iter()
-                    .filter(|b| env.service(b).is_ok())
-                    .collect();
-                home_page(&running)
-            }),
             Route::OpenApi => static_response(&req, "application/json", OPENAPI_JSON.to_owned()),
-            Route::Link(page) => static_response(&req, "text/html; charset=utf-8", link_page(page)),
+            Route::Portal => match env.assets("ASSETS") {
+                Ok(assets) => assets.fetch_request(req).await,
+                Err(err) => {
+                    console_error!("gateway: binding ASSETS missing: {err}");
+                    problem(&service_unavailable("ASSETS"))
+                }
+            },
             Route::Service(binding) => match env.service(binding) {
                 Ok(service) => match service.fetch_request(req).await {
                     Ok(resp) => Ok(resp),
@@ -311,6 +229,19 @@ mod tests {
         );
         assert_eq!(route("/v1/uploads/upl_1/parts/2"), Route::Service("ORDERS"));
         assert_eq!(route("/v1/dev/sweep"), Route::Service("ORDERS"));
+        assert_eq!(
+            route("/v1/documents/doc_1/proofs"),
+            Route::Service("APPROVALS")
+        );
+        assert_eq!(
+            route("/v1/approvals/apr_1/content"),
+            Route::Service("APPROVALS")
+        );
+        assert_eq!(route("/v1/threads/thr_1/messages"), Route::Service("TALK"));
+        assert_eq!(route("/v1/attachments"), Route::Service("TALK"));
+        assert_eq!(route("/v1/webhooks/whk_1/ping"), Route::Service("NOTIFY"));
+        assert_eq!(route("/v1/me/notifications"), Route::Service("NOTIFY"));
+        assert_eq!(route("/v1/me"), Route::Service("REGISTRY"));
         assert_eq!(route("/v1/dev/mail"), Route::Service("REGISTRY"));
         assert_eq!(route("/v1/auth/jwks.json"), Route::Service("REGISTRY"));
         assert_eq!(
@@ -326,19 +257,28 @@ mod tests {
         assert_eq!(route("/v1/auth-x"), Route::NotFound);
         assert_eq!(route("/v1"), Route::NotFound);
         assert_eq!(route("/v1/"), Route::NotFound);
-        assert_eq!(route("/v2/users"), Route::NotFound);
-        assert_eq!(route("/V1/users"), Route::NotFound);
-        assert_eq!(route("//v1/users"), Route::NotFound);
-        assert_eq!(route("v1/users"), Route::NotFound);
+        assert_eq!(route("/v1/documentsx"), Route::NotFound);
+        assert_eq!(route("/v1/x/users"), Route::NotFound);
         assert_eq!(route("/v1/documentsx"), Route::NotFound);
     }
 
     #[test]
-    fn home_and_openapi_are_served_by_the_gateway() {
-        assert_eq!(route("/"), Route::Home);
-        assert_eq!(route(""), Route::Home);
+    fn openapi_is_served_by_the_gateway_and_the_rest_by_the_portal() {
         assert_eq!(route("/v1/openapi.json"), Route::OpenApi);
         assert_eq!(route("/v1/openapi.jsonx"), Route::NotFound);
+        for path in [
+            "/",
+            "",
+            "/documents/doc_1",
+            "/confirm",
+            "/v1x",
+            "/v2/users",
+            "/V1/users",
+            "//v1/users",
+            "v1/users",
+        ] {
+            assert_eq!(route(path), Route::Portal, "{path}");
+        }
     }
 
     #[test]
@@ -378,7 +318,10 @@ mod tests {
                 "{binding}"
             );
         }
-        assert_eq!(bindings(), vec!["REGISTRY", "ORDERS"]);
+        assert_eq!(
+            bindings(),
+            vec!["REGISTRY", "ORDERS", "APPROVALS", "TALK", "NOTIFY"]
+        );
     }
 
     #[test]
@@ -404,36 +347,46 @@ mod tests {
         assert_eq!((nf.status, nf.code.as_str()), (404, "not_found"));
     }
 
-    #[test]
-    fn home_page_names_the_running_services_and_links_the_api() {
-        let html = home_page(&["REGISTRY"]);
-        assert!(html.contains("<title>Tradepost</title>"));
-        assert!(html.contains("<li>registry</li>"));
-        assert!(html.contains(r#"href="/v1/openapi.json""#));
-        assert!(home_page(&[]).contains("<li>none</li>"));
+    fn catalogue(lang: &str, text: &str) -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::from_str(text) {
+            Ok(serde_json::Value::Object(map)) => map,
+            other => panic!("portal/i18n/{lang}.json is not a JSON object: {other:?}"),
+        }
     }
 
     #[test]
-    fn mail_links_open_pages_that_post_to_the_api() {
-        for (path, page, endpoint) in [
-            ("/confirm", LinkPage::Confirm, "/v1/auth/confirm"),
-            (
-                "/reset-password",
-                LinkPage::ResetPassword,
-                "/v1/auth/password-reset/confirm",
-            ),
-            (
-                "/accept-invitation",
-                LinkPage::AcceptInvitation,
-                "/v1/auth/accept-invitation",
-            ),
-        ] {
-            assert_eq!(route(path), Route::Link(page), "{path}");
-            let html = link_page(page);
-            assert!(html.contains(endpoint), "{path} posts to {endpoint}");
-            assert!(html.starts_with("<!doctype html>"));
+    fn the_portal_catalogues_have_the_same_keys_and_no_empty_texts() {
+        let (_, en_text) = CATALOGUES[0];
+        let en = catalogue("en", en_text);
+        assert!(en.len() > 100, "the English catalogue looks truncated");
+        for &(lang, text) in CATALOGUES {
+            let other = catalogue(lang, text);
+            let missing: Vec<&String> = en.keys().filter(|k| !other.contains_key(*k)).collect();
+            let extra: Vec<&String> = other.keys().filter(|k| !en.contains_key(*k)).collect();
+            assert!(missing.is_empty(), "{lang}.json lacks {missing:?}");
+            assert!(
+                extra.is_empty(),
+                "{lang}.json has keys en.json lacks: {extra:?}"
+            );
+            for (key, value) in &other {
+                let ok = value.as_str().is_some_and(|v| !v.trim().is_empty());
+                assert!(
+                    ok,
+                    "{lang}.json: {key} should be a non-empty text, is {value}"
+                );
+                // Every {placeholder} of the English text is in the translation too.
+                let english = en[key].as_str().unwrap_or_default();
+                for part in english.split('{').skip(1) {
+                    let name = part.split('}').next().unwrap_or_default();
+                    assert!(
+                        value
+                            .as_str()
+                            .unwrap_or_default()
+                            .contains(&format!("{{{name}}}")),
+                        "{lang}.json: {key} lacks the placeholder {{{name}}}"
+                    );
+                }
+            }
         }
-        assert!(link_page(LinkPage::Confirm).contains("if (true)"));
-        assert!(link_page(LinkPage::ResetPassword).contains("name=\"password\""));
     }
 }

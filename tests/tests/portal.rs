@@ -1,0 +1,792 @@
+//! The portal in a real browser: headless Chromium driven through chromedriver
+//! (`tradepost_e2e::browser`), clicking through what the people on both sides do. Companies,
+//! relationships and the partner's side of a story are set up through the API; what the story
+//! is about is clicked. Each test has its own companies and its own browser, so the tests run
+//! in parallel with each other and with the rest of the suite.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
+use serde_json::{json, Value};
+use tradepost_e2e::browser::{Browser, WAIT};
+use tradepost_e2e::{
+    connect, invite_colleague, request, unique, unique_email, wait_for_link, Api, Company, Method,
+    Person, PASSWORD,
+};
+
+/// A catalogue text of the portal, read from the file the browser loads.
+fn catalogue(lang: &str, key: &str) -> String {
+    let path = format!(
+        "{}/../workers/gateway/portal/i18n/{lang}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let texts: Value = serde_json::from_str(&text).unwrap();
+    texts[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{lang}.json has no {key}"))
+        .to_owned()
+}
+
+fn en(key: &str) -> String {
+    catalogue("en", key)
+}
+
+/// Puts a fresh session of `person` into the browser (as the login page would) and opens `path`.
+fn sign_in(b: &Browser, person: &Person, path: &str) {
+    let login = Api::new().post(
+        "/v1/auth/login",
+        json!({"email": person.email, "password": PASSWORD}),
+        200,
+    );
+    b.goto("/login");
+    b.find("form");
+    b.execute(
+        "localStorage.clear(); localStorage.setItem('tp.session', JSON.stringify({access: \
+         arguments[0].access_token, refresh: arguments[0].refresh_token, user: arguments[0].user, \
+         company: arguments[0].company}));",
+        vec![login],
+    );
+    b.goto(path);
+}
+
+/// Waits until the page `name` (module.function, e.g. "mailbox.detail") has been drawn.
+fn on_page(b: &Browser, name: &str) {
+    b.find(&format!("main[data-page={name:?}]:not([aria-busy])"));
+}
+
+/// A file with `bytes` in the temp dir, for a file input.
+fn temp_file(name: &str, bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("tp-portal-{}", unique(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// An order file in UBL 2.1, which the mailbox recognises and summarises.
+fn ubl_order(number: &str) -> Vec<u8> {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2">
+<cbc:ID>{number}</cbc:ID><cbc:IssueDate>2026-11-23</cbc:IssueDate>
+<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+<cac:OrderLine><cac:LineItem><cbc:ID>1</cbc:ID><cbc:Quantity>5</cbc:Quantity></cac:LineItem></cac:OrderLine>
+</Order>"#
+    )
+    .into_bytes()
+}
+
+/// The supplier attaches a proof (an SVG image the browser can preview) to a document.
+fn attach_proof(supplier: &Company, doc_id: &str, filename: &str, colour: &str) -> Value {
+    let api = supplier.api();
+    let path = format!("/v1/documents/{doc_id}/proofs");
+    let svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60"><rect width="120" height="60" fill="{colour}"/></svg>"#
+    );
+    let request = api
+        .raw(Method::POST, &path)
+        .header("Content-Type", "image/svg+xml")
+        .header("Tradepost-Filename", filename)
+        .body(svg);
+    api.run(Method::POST, &path, request).expect(201)
+}
+
+#[test]
+fn the_portal_shell_is_served_for_every_page_path_and_the_api_stays_json() {
+    let api = Api::new();
+    for path in [
+        "/",
+        "/documents/doc_x",
+        "/confirm?token=lt_x",
+        "/reset-password?token=lt_x",
+        "/accept-invitation?token=lt_x",
+    ] {
+        let reply = api.send(Method::GET, path, None);
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        assert!(reply.content_type().starts_with("text/html"), "{path}");
+        assert!(
+            reply
+                .text
+                .contains(r#"<script type="module" src="/js/app.js">"#),
+            "{path}"
+        );
+        let csp = reply.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("default-src 'self'"), "{path}: CSP {csp:?}");
+    }
+    for (path, kind) in [
+        ("/js/app.js", "javascript"),
+        ("/app.css", "text/css"),
+        ("/i18n/de.json", "json"),
+    ] {
+        let reply = api.send(Method::GET, path, None);
+        assert_eq!(reply.status, 200, "{path}");
+        assert!(
+            reply.content_type().contains(kind),
+            "{path}: {}",
+            reply.content_type()
+        );
+    }
+    api.send(Method::GET, "/v1/no-such-thing", None)
+        .expect_problem(404, "not_found");
+    let openapi = api.get("/v1/openapi.json", 200);
+    assert!(openapi["openapi"].as_str().unwrap().starts_with("3.1"));
+}
+
+#[test]
+fn a_company_signs_up_confirms_and_logs_in_through_the_pages() {
+    let b = Browser::start("signup_confirm_login");
+    let suffix = unique(8);
+    let email = unique_email("portal-signup");
+    b.goto("/signup");
+    b.fill(
+        "input[name=company_name]",
+        &format!("Portal Signup {suffix} GmbH"),
+    );
+    b.fill("input[name=handle]", &format!("portal-{suffix}"));
+    b.fill("input[name=name]", "Erika Muster");
+    b.fill("input[name=email]", &email);
+    b.fill("input[name=password]", PASSWORD);
+    b.click("form button[type=submit]");
+    b.wait_text("main .notice", &email);
+
+    let token = wait_for_link(&email, "/confirm?token=", 1);
+    b.goto(&format!("/confirm?token={token}"));
+    b.wait_text("main .notice", &en("confirm.done"));
+    b.click("main a.button.primary");
+    on_page(&b, "auth.login");
+    assert_eq!(b.property("input[name=email]", "value"), json!(email));
+    // The keyboard is enough: Enter in the password field logs in.
+    b.fill("input[name=password]", &format!("{PASSWORD}\u{E007}"));
+    on_page(&b, "dashboard.dashboard");
+    assert_eq!(b.text("main h1"), en("dashboard.title"));
+    b.wait_text("header .who", "Erika Muster");
+
+    // Logging out ends the session: the dashboard asks for a login again.
+    b.click("#logout");
+    on_page(&b, "auth.login");
+    b.goto("/");
+    on_page(&b, "auth.login");
+    assert!(b.url().contains("/login?next="), "{}", b.url());
+}
+
+#[test]
+fn an_api_error_is_shown_next_to_the_field_it_names() {
+    let b = Browser::start("api_error_next_to_field");
+    b.goto("/signup");
+    b.fill("input[name=company_name]", "Broken Handle GmbH");
+    b.fill("input[name=handle]", "9 not a handle");
+    b.fill("input[name=name]", "Someone");
+    b.fill("input[name=email]", &unique_email("portal-error"));
+    b.fill("input[name=password]", PASSWORD);
+    b.click("form button[type=submit]");
+    b.find("input[name=handle][aria-invalid=true]");
+    let message = b.text("input[name=handle] + .field-error");
+    assert_eq!(message, en("error.invalid_field"));
+    // The other fields are not marked, and the form stays filled in.
+    assert!(!b.exists("input[name=email][aria-invalid]"));
+    assert_eq!(
+        b.property("input[name=company_name]", "value"),
+        json!("Broken Handle GmbH")
+    );
+    // A wrong password at login is told on the form, in words from the catalogue.
+    b.goto("/login");
+    b.fill("input[name=email]", &unique_email("nobody"));
+    b.fill("input[name=password]", "wrong-password-1");
+    b.click("form button[type=submit]");
+    b.wait_text(".form-error", &en("error.invalid_credentials"));
+}
+
+#[test]
+fn an_expired_access_token_is_renewed_silently() {
+    let company = Company::signup_confirmed("Refresher");
+    let b = Browser::start("silent_token_refresh");
+    sign_in(&b, &company.admin, "/");
+    on_page(&b, "dashboard.dashboard");
+    let before = b.execute(
+        "return JSON.parse(localStorage.getItem('tp.session'))",
+        vec![],
+    );
+    // The access token goes bad (as after 15 minutes); the next page still loads.
+    b.execute(
+        "const s = JSON.parse(localStorage.getItem('tp.session')); s.access = s.access.slice(0, -6) + 'AAAAAA'; \
+         localStorage.setItem('tp.session', JSON.stringify(s));",
+        vec![],
+    );
+    b.goto("/partners");
+    on_page(&b, "partners.list");
+    assert_eq!(b.text("main h1"), en("partners.title"));
+    let after = b.execute(
+        "return JSON.parse(localStorage.getItem('tp.session'))",
+        vec![],
+    );
+    assert_ne!(after["access"], before["access"], "a new access token");
+    assert_ne!(
+        after["refresh"], before["refresh"],
+        "the refresh token was rotated"
+    );
+    Api::new()
+        .with_bearer(after["access"].as_str().unwrap())
+        .get("/v1/me", 200);
+    // A click inside the app after another expiry renews too (no page load in between).
+    b.execute(
+        "const s = JSON.parse(localStorage.getItem('tp.session')); s.access = 'garbage'; \
+         localStorage.setItem('tp.session', JSON.stringify(s));",
+        vec![],
+    );
+    b.click("nav a[href='/mailbox']");
+    on_page(&b, "mailbox.list");
+    assert_eq!(b.text("main h1"), en("mailbox.title"));
+}
+
+#[test]
+fn story_the_suppliers_clerk_approves_a_request_and_sets_the_customer_number() {
+    let supplier = Company::signup_confirmed("Supplier");
+    let customer = Company::signup_confirmed("Customer");
+    let rel_id = request(&customer, &supplier);
+    let clerk = invite_colleague(&supplier, &["relationships.manage", "documents.receive"]);
+
+    let b = Browser::start("story_clerk_approves_request");
+    sign_in(&b, &clerk, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.wait_text("a[data-tile=open_requests] .count", "1");
+    b.click("a[data-tile=open_requests]");
+    on_page(&b, "partners.list");
+    b.click_text("main table a", &customer.name);
+    on_page(&b, "partners.detail");
+    b.click("#decide .actions button.primary");
+    b.wait_text("main .facts", &en("relstatus.active"));
+
+    // A discount over 100 is refused by the API; the message stands beside the discount.
+    b.fill("input[name='settings.customer_number']", "K-4711");
+    b.fill("input[name='settings.discount_percent']", "150");
+    b.click("#customer-settings button[type=submit]");
+    b.find("input[name='settings.discount_percent'][aria-invalid=true]");
+    b.wait_text(
+        "input[name='settings.discount_percent'] + .field-error",
+        &en("error.invalid_field"),
+    );
+    b.fill("input[name='settings.discount_percent']", "12.5");
+    b.fill("textarea[name='settings.internal_remark']", "pays late");
+    b.click("#customer-settings button[type=submit]");
+    b.wait_text("#customer-settings .notice", &en("common.saved"));
+
+    let rel = supplier
+        .api()
+        .get(&format!("/v1/relationships/{rel_id}"), 200);
+    assert_eq!(rel["status"], "active", "{rel}");
+    assert_eq!(rel["settings"]["customer_number"], "K-4711", "{rel}");
+    assert_eq!(rel["settings"]["discount_percent"], json!(12.5), "{rel}");
+    assert_eq!(rel["settings"]["internal_remark"], "pays late", "{rel}");
+    let seen = customer
+        .api()
+        .get(&format!("/v1/relationships/{rel_id}"), 200);
+    assert!(seen.get("settings").is_none_or(Value::is_null), "{seen}");
+}
+
+#[test]
+fn story_the_buyer_uploads_an_order_and_sees_its_status_bar_move() {
+    let supplier = Company::signup_confirmed("Supplier");
+    let customer = Company::signup_confirmed("Customer");
+    connect(&customer, &supplier);
+    let buyer = invite_colleague(&customer, &["documents.send", "documents.receive"]);
+    let number = format!("PO-{}", unique(6));
+    let file = temp_file(&format!("{number}.xml"), &ubl_order(&number));
+
+    let b = Browser::start("story_buyer_upload_status_bar");
+    sign_in(&b, &buyer, "/mailbox");
+    on_page(&b, "mailbox.list");
+    b.click("main a[href='/mailbox/upload']");
+    on_page(&b, "mailbox.upload");
+    b.select("select[name=recipient]", &supplier.id);
+    b.select("select[name=type]", "order");
+    b.fill("input[name=reference]", &number);
+    b.fill("input[type=file]", &file);
+    b.click("form button[type=submit]");
+    on_page(&b, "mailbox.detail");
+    b.find(".statusbar li.current[data-status=new]");
+    let doc_id = b.url().rsplit('/').next().unwrap().to_owned();
+    assert!(doc_id.starts_with("doc_"), "{doc_id}");
+    // The order was recognised and summarised.
+    b.wait_text("main", &number);
+
+    // The supplier's ERP reports: in production, then shipped with a tracking number.
+    let erp = supplier.api();
+    erp.post(
+        &format!("/v1/documents/{doc_id}/status"),
+        json!({"status": "in_progress"}),
+        200,
+    );
+    erp.post(
+        &format!("/v1/documents/{doc_id}/status"),
+        json!({"status": "shipped", "carrier": "UPS", "tracking_number": "1Z999AA10123456784"}),
+        200,
+    );
+    // The page the buyer is looking at moves on by itself.
+    b.find(".statusbar li.current[data-status=shipped]");
+    b.find(".statusbar li.done[data-status=in_progress]");
+    b.wait_text("#history", "1Z999AA10123456784");
+    assert!(b
+        .text(".statusbar li.current")
+        .contains(&en("status.shipped")));
+
+    let doc = customer.api().get(&format!("/v1/documents/{doc_id}"), 200);
+    assert_eq!(doc["reference"], json!(number), "{doc}");
+    assert_eq!(doc["box"], "outbox", "{doc}");
+}
+
+#[test]
+fn story_the_buyer_rejects_a_proof_with_a_comment_then_approves_the_next_version() {
+    let supplier = Company::signup_confirmed("Printer");
+    let customer = Company::signup_confirmed("Customer");
+    connect(&customer, &supplier);
+    let order = customer.api().upload(
+        &supplier.id,
+        "order",
+        "flyer-order.xml",
+        ubl_order("PO-FLYER"),
+        &[],
+        201,
+    );
+    let doc_id = order["id"].as_str().unwrap().to_owned();
+    let v1 = attach_proof(&supplier, &doc_id, "flyer-v1.svg", "#203040");
+    let buyer = invite_colleague(&customer, &["approvals.decide", "documents.send"]);
+
+    let b = Browser::start("story_buyer_rejects_then_approves");
+    sign_in(&b, &buyer, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.wait_text("a[data-tile=pending_approvals] .count", "1");
+    b.click("a[data-tile=pending_approvals]");
+    on_page(&b, "approvals.list");
+    b.click_text("main table a", "flyer-v1.svg");
+    on_page(&b, "approvals.detail");
+    // The proof is previewed from a blob the page fetched with its token.
+    let src = b.attribute("#preview img", "src").unwrap_or_default();
+    assert!(src.starts_with("blob:"), "{src}");
+
+    // Rejecting needs a comment: the API says so beside the comment field.
+    b.click("#reject");
+    b.find("textarea[name=comment][aria-invalid=true]");
+    b.fill("textarea[name=comment]", "The blue is far too dark.");
+    b.click("#reject");
+    b.wait_text("main .facts", &en("apstatus.rejected"));
+    b.wait_text("main .facts", "The blue is far too dark.");
+    assert!(!b.exists("#decide"));
+
+    let v2 = attach_proof(&supplier, &doc_id, "flyer-v2.svg", "#4060a0");
+    b.click("nav a[href='/approvals']");
+    on_page(&b, "approvals.list");
+    b.click_text("main table a", "flyer-v2.svg");
+    on_page(&b, "approvals.detail");
+    b.wait_text("main h1", "flyer-v2.svg");
+    b.fill("textarea[name=comment]", "Looks good now.");
+    b.click("#approve");
+    b.wait_text("main .facts", &en("apstatus.approved"));
+    // The version history lists both, with the first one's rejection.
+    b.wait_text("main table", "The blue is far too dark.");
+
+    let api = supplier.api();
+    let first = api.get(
+        &format!("/v1/approvals/{}", v1["id"].as_str().unwrap()),
+        200,
+    );
+    assert_eq!(first["status"], "rejected", "{first}");
+    assert_eq!(
+        first["decision"]["comment"], "The blue is far too dark.",
+        "{first}"
+    );
+    let second = api.get(
+        &format!("/v1/approvals/{}", v2["id"].as_str().unwrap()),
+        200,
+    );
+    assert_eq!(second["status"], "approved", "{second}");
+    assert_eq!(second["decision"]["comment"], "Looks good now.", "{second}");
+    assert_eq!(
+        second["decision"]["by"]["user_id"],
+        json!(buyer.id),
+        "{second}"
+    );
+}
+
+#[test]
+fn story_both_sides_talk_in_a_thread() {
+    let supplier = Company::signup_confirmed("Supplier");
+    let customer = Company::signup_confirmed("Customer");
+    connect(&customer, &supplier);
+    let buyer = invite_colleague(&customer, &["talk", "documents.send"]);
+    let subject = format!("Delivery date {}", unique(5));
+
+    let b = Browser::start("story_thread_between_partners");
+    sign_in(&b, &buyer, "/talk");
+    on_page(&b, "talk.list");
+    b.click("main a[href='/talk/new']");
+    on_page(&b, "talk.start");
+    b.select("select[name=partner]", &supplier.id);
+    b.fill("input[name=subject]", &subject);
+    b.fill("textarea[name=text]", "Can you deliver by Friday?");
+    b.click("form button[type=submit]");
+    on_page(&b, "talk.thread");
+    b.wait_text("#messages li.mine", "Can you deliver by Friday?");
+    let thread_path = b.url();
+
+    // The supplier's admin sees the thread as unread and answers.
+    sign_in(&b, &supplier.admin, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.wait_text("a[data-tile=unread_messages] .count", "1");
+    b.click("nav a[href='/talk']");
+    on_page(&b, "talk.list");
+    b.wait_text("main table", &subject);
+    b.find("main table [data-unread='1']");
+    b.click_text("main table a", &subject);
+    on_page(&b, "talk.thread");
+    b.wait_text("#messages li.theirs", "Can you deliver by Friday?");
+    b.wait_text("#messages li.theirs .from", &customer.name);
+    b.fill("form.reply textarea[name=text]", "Yes, Friday morning.");
+    b.click("form.reply button[type=submit]");
+    b.wait_text("#messages li.mine", "Yes, Friday morning.");
+
+    // Back to the buyer: the answer is there.
+    sign_in(&b, &buyer, &thread_path);
+    on_page(&b, "talk.thread");
+    b.wait_text("#messages li.theirs", "Yes, Friday morning.");
+    let threads = buyer.api.get("/v1/threads", 200);
+    assert_eq!(threads["data"][0]["subject"], json!(subject), "{threads}");
+    assert_eq!(threads["data"][0]["message_count"], json!(2), "{threads}");
+    // Opening the thread marked the answer read (the page tells the API after drawing it).
+    b.wait_until("the buyer's unread count to drop to 0", WAIT, || {
+        let threads = buyer.api.get("/v1/threads", 200);
+        (threads["counts"]["unread_messages"] == json!(0)).then_some(())
+    });
+}
+
+#[test]
+fn story_in_german_the_buyer_acknowledges_a_delivery_note() {
+    let supplier = Company::signup_confirmed("Lieferant");
+    let customer = Company::signup_confirmed("Kunde");
+    connect(&customer, &supplier);
+    let buyer = invite_colleague(&customer, &["documents.receive", "documents.send"]);
+    buyer.api.patch("/v1/me", json!({"language": "de"}), 200);
+    let doc = supplier.api().upload(
+        &customer.id,
+        "delivery_note",
+        "Lieferschein-17.pdf",
+        b"%PDF-1.4 delivery note".to_vec(),
+        &[],
+        201,
+    );
+    let de = |key: &str| catalogue("de", key);
+
+    let b = Browser::start("story_german_buyer");
+    sign_in(&b, &buyer, "/");
+    on_page(&b, "dashboard.dashboard");
+    assert_eq!(b.text("main h1"), de("dashboard.title"));
+    assert_eq!(b.attribute("html", "lang").as_deref(), Some("de"));
+    b.wait_text("header nav", &de("nav.mailbox"));
+    b.wait_text("a[data-tile=new_documents]", &de("dashboard.new_documents"));
+    b.wait_text("a[data-tile=new_documents] .count", "1");
+    b.click("a[data-tile=new_documents]");
+    on_page(&b, "mailbox.list");
+    assert_eq!(b.text("main h1"), de("mailbox.title"));
+    b.wait_text("main table", &de("doctype.delivery_note"));
+    b.click_text("main table a", "Lieferschein-17.pdf");
+    on_page(&b, "mailbox.detail");
+    b.wait_text(".statusbar li.current", &de("status.new"));
+    b.click_text("main form button[type=submit]", &de("document.ack"));
+    b.wait_text(".statusbar li.current", &de("status.imported"));
+    let seen = supplier.api().get(
+        &format!("/v1/documents/{}", doc["id"].as_str().unwrap()),
+        200,
+    );
+    assert_eq!(seen["status"], "imported", "{seen}");
+
+    // The language switch changes the texts at once and the user's setting with them.
+    b.select("#language", "pl");
+    b.wait_text("header nav", &catalogue("pl", "nav.mailbox"));
+    b.wait_text(".statusbar li.current", &catalogue("pl", "status.imported"));
+    assert_eq!(b.attribute("html", "lang").as_deref(), Some("pl"));
+    let me = buyer.api.get("/v1/me", 200);
+    assert_eq!(me["user"]["language"], "pl", "{me}");
+}
+
+#[test]
+fn every_page_draws_for_an_admin_without_a_script_error() {
+    let supplier = Company::signup_confirmed("Supplier");
+    let customer = Company::signup_confirmed("Customer");
+    let rel_id = connect(&customer, &supplier);
+    let order = customer.api().upload(
+        &supplier.id,
+        "order",
+        "order-1.xml",
+        ubl_order("PO-ALL-PAGES"),
+        &[],
+        201,
+    );
+    let doc_id = order["id"].as_str().unwrap().to_owned();
+    let proof = attach_proof(&supplier, &doc_id, "proof.svg", "#aa3300");
+    let thread = customer.api().post(
+        "/v1/threads",
+        json!({"partner": supplier.id, "subject": "Hello", "text": "First words", "document_id": doc_id}),
+        201,
+    );
+    supplier
+        .api()
+        .post("/v1/cards/me/send", json!({"company_id": customer.id}), 200);
+
+    let b = Browser::start("every_page_draws");
+    sign_in(&b, &customer.admin, "/");
+    let pages = [
+        ("/", "dashboard.dashboard"),
+        ("/partners", "partners.list"),
+        ("/partners?status=active&q=Supplier", "partners.list"),
+        (&format!("/partners/{rel_id}"), "partners.detail"),
+        ("/mailbox", "mailbox.list"),
+        ("/mailbox?box=outbox&type=order", "mailbox.list"),
+        (
+            &format!("/mailbox/upload?partner={}", supplier.id),
+            "mailbox.upload",
+        ),
+        (&format!("/documents/{doc_id}"), "mailbox.detail"),
+        (&format!("/orders/{doc_id}"), "mailbox.order"),
+        ("/approvals", "approvals.list"),
+        ("/approvals?all=1", "approvals.list"),
+        (
+            &format!("/approvals/{}", proof["id"].as_str().unwrap()),
+            "approvals.detail",
+        ),
+        ("/talk", "talk.list"),
+        (&format!("/talk/new?partner={}", supplier.id), "talk.start"),
+        (
+            &format!("/talk/{}", thread["id"].as_str().unwrap()),
+            "talk.thread",
+        ),
+        // The path the info mail about a message links to.
+        (
+            &format!("/threads/{}", thread["id"].as_str().unwrap()),
+            "talk.thread",
+        ),
+        ("/contacts", "contacts.contacts"),
+        ("/admin/users", "admin.users"),
+        (&format!("/admin/users/{}", customer.admin.id), "admin.user"),
+        ("/admin/api-keys", "admin.apiKeys"),
+        ("/admin/webhooks", "admin.webhooks"),
+        ("/settings", "admin.settings"),
+    ];
+    let mut problems = Vec::new();
+    for (path, page) in pages {
+        b.goto(path);
+        on_page(&b, page);
+        let h1 = b.text("main h1");
+        if h1.is_empty() || h1.contains('.') && !h1.contains(' ') {
+            problems.push(format!("{path}: the heading is {h1:?}"));
+        }
+        if b.exists("main .notice.error") {
+            problems.push(format!("{path}: {}", b.text("main .notice.error")));
+        }
+        for error in b.script_errors() {
+            problems.push(format!("{path}: script error {error}"));
+        }
+    }
+    // The supplier's card arrived, with a vCard to download.
+    b.goto("/contacts");
+    b.wait_text(
+        "main table",
+        supplier.admin.login["user"]["name"].as_str().unwrap(),
+    );
+    // An unknown page says so, in the portal's words.
+    b.goto("/no/such/page");
+    b.wait_text("main h1", &en("notfound.title"));
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn an_admin_creates_an_api_key_and_sees_it_once() {
+    let company = Company::signup_confirmed("Keys");
+    let b = Browser::start("api_key_shown_once");
+    sign_in(&b, &company.admin, "/admin/api-keys");
+    on_page(&b, "admin.apiKeys");
+    b.fill("input[name=name]", "ERP import");
+    b.click("form button[type=submit]");
+    let key = b.text("#new-key #secret");
+    assert!(key.starts_with("tp_"), "{key}");
+    // The key works, and the list shows only its prefix.
+    let me = Api::new().with_bearer(&key).get("/v1/me", 200);
+    assert_eq!(me["kind"], "api_key", "{me}");
+    b.goto("/admin/api-keys");
+    on_page(&b, "admin.apiKeys");
+    b.wait_text("main table", "ERP import");
+    assert!(!b.page_text().contains(&key), "the key is shown only once");
+}
+
+#[test]
+fn an_admin_adds_a_webhook_endpoint_and_sees_its_secret_once() {
+    let company = Company::signup_confirmed("Hooks");
+    let b = Browser::start("webhook_endpoint");
+    sign_in(&b, &company.admin, "/admin/webhooks");
+    on_page(&b, "admin.webhooks");
+    let url = format!("http://127.0.0.1:9/portal-{}", unique(6));
+    b.fill("input[name=url]", &url);
+    b.fill("input[name=description]", "ERP receiver");
+    b.click("form button[type=submit]");
+    let secret = b.text("#new-secret #secret");
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let hooks = company.api().get("/v1/webhooks", 200);
+    assert_eq!(hooks["data"][0]["url"], json!(url), "{hooks}");
+    b.goto("/admin/webhooks");
+    on_page(&b, "admin.webhooks");
+    b.click_text("main table a", &url);
+    on_page(&b, "admin.webhook");
+    assert!(
+        !b.page_text().contains(&secret),
+        "the secret is shown only once"
+    );
+    b.click_text("main .actions button", &en("webhook.ping"));
+    b.wait_text("main .notice", &en("webhook.pinged"));
+}
+
+#[test]
+fn a_big_file_goes_up_in_parts_with_a_progress_bar() {
+    let supplier = Company::signup_confirmed("Supplier");
+    let customer = Company::signup_confirmed("Customer");
+    connect(&customer, &supplier);
+    // 20 MiB with the multipart threshold lowered to 1 MiB: two parts (16 MiB and 4 MiB), the
+    // path a file over 100 MiB takes.
+    let bytes = tradepost_e2e::pseudo_random_bytes(20 * tradepost_e2e::MIB, 7);
+    let file = temp_file("artwork.tif", &bytes);
+
+    let b = Browser::start("multipart_upload");
+    sign_in(&b, &customer.admin, "/mailbox");
+    on_page(&b, "mailbox.list");
+    b.execute(
+        "localStorage.setItem('tp.multipart_over', String(1024 * 1024))",
+        vec![],
+    );
+    b.goto(&format!(
+        "/mailbox/upload?partner={}&type=other",
+        supplier.id
+    ));
+    on_page(&b, "mailbox.upload");
+    b.fill("input[type=file]", &file);
+    b.wait_text(".dropzone", "artwork.tif");
+    // Record the requests the page sends and the values its progress bar shows.
+    b.execute(
+        "window.tpCalls = []; window.tpProgress = [];
+         const open = XMLHttpRequest.prototype.open;
+         XMLHttpRequest.prototype.open = function (m, u) { window.tpCalls.push(m + ' ' + u); return open.apply(this, arguments); };
+         const bar = document.getElementById('upload-progress');
+         new MutationObserver(() => window.tpProgress.push(Number(bar.value)))
+           .observe(bar, { attributes: true, attributeFilter: ['value', 'hidden'] });",
+        vec![],
+    );
+    b.click("form button[type=submit]");
+    on_page(&b, "mailbox.detail");
+    let doc_id = b.url().rsplit('/').next().unwrap().to_owned();
+    let calls = b.execute("return window.tpCalls", vec![]);
+    let calls: Vec<&str> = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls[0].starts_with("PUT /v1/uploads/upl_") && calls[0].ends_with("/parts/1"));
+    assert!(calls[1].ends_with("/parts/2"), "{calls:?}");
+    let progress = b.execute("return window.tpProgress", vec![]);
+    let progress: Vec<f64> = progress
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(
+        progress.iter().any(|v| *v > 0.0 && *v < 100.0) && progress.last() == Some(&100.0),
+        "the bar should move up to 100: {progress:?}"
+    );
+    let doc = customer.api().get(&format!("/v1/documents/{doc_id}"), 200);
+    assert_eq!(doc["size"], json!(bytes.len()), "{doc}");
+    assert_eq!(
+        doc["sha256"],
+        json!(tradepost_e2e::sha256_hex(&bytes)),
+        "{doc}"
+    );
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn a_colleague_accepts_the_invitation_and_later_resets_the_password_through_the_pages() {
+    let company = Company::signup_confirmed("Team");
+    let email = unique_email("portal-colleague");
+    company.api().post(
+        "/v1/users",
+        json!({"email": email, "name": "Jan Kowalski", "permissions": ["talk"]}),
+        201,
+    );
+    let token = wait_for_link(&email, "/accept-invitation?token=", 1);
+
+    let b = Browser::start("accept_invitation_and_reset");
+    b.goto(&format!("/accept-invitation?token={token}"));
+    on_page(&b, "auth.accept");
+    b.fill("input[name=password]", PASSWORD);
+    b.click("form button[type=submit]");
+    on_page(&b, "auth.login");
+    b.wait_text("main .notice", &en("login.done.accepted"));
+    assert_eq!(b.property("input[name=email]", "value"), json!(email));
+
+    // Forgotten password: the mail's link opens the portal's page for a new one.
+    b.click("main a[href='/forgot-password']");
+    on_page(&b, "auth.forgot");
+    b.fill("input[name=email]", &email);
+    b.click("form button[type=submit]");
+    b.wait_text("main .notice", &en("forgot.sent"));
+    let token = wait_for_link(&email, "/reset-password?token=", 1);
+    b.goto(&format!("/reset-password?token={token}"));
+    on_page(&b, "auth.reset");
+    let new_password = format!("{PASSWORD}-{}", unique(4));
+    b.fill("input[name=password]", &new_password);
+    b.click("form button[type=submit]");
+    on_page(&b, "auth.login");
+    b.wait_text("main .notice", &en("login.done.reset"));
+    b.fill("input[name=password]", &format!("{new_password}\u{E007}"));
+    on_page(&b, "dashboard.dashboard");
+    b.wait_text("header .who", "Jan Kowalski");
+    // A used link is told in words, not as an error page.
+    b.goto(&format!("/reset-password?token={token}"));
+    on_page(&b, "auth.reset");
+    b.fill("input[name=password]", &new_password);
+    b.click("form button[type=submit]");
+    b.wait_text(".form-error", &en("error.link_invalid"));
+}
+
+#[test]
+fn a_file_dropped_on_the_upload_page_is_sent() {
+    let supplier = Company::signup_confirmed("Supplier");
+    let customer = Company::signup_confirmed("Customer");
+    connect(&customer, &supplier);
+    let b = Browser::start("drop_upload");
+    sign_in(
+        &b,
+        &customer.admin,
+        &format!("/mailbox/upload?partner={}&type=rfq", supplier.id),
+    );
+    on_page(&b, "mailbox.upload");
+    // What a drag from the desktop delivers: a drop event carrying the file.
+    b.execute(
+        "const dt = new DataTransfer();
+         dt.items.add(new File(['Please quote 500 flyers.'], 'anfrage.txt', { type: 'text/plain' }));
+         document.querySelector('.dropzone').dispatchEvent(
+           new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));",
+        vec![],
+    );
+    b.wait_text(".dropzone", "anfrage.txt");
+    b.click("form button[type=submit]");
+    on_page(&b, "mailbox.detail");
+    b.wait_text("main h1", "anfrage.txt");
+    let doc_id = b.url().rsplit('/').next().unwrap().to_owned();
+    let doc = supplier.api().get(&format!("/v1/documents/{doc_id}"), 200);
+    assert_eq!(doc["type"], "rfq", "{doc}");
+    assert_eq!(doc["content_type"], "text/plain", "{doc}");
+    assert_eq!(
+        doc["size"],
+        json!("Please quote 500 flyers.".len()),
+        "{doc}"
+    );
+}

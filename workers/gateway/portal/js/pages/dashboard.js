@@ -1,0 +1,26 @@
+// The dashboard: what waits for me, each a link to the list behind it (the lists' counts).
+import { get } from "../api.js";
+import { t } from "../i18n.js";
+import { h, show } from "../ui.js";
+import { state } from "../app.js";
+
+export async function dashboard(ctx) {
+  const tiles = [
+    ["dashboard.new_documents", "/v1/documents?box=inbox&status=new&limit=1", (r) => r.counts.new, "/mailbox?box=inbox&status=new"],
+    ["dashboard.pending_approvals", "/v1/approvals?for=me&status=pending&limit=1", (r) => r.counts.to_decide_by_me, "/approvals?for=me"],
+    ["dashboard.unread_messages", "/v1/threads?limit=1", (r) => r.counts.unread_messages, "/talk?unread=true"],
+    ["dashboard.open_requests", "/v1/relationships?status=requested&limit=1", (r) => r.counts.incoming_requests, "/partners?status=requested"],
+  ];
+  const results = await Promise.allSettled(tiles.map(([, path]) => get(path)));
+  if (!ctx.current()) return;
+  show(ctx.main, ctx.title("dashboard.title"),
+    h("p", { class: "lead" }, t("dashboard.hello", { name: state.me.user?.name || "", company: state.me.company?.name || "" })),
+    h("ul", { class: "tiles" }, tiles.map(([key, , count, href], i) => {
+      const r = results[i];
+      const n = r.status === "fulfilled" ? count(r.value) ?? 0 : null;
+      return h("li", {}, h("a", { href, class: n ? "tile hot" : "tile", "data-tile": key.split(".")[1] },
+        h("strong", { class: "count" }, n === null ? "—" : String(n)), h("span", {}, t(key))));
+    })),
+    h("p", {}, h("a", { href: "/mailbox/upload", class: "button primary" }, t("mailbox.upload")), " ",
+      h("a", { href: "/talk/new", class: "button" }, t("talk.new"))));
+}
