@@ -152,6 +152,25 @@ async function documents(base, orderFile) {
   return { sender_key, recipient_key, recipient_id: supplier.company_id, document_id: doc.id };
 }
 
+// Two connected companies with talk switched on, and one thread opened by the customer's admin
+// (who then posts and lists in it).
+async function talk(base) {
+  const customer = await credentials(base);
+  const supplier = await credentials(base);
+  const rel = await call(base, "POST", "/v1/relationships", {
+    company_id: supplier.company_id,
+    my_role: "customer",
+    services: { talk: "requested" },
+  }, 201, customer.access_token);
+  await call(base, "POST", `/v1/relationships/${rel.id}/approve`, undefined, 200, supplier.access_token);
+  const thread = await call(base, "POST", "/v1/threads", {
+    partner: supplier.company_id,
+    subject: "Bench thread",
+    text: "The first message of the bench thread.",
+  }, 201, customer.access_token);
+  return { token: customer.access_token, thread_id: thread.id };
+}
+
 function documentHeaders(token, recipient) {
   return {
     authorization: `Bearer ${token}`,
@@ -377,11 +396,14 @@ if (cmd === "credentials") {
 } else if (cmd === "documents") {
   if (!args[0] || !args[1]) die("usage: documents URL ORDER_FILE");
   console.log(JSON.stringify(await documents(args[0], args[1])));
+} else if (cmd === "talk") {
+  if (!args[0]) die("usage: talk URL");
+  console.log(JSON.stringify(await talk(args[0])));
 } else if (cmd === "memory") {
   if (!args[0] || !(Number(args[1]) > 0) || !args[2]) die("usage: memory URL PGID SETUP_JSON");
   console.log(JSON.stringify(await memory(args[0], Number(args[1]), JSON.parse(args[2]))));
 } else if (cmd === "load") {
   console.log(JSON.stringify(await load(parseLoadArgs(args))));
 } else {
-  die("usage: node scripts/bench.mjs credentials URL | order BYTES | documents URL ORDER_FILE | memory URL PGID SETUP_JSON | load NAME URL [options]");
+  die("usage: node scripts/bench.mjs credentials URL | order BYTES | documents URL ORDER_FILE | talk URL | memory URL PGID SETUP_JSON | load NAME URL [options]");
 }

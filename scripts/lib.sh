@@ -99,7 +99,8 @@ build_worker() {
         local inputs=("$dir" shared Cargo.toml Cargo.lock node_modules/.package-lock.json
             "$WASM_BINDGEN_BIN" "$(command -v worker-build)")
         [[ -d .cargo ]] && inputs+=(.cargo)
-        if [[ -z "$(find "${inputs[@]}" -path "$dir/build" -prune -o -type f -newer "$stamp" -print -quit)" ]]; then
+        # The portal's static files sit under workers/gateway but are not part of its wasm.
+        if [[ -z "$(find "${inputs[@]}" -path "$dir/build" -prune -o -path "$dir/portal" -prune -o -type f -newer "$stamp" -print -quit)" ]]; then
             say "$dir: up to date (${mode#--} build; FORCE_BUILD=1 rebuilds)"
             return 0
         fi
@@ -148,6 +149,12 @@ JWT_PUBLIC_KEYS='${JSON.stringify(jwks)}'
 PEPPER=${pepper}`);
 EOF
         )
+    fi
+    # Keys added after a .dev.vars was first made are appended to it.
+    if ! grep -q '^WEBHOOK_SIGNING_KEY=' "$file"; then
+        local seed
+        seed=$(node -e 'const {privateKey}=require("crypto").generateKeyPairSync("ed25519");console.log(privateKey.export({format:"jwk"}).d)')
+        printf 'WEBHOOK_SIGNING_KEY=%s\n' "$seed" >>"$file"
     fi
     if [[ -n "$port" ]]; then
         local tmp="$file.tmp.$$"

@@ -93,6 +93,60 @@ if (rel.status === 201) {
   await call("POST", `/v1/documents/${doc.id}/ack`, { reference: "AB-50017" }, s.access_token, [200]);
   await call("POST", `/v1/documents/${doc.id}/status`, { status: "in_progress", note: "Druck läuft" }, s.access_token, [200]);
   await call("POST", `/v1/documents/${doc.id}/status`, { status: "shipped", carrier: "DHL", tracking_number: "00340434161094042557" }, s.access_token, [200]);
+
+  // Print approval: proof v1 rejected with a comment, v2 waiting for the customer's decision.
+  const proof = async (version, note) => {
+    const res = await fetch(`${base}/v1/documents/${doc.id}/proofs`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${s.access_token}`,
+        "content-type": "application/pdf",
+        "tradepost-filename": `Proof-ZAM-2026-001-v${version}.pdf`,
+        "tradepost-note": encodeURIComponent(note),
+      },
+      body: demoPdf(`Druckfreigabe ZAM-2026-001 - Version ${version}`),
+    });
+    const json = await res.json();
+    if (res.status !== 201) throw new Error(`demo proof: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const v1 = await proof(1, "Bitte Farben und Beschnitt prüfen.");
+  await call("POST", `/v1/approvals/${v1.id}/reject`, { comment: "Logo bitte 2 mm nach links." }, c.access_token, [200]);
+  await proof(2, "Logo korrigiert.");
+
+  // Talk about the order between the two companies' people.
+  const thread = await call("POST", "/v1/threads", {
+    partner: supplier.handle,
+    to: s.user.id,
+    subject: "ZAM-2026-001: Liefertermin",
+    document_id: doc.id,
+    text: "Dzień dobry, czy dostawa jest możliwa do piątku?",
+  }, c.access_token, [201]);
+  await call("POST", `/v1/threads/${thread.json.id}/messages`, { text: "Ja, die Ware ist unterwegs – Lieferung am Donnerstag." }, s.access_token, [201]);
+}
+
+// A one-page PDF showing `text` (the demo proof): browsers preview it.
+function demoPdf(text) {
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 298] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    null,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  ];
+  const stream = `BT /F1 18 Tf 30 150 Td (${text.replace(/[()\\]/g, "")}) Tj ET`;
+  objects[3] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
+  let pdf = "%PDF-1.4\n";
+  const offsets = objects.map((body, i) => {
+    const at = pdf.length;
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  pdf += offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("");
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, "latin1");
 }
 
 console.log(`
@@ -102,6 +156,8 @@ Demo data is ready:
   Customer  ${customer.company_name} (${customer.handle})
             log in as ${customer.email} / ${PASSWORD}
   They have an active relationship (customer number K-10001), have exchanged business cards, and
-  the customer's order ZAM-2026-001 is in the supplier's mailbox, acknowledged and shipped.
+  the customer's order ZAM-2026-001 is in the supplier's mailbox, acknowledged and shipped;
+  its print proof v1 was rejected and v2 waits for the customer's approval; and the two sides
+  talk about its delivery date in a thread.
   Mails sent by the stack: ${base}/v1/dev/mail
 `);

@@ -1,5 +1,6 @@
 //! The bench baselines: the cheapest useful Rust worker. `/` answers a constant JSON; `/d1`
-//! also reads one row from D1 by primary key, the same kind of round trip `GET /v1/me` makes.
+//! also reads one row from D1 by primary key, the same kind of round trip `GET /v1/me` makes;
+//! `POST /d1` writes one row (the write a talk message needs at the least).
 //! `POST /r2` and `GET /r2/{key}` do only the storage work of a document upload and download:
 //! one R2 put and one D1 insert (into `pending_objects`, the row an upload announces its file
 //! with), and one D1 select by primary key and one R2 get streamed back.
@@ -35,6 +36,20 @@ mod edge {
     #[event(fetch)]
     async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let path = req.path();
+        if path == "/d1" && req.method() == Method::Post {
+            // One D1 insert, like the least a posted message costs.
+            let now = Date::now().as_millis();
+            let key = super::object_key(now, UPLOADS.fetch_add(1, Ordering::Relaxed));
+            env.d1("DB")?
+                .prepare(
+                    "INSERT OR REPLACE INTO pending_objects (object_key, created_at) \
+                     VALUES (?1, ?2)",
+                )
+                .bind(&[key.clone().into(), now.to_string().into()])?
+                .run()
+                .await?;
+            return Ok(Response::from_json(&serde_json::json!({ "key": key }))?.with_status(201));
+        }
         if path == "/d1" {
             let row: Option<serde_json::Value> = env
                 .d1("DB")?
