@@ -569,6 +569,68 @@ fn an_attachment_goes_out_with_one_message_only() {
     fetch_attachment(&p.clerk.api, &file).expect(200);
 }
 
+/// An attachment no message took within the hour is deleted by the sweep (the orders worker's
+/// cron in production, `POST /v1/dev/sweep` locally, here only over this company's files); one a
+/// message carries stays.
+#[test]
+fn an_attachment_not_sent_within_the_hour_is_deleted() {
+    let p = partners();
+    let kept_bytes = pseudo_random_bytes(2048, 11);
+    let kept = attach(
+        &p.buyer.api,
+        "kept.pdf",
+        "application/pdf",
+        kept_bytes.clone(),
+    );
+    let kept = text(&kept["id"]);
+    let thread = open(
+        &p.buyer.api,
+        &p.supplier.id,
+        "Specification",
+        "Attached.",
+        json!({"attachments": [kept]}),
+    );
+    let thread = text(&thread["id"]);
+    let left = attach(
+        &p.buyer.api,
+        "left.pdf",
+        "application/pdf",
+        pseudo_random_bytes(2048, 12),
+    );
+    let left = text(&left["id"]);
+    let sweep = |as_of: Option<&str>| {
+        let mut body = json!({"company_id": p.customer.id});
+        if let Some(as_of) = as_of {
+            body["as_of"] = json!(as_of);
+        }
+        Api::new().anonymous().post("/v1/dev/sweep", body, 200)
+    };
+
+    // Within the hour the unsent file stays, and its writer can still fetch it.
+    let now = sweep(None);
+    assert_eq!(now["orphans_deleted"], 0, "{now}");
+    fetch_attachment(&p.buyer.api, &left).expect(200);
+
+    // As if a day had passed: the unsent file goes, the sent one stays.
+    let later = sweep(Some("2100-01-01T00:00:00Z"));
+    assert_eq!(later["orphans_deleted"], 1, "{later}");
+    fetch_attachment(&p.buyer.api, &left).expect(404);
+    p.buyer
+        .api
+        .send(
+            Method::POST,
+            &thread_path(&thread, "messages"),
+            Some(&json!({"text": "Once more", "attachments": [left]})),
+        )
+        .expect_invalid_field("attachments");
+    assert_eq!(
+        fetch_attachment(&p.clerk.api, &kept).expect(200),
+        &kept_bytes[..]
+    );
+    let seen = p.clerk.api.get(&thread_path(&thread, ""), 200);
+    assert_eq!(seen["message_count"], 1, "{seen}");
+}
+
 #[test]
 fn a_person_is_addressed_only_after_their_card_arrived() {
     let p = partners();

@@ -27,7 +27,11 @@ pub struct SweepOut {
 pub async fn run_scheduled(env: Env) -> Result<()> {
     let db = Db::from_env(&env)?;
     let bucket = env.bucket("FILES").map_err(internal)?;
-    let out = sweep(&db, &bucket, time::now(), None).await?;
+    let everything = Scope {
+        sender: None,
+        orphans: Some(None),
+    };
+    let out = sweep(&db, &bucket, time::now(), &everything).await?;
     worker::console_log!(
         "sweep: {} orphans, {} expired uploads, {} discarded files",
         out.orphans_deleted,
@@ -42,10 +46,22 @@ pub async fn run_scheduled(env: Env) -> Result<()> {
 struct SweepIn {
     #[serde(default)]
     as_of: Option<String>,
-    /// Expire only this company's uploads and leave abandoned files alone (so a test does not
-    /// disturb the others on one stack).
+    /// Expire only this company's uploads and, unless `company_id` is given, leave abandoned
+    /// files alone (so a test does not disturb the others on one stack).
     #[serde(default)]
     sender_id: Option<String>,
+    /// Delete only the abandoned files stored under this company (every object key starts with
+    /// a company id: the receiver's for documents and proofs, the writer's for attachments).
+    #[serde(default)]
+    company_id: Option<String>,
+}
+
+/// What one sweep covers: everything (the cron), or one company's part of it (tests).
+struct Scope {
+    /// Only the open uploads of this sender expire.
+    sender: Option<CompanyId>,
+    /// Abandoned files: all (`Some(None)`), none (`None`), or those under one company.
+    orphans: Option<Option<CompanyId>>,
 }
 
 pub async fn dev_sweep(cx: &mut Ctx) -> Result<Response> {
@@ -61,8 +77,19 @@ pub async fn dev_sweep(cx: &mut Ctx) -> Result<Response> {
         .sender_id
         .map(|s| CompanyId::parse_field("sender_id", &s))
         .transpose()?;
+    let company = input
+        .company_id
+        .map(|s| CompanyId::parse_field("company_id", &s))
+        .transpose()?;
+    let orphans = match (&sender, company) {
+        (Some(_), None) => None,
+        (_, company) => Some(company),
+    };
     let bucket = shared::edge::store::bucket(cx)?;
-    edge::json(200, &sweep(&cx.db, &bucket, as_of, sender.as_ref()).await?)
+    edge::json(
+        200,
+        &sweep(&cx.db, &bucket, as_of, &Scope { sender, orphans }).await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -77,23 +104,20 @@ struct ExpiredUpload {
     r2_upload_id: String,
 }
 
-async fn sweep(
-    db: &Db,
-    bucket: &Bucket,
-    as_of: Timestamp,
-    sender: Option<&CompanyId>,
-) -> Result<SweepOut> {
+async fn sweep(db: &Db, bucket: &Bucket, as_of: Timestamp, scope: &Scope) -> Result<SweepOut> {
     let mut out = SweepOut::default();
     let orphan_before = time::format(as_of - chrono::Duration::minutes(ORPHAN_AFTER_MINUTES));
-    // Abandoned files carry no sender; a sweep limited to one sender leaves them alone.
-    let orphans: Vec<Key> = if sender.is_some() {
-        Vec::new()
-    } else {
-        db.all(
-            "SELECT object_key AS key FROM pending_objects WHERE created_at < ?1 LIMIT ?2",
-            &[&orphan_before, &BATCH],
-        )
-        .await?
+    let orphans: Vec<Key> = match &scope.orphans {
+        None => Vec::new(),
+        Some(company) => {
+            db.all(
+                "SELECT object_key AS key FROM pending_objects WHERE created_at < ?1 \
+                 AND (?3 IS NULL OR substr(object_key, 1, length(?3) + 1) = ?3 || '/') \
+                 LIMIT ?2",
+                &[&orphan_before, &BATCH, company],
+            )
+            .await?
+        }
     };
     for orphan in orphans {
         // The row goes first, and only if it is still there: a message that took its talk
@@ -121,7 +145,7 @@ async fn sweep(
             "SELECT id, object_key, r2_upload_id FROM uploads \
              WHERE status = 'open' AND expires_at <= ?1 AND (?3 IS NULL OR sender_id = ?3) \
              LIMIT ?2",
-            &[&time::format(as_of), &BATCH, &sender.cloned()],
+            &[&time::format(as_of), &BATCH, &scope.sender],
         )
         .await?;
     for upload in expired {
