@@ -53,13 +53,30 @@ fn on_page(b: &Browser, name: &str) {
     b.find(&format!("main[data-page={name:?}]:not([aria-busy])"));
 }
 
-/// A file with `bytes` in the temp dir, for a file input.
-fn temp_file(name: &str, bytes: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("tp-portal-{}", unique(8)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_string_lossy().into_owned()
+/// A file named `name` with `bytes` in a directory of its own under the temp dir, for a file
+/// input; the directory goes when this is dropped.
+struct TempFile {
+    dir: std::path::PathBuf,
+    path: String,
+}
+
+impl TempFile {
+    fn new(name: &str, bytes: &[u8]) -> Self {
+        let dir = std::env::temp_dir().join(format!("tp-portal-{}", unique(8)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        Self {
+            path: path.to_string_lossy().into_owned(),
+            dir,
+        }
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// An order file in UBL 2.1, which the mailbox recognises and summarises.
@@ -291,7 +308,7 @@ fn story_the_buyer_uploads_an_order_and_sees_its_status_bar_move() {
     connect(&customer, &supplier);
     let buyer = invite_colleague(&customer, &["documents.send", "documents.receive"]);
     let number = format!("PO-{}", unique(6));
-    let file = temp_file(&format!("{number}.xml"), &ubl_order(&number));
+    let file = TempFile::new(&format!("{number}.xml"), &ubl_order(&number));
 
     let b = Browser::start("story_buyer_upload_status_bar");
     sign_in(&b, &buyer, "/mailbox");
@@ -301,7 +318,7 @@ fn story_the_buyer_uploads_an_order_and_sees_its_status_bar_move() {
     b.select("select[name=recipient]", &supplier.id);
     b.select("select[name=type]", "order");
     b.fill("input[name=reference]", &number);
-    b.fill("input[type=file]", &file);
+    b.fill("input[type=file]", &file.path);
     b.click("form button[type=submit]");
     on_page(&b, "mailbox.detail");
     b.find(".statusbar li.current[data-status=new]");
@@ -651,7 +668,7 @@ fn a_big_file_goes_up_in_parts_with_a_progress_bar() {
     // 20 MiB with the multipart threshold lowered to 1 MiB: two parts (16 MiB and 4 MiB), the
     // path a file over 100 MiB takes.
     let bytes = tradepost_e2e::pseudo_random_bytes(20 * tradepost_e2e::MIB, 7);
-    let file = temp_file("artwork.tif", &bytes);
+    let file = TempFile::new("artwork.tif", &bytes);
 
     let b = Browser::start("multipart_upload");
     sign_in(&b, &customer.admin, "/mailbox");
@@ -665,7 +682,7 @@ fn a_big_file_goes_up_in_parts_with_a_progress_bar() {
         supplier.id
     ));
     on_page(&b, "mailbox.upload");
-    b.fill("input[type=file]", &file);
+    b.fill("input[type=file]", &file.path);
     b.wait_text(".dropzone", "artwork.tif");
     // Record the requests the page sends and the values its progress bar shows.
     b.execute(
@@ -708,7 +725,6 @@ fn a_big_file_goes_up_in_parts_with_a_progress_bar() {
         json!(tradepost_e2e::sha256_hex(&bytes)),
         "{doc}"
     );
-    let _ = std::fs::remove_file(&file);
 }
 
 #[test]
