@@ -1061,6 +1061,79 @@ fn proofs_and_decisions_at_the_same_moment_keep_one_pending_version_and_one_deci
     assert_eq!(events_decided, 1);
 }
 
+/// A supplier's system that sends a proof again with the same `Idempotency-Key` (after a
+/// timeout, say) gets the approval it created, not a new version that supersedes it; the key
+/// with other bytes or another document is refused, and copies sent at the same moment all end
+/// up as one approval.
+#[test]
+fn a_proof_sent_again_with_its_idempotency_key_is_the_same_approval() {
+    let d = deal("wieder");
+    let send = |doc: &str, body: Vec<u8>, key: &str| {
+        attach_raw(
+            d.supplier.api(),
+            doc,
+            &[
+                ("Tradepost-Filename", "proof.pdf"),
+                ("Content-Type", "application/pdf"),
+                ("Idempotency-Key", key),
+            ],
+            body,
+        )
+    };
+    let key = format!("proof-{}", unique(8));
+    let first = send(&d.order, proof_bytes(31), &key).expect(201);
+    let again = send(&d.order, proof_bytes(31), &key);
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    let again = again.expect(200);
+    assert_eq!(again["id"], first["id"], "{again}");
+    assert_eq!(again["version"], json!(1), "{again}");
+    assert_eq!(again["sha256"], first["sha256"], "{again}");
+
+    let id = text(&first["id"]);
+    let before = state(d.customer.api(), &id);
+    send(&d.order, proof_bytes(32), &key).expect_problem(409, "idempotency_key_reused");
+    let other = d.customer.api().upload(
+        &d.supplier.id,
+        "order",
+        "second-order.txt",
+        b"order 2: 100 posters A1\n".to_vec(),
+        &[("Content-Type", "text/plain")],
+        201,
+    );
+    send(&text(&other["id"]), proof_bytes(31), &key).expect_problem(409, "idempotency_key_reused");
+    for bad in ["", "with space", &"k".repeat(256)] {
+        send(&d.order, proof_bytes(31), bad).expect_invalid_field("idempotency_key");
+    }
+    assert_eq!(state(d.customer.api(), &id), before);
+    assert_eq!(approval_events(&d.customer.id), 1);
+
+    // Three copies of the next proof at the same moment: one approval, version 2.
+    let key = format!("proof-{}", unique(8));
+    let copies: Vec<Reply> = std::thread::scope(|scope| {
+        let sends: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| send(&d.order, proof_bytes(33), &key)))
+            .collect();
+        sends.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    let created: Vec<&Reply> = copies.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(created.len(), 1, "{copies:?}");
+    let next = created[0].json();
+    for copy in copies.iter().filter(|r| r.status != 201) {
+        assert_eq!(copy.expect(200)["id"], next["id"], "{copies:?}");
+    }
+    assert_eq!(next["version"], json!(2), "{next}");
+    let read = d.customer.api().get(&apr_path(&id, ""), 200);
+    assert_eq!(
+        versions(&read),
+        vec![(1, "superseded".to_owned()), (2, "pending".to_owned())]
+    );
+    assert_eq!(
+        approval_events(&d.customer.id),
+        3,
+        "requested, superseded, requested"
+    );
+}
+
 #[test]
 fn a_proof_over_the_limit_is_refused_by_its_declared_length() {
     let d = deal("gross");

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::approval::{self, ApprovalStatus, DecideRequest, Decision};
+use shared::digest::Sha256State;
 use shared::document::{self, DocumentStatus};
 use shared::edge::context::Ctx;
 use shared::edge::db::{unique_violation, Bind, Db};
@@ -31,6 +32,7 @@ struct ProofMeta {
     content_type: String,
     approvers: Option<Vec<UserId>>,
     note: Option<String>,
+    idempotency_key: Option<String>,
 }
 
 /// The document a proof is attached to, as far as the proof needs it.
@@ -60,6 +62,10 @@ fn meta_from_headers(cx: &Ctx) -> Result<ProofMeta> {
         content_type: document::content_type(cx.header("content-type").as_deref()),
         approvers: approval::parse_approvers(cx.header("tradepost-approvers").as_deref())?,
         note: approval::note(cx.header("tradepost-note").as_deref())?,
+        idempotency_key: cx
+            .header("idempotency-key")
+            .map(|k| document::idempotency_key(&k))
+            .transpose()?,
     })
 }
 
@@ -170,6 +176,15 @@ pub async fn create_proof(cx: &mut Ctx, document_id: &str) -> Result<Response> {
         check_approvers(&cx.db, &link.customer_id, approvers).await?;
     }
     let requested_by = caller_name(&cx.db, &me).await?;
+    if let Some(key) = &meta.idempotency_key {
+        if let Some(existing) = find_idempotent(&cx.db, &me.company_id, key).await? {
+            let tap = store::Tap::new(Sha256State::new(), limit, false);
+            let body = cx.req.stream().map_err(internal)?;
+            store::drain(body, length, &tap, &store::size_text(limit)).await?;
+            let sha256 = tap.borrow().hash.finish_hex();
+            return replay(cx, &me, &existing, &doc.id, &sha256).await;
+        }
+    }
 
     let id = ApprovalId::new(cx.now)?;
     let key = approval::object_key(&link.customer_id, &id);
@@ -187,10 +202,16 @@ pub async fn create_proof(cx: &mut Ctx, document_id: &str) -> Result<Response> {
     let mut attempts = 0;
     let outcome = loop {
         attempts += 1;
-        match write_proof(cx, &me, &doc, &link, &meta, &new).await {
-            Err(e) if unique_violation(&e) && attempts < WRITE_ATTEMPTS => continue,
-            outcome => break outcome,
+        let outcome = write_proof(cx, &me, &doc, &link, &meta, &new).await;
+        let collided = matches!(&outcome, Err(e) if unique_violation(e));
+        // Unless the same proof (by its Idempotency-Key) was written meanwhile: answered below.
+        if collided
+            && attempts < WRITE_ATTEMPTS
+            && !key_taken(&cx.db, &me.company_id, &meta).await?
+        {
+            continue;
         }
+        break outcome;
     };
     match outcome {
         Ok(emitted) => {
@@ -206,6 +227,12 @@ pub async fn create_proof(cx: &mut Ctx, document_id: &str) -> Result<Response> {
         }
         Err(e) => {
             store::discard(cx, &key).await;
+            // The same proof sent again at the same moment took the key first.
+            if let (true, Some(key)) = (unique_violation(&e), &meta.idempotency_key) {
+                if let Some(existing) = find_idempotent(&cx.db, &me.company_id, key).await? {
+                    return replay(cx, &me, &existing, &doc.id, &sha256).await;
+                }
+            }
             // Other proofs for the same document kept taking the version.
             if unique_violation(&e) {
                 return Err(Error::conflict(
@@ -216,6 +243,54 @@ pub async fn create_proof(cx: &mut Ctx, document_id: &str) -> Result<Response> {
             Err(e)
         }
     }
+}
+
+/// The supplier's approval created with this `Idempotency-Key`, if any.
+async fn find_idempotent(db: &Db, me: &CompanyId, key: &str) -> Result<Option<ApprovalRow>> {
+    db.first(
+        &format!(
+            "SELECT {APPROVAL_COLUMNS} {APPROVAL_FROM} \
+             WHERE a.supplier_id = ?1 AND a.idempotency_key = ?2"
+        ),
+        &[me, &key],
+    )
+    .await
+}
+
+/// Whether the proof's `Idempotency-Key` (if it has one) is taken already.
+async fn key_taken(db: &Db, me: &CompanyId, meta: &ProofMeta) -> Result<bool> {
+    match &meta.idempotency_key {
+        Some(key) => Ok(find_idempotent(db, me, key).await?.is_some()),
+        None => Ok(false),
+    }
+}
+
+/// The answer to a proof sent again with its `Idempotency-Key`: the approval it created (200,
+/// `Idempotent-Replayed: true`, as it is now), or 409 when the key came with another document
+/// or other bytes.
+async fn replay(
+    cx: &Ctx,
+    me: &Principal,
+    existing: &ApprovalRow,
+    document: &DocumentId,
+    sha256: &str,
+) -> Result<Response> {
+    if &existing.document_id != document || existing.sha256 != sha256 {
+        return Err(Error::conflict(
+            "idempotency_key_reused",
+            format!(
+                "this Idempotency-Key was used for proof {} with another document or other content",
+                existing.id
+            ),
+        ));
+    }
+    let out = model::out_for(&cx.db, me, existing, false).await?;
+    let response = edge::json(200, &out)?;
+    response
+        .headers()
+        .set("idempotent-replayed", "true")
+        .map_err(internal)?;
+    Ok(response)
 }
 
 /// A stored proof file about to become an approval.
@@ -290,9 +365,9 @@ async fn write_proof(
         "INSERT INTO approvals (id, document_id, relationship_id, supplier_id, customer_id, \
          version, status, filename, content_type, size, sha256, object_key, note, approvers, \
          requested_by_user_id, requested_by_api_key_id, requested_by_name, created_at, \
-         updated_at) \
+         updated_at, idempotency_key) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
-         ?16, ?17, ?17)",
+         ?16, ?17, ?17, ?18)",
         &[
             new.id,
             &doc.id,
@@ -311,6 +386,7 @@ async fn write_proof(
             &me.api_key_id,
             &new.requested_by,
             &now,
+            &meta.idempotency_key,
         ],
     )?);
     statements.push(store::settle_stmt(cx, new.key)?);
