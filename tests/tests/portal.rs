@@ -299,6 +299,21 @@ fn story_the_suppliers_clerk_approves_a_request_and_sets_the_customer_number() {
         .api()
         .get(&format!("/v1/relationships/{rel_id}"), 200);
     assert!(seen.get("settings").is_none_or(Value::is_null), "{seen}");
+
+    // The directory now shows the customer as a partner (a link to the relationship instead of
+    // a request button), and the clerk's own company as theirs.
+    b.goto(&format!("/partners?q={}", customer.handle));
+    on_page(&b, "partners.list");
+    b.wait_text("#directory-results a.relationship", &en("relstatus.active"));
+    let href = b
+        .attribute("#directory-results a.relationship", "href")
+        .unwrap_or_default();
+    assert!(href.ends_with(&format!("/partners/{rel_id}")), "{href}");
+    assert!(!b.exists("#directory-results button"));
+    b.goto(&format!("/partners?q={}", supplier.handle));
+    on_page(&b, "partners.list");
+    b.wait_text("#directory-results td", &en("partners.yours"));
+    assert!(!b.exists("#directory-results button"));
 }
 
 #[test]

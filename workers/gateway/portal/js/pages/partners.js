@@ -3,7 +3,7 @@
 import { get, post, patch, withQuery } from "../api.js";
 import { t, fmtDate } from "../i18n.js";
 import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice } from "../ui.js";
-import { navigate, can } from "../app.js";
+import { navigate, can, state } from "../app.js";
 
 const STATUSES = ["requested", "active", "rejected", "blocked"];
 export const SERVICES = ["documents", "approvals", "talk", "cards", "appointments"];
@@ -32,10 +32,20 @@ export async function list(ctx) {
 function directory(ctx) {
   const results = h("div", { id: "directory-results" });
   const q = ctx.query.get("q") || "";
+  // A company we already have a relationship with links to it instead of offering a request.
   const search = async (query) => {
-    const found = await get(withQuery("/v1/companies", { q: query, limit: 50 }));
-    results.replaceChildren(table([t("field.company"), t("field.handle"), ""], found.data.map((co) => [co.name, co.handle,
-      can("relationships.manage") ? h("button", { type: "button", onclick: () => results.replaceChildren(requestForm(co)) }, t("partners.request")) : ""]), t("partners.no_match")));
+    const [found, mine] = await Promise.all([
+      get(withQuery("/v1/companies", { q: query, limit: 50 })),
+      get(withQuery("/v1/relationships", { limit: 200 })),
+    ]);
+    const known = new Map(mine.data.map((r) => [r.partner.id, r]));
+    const next = (co) => {
+      if (co.id === state.me?.company?.id) return t("partners.yours");
+      const rel = known.get(co.id);
+      if (rel) return h("a", { href: `/partners/${rel.id}`, class: "relationship" }, badge("relstatus", rel.status));
+      return can("relationships.manage") ? h("button", { type: "button", onclick: () => results.replaceChildren(requestForm(co)) }, t("partners.request")) : "";
+    };
+    results.replaceChildren(table([t("field.company"), t("field.handle"), ""], found.data.map((co) => [co.name, co.handle, next(co)]), t("partners.no_match")));
   };
   if (q) search(q).catch(() => {});
   return h("section", {}, h("h2", {}, t("partners.directory")),
