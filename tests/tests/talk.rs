@@ -763,7 +763,7 @@ fn every_call(s: &Scene) -> Vec<(Method, String, Option<Value>)> {
 }
 
 #[test]
-fn strangers_people_without_talk_and_api_keys_get_nothing() {
+fn strangers_and_people_without_talk_get_nothing_and_api_keys_do_not_write() {
     let s = scene();
     let p = &s.p;
     let watchers = [&p.buyer.api, &p.clerk.api, p.supplier.api()];
@@ -804,23 +804,39 @@ fn strangers_people_without_talk_and_api_keys_get_nothing() {
         wrong.push(format!("stranger used an attachment: {}", guessed.text));
     }
 
-    // A colleague without talk: 403 permission_missing everywhere, also for uploads.
+    // A colleague without talk, an API key without talk, and an API key holding it (which reads,
+    // see a_companys_system_picks_up_messages_with_an_api_key, but never writes: every message
+    // names the person who wrote it).
     let no_talk = invite_colleague(&p.customer, &["documents.send", "documents.receive"]);
-    // An API key, even one holding talk: talk is between people.
+    let key_without_talk = api_key(&p.customer, &["documents.send"]);
     let key = api_key(&p.customer, &["talk", "documents.send"]);
-    for (who, api, code) in [
-        ("without talk", &no_talk.api, "permission_missing"),
-        ("API key", &key.api, "user_required"),
+    for (who, api) in [
+        ("without talk", &no_talk.api),
+        ("API key without talk", &key_without_talk.api),
+        ("API key", &key.api),
     ] {
+        let person = who == "without talk";
         for (method, path, body) in every_call(&s) {
+            let writes = method == Method::POST && !path.ends_with("/read");
+            let code = match (person, writes, who) {
+                (true, _, _) => "permission_missing",
+                (false, true, _) => "user_required",
+                (false, false, "API key without talk") => "permission_missing",
+                _ => continue,
+            };
             let reply = api.send(method, &path, body.as_ref());
             if let Some(m) = reply.problem_mismatch(403, Some(code), None) {
                 wrong.push(format!("{who}: {m}"));
             }
         }
+        let code = if person {
+            "permission_missing"
+        } else {
+            "user_required"
+        };
         let upload = attach_raw(api, &[("Tradepost-Filename", "x.txt")], b"x".to_vec());
         if let Some(m) = upload.problem_mismatch(403, Some(code), None) {
-            wrong.push(format!("{who}: {m}"));
+            wrong.push(format!("{who} uploading: {m}"));
         }
     }
 
@@ -870,6 +886,64 @@ fn strangers_people_without_talk_and_api_keys_get_nothing() {
         "a refused call changed something"
     );
     assert_eq!(ids(&threads(&p.buyer.api, &[])), vec![s.thread.clone()]);
+}
+
+/// A company's own system (an API key holding `talk`) picks up what its people get, as IPCN
+/// does: it lists the threads with something new for it, reads them with their attachments and
+/// marks what it has filed. Its read position is its own (each key has one); the people's unread
+/// counts do not move. Writing stays with people.
+#[test]
+fn a_companys_system_picks_up_messages_with_an_api_key() {
+    let s = scene();
+    let p = &s.p;
+    let erp = api_key(&p.customer, &["talk"]);
+    let people = totals(&p.buyer.api);
+
+    // The clerk's reply is new for the system.
+    let new = threads(&erp.api, &[("unread", "true")]);
+    assert_eq!(ids(&new), vec![s.thread.clone()], "{new}");
+    assert_eq!(new["counts"], unread_totals(1, 1));
+    let messages = erp.api.get(&thread_path(&s.thread, "messages"), 200);
+    let data = messages["data"].as_array().cloned().unwrap_or_default();
+    assert_eq!(data.len(), 2, "{messages}");
+    assert_eq!(data[0]["mine"], json!(false), "{messages}");
+    assert_eq!(data[0]["attachments"][0]["id"], json!(s.sent), "{messages}");
+    assert_eq!(
+        fetch_attachment(&erp.api, &s.sent).expect(200),
+        b"3 samples"
+    );
+    // The buyer's unsent draft stays the buyer's.
+    fetch_attachment(&erp.api, &s.unsent).expect(404);
+
+    // Filed: read for the system only.
+    let read = erp
+        .api
+        .post(&thread_path(&s.thread, "read"), json!({}), 200);
+    assert_eq!(read["unread_count"], json!(0), "{read}");
+    assert_eq!(totals(&erp.api), unread_totals(0, 0));
+    assert_eq!(unread(&erp.api, &s.thread), json!(0));
+    assert_eq!(totals(&p.buyer.api), people);
+    let other_system = api_key(&p.customer, &["talk"]);
+    assert_eq!(totals(&other_system.api), unread_totals(1, 1));
+
+    // Writing needs a person; the next reply is new for the system again.
+    let before = state(&s.thread, &[&p.buyer.api, &p.clerk.api]);
+    erp.api.refused(
+        Method::POST,
+        &thread_path(&s.thread, "messages"),
+        Some(json!({"text": "Filed."})),
+        403,
+        "user_required",
+    );
+    assert_eq!(state(&s.thread, &[&p.buyer.api, &p.clerk.api]), before);
+    say(&p.clerk.api, &s.thread, "The tracking number follows.", &[]);
+    assert_eq!(totals(&erp.api), unread_totals(1, 1));
+    // Another company's system finds nothing.
+    let stranger_key = api_key(&Company::signup_confirmed("stranger"), &["talk"]);
+    stranger_key
+        .api
+        .send(Method::GET, &thread_path(&s.thread, "messages"), None)
+        .expect_problem(404, "not_found");
 }
 
 #[test]

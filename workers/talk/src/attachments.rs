@@ -113,7 +113,7 @@ struct ThreadOfRow {
 }
 
 pub async fn get_attachment_content(cx: &mut Ctx, id: &str) -> Result<Response> {
-    let me = model::caller(cx).await?;
+    let me = model::reader(cx).await?;
     let id = AttachmentId::parse(id)?;
     let row: Option<AttachmentRow> = cx
         .db
@@ -125,7 +125,7 @@ pub async fn get_attachment_content(cx: &mut Ctx, id: &str) -> Result<Response> 
     let row = row.ok_or(Error::not_found("attachment"))?;
     match &row.message_id {
         // Before it is sent, only its uploader sees it, and only until the sweep may take it.
-        None if row.user_id == me.user_id
+        None if me.user_id.as_ref() == Some(&row.user_id)
             && &row.company_id == me.company()
             && time::parse("created_at", &row.created_at)
                 .is_ok_and(|at| talk::attachment_fresh(at, cx.now))

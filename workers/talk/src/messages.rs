@@ -140,7 +140,7 @@ pub async fn create_message(cx: &mut Ctx, id: &str) -> Result<Response> {
 }
 
 pub async fn list_messages(cx: &mut Ctx, id: &str) -> Result<Response> {
-    let me = model::caller(cx).await?;
+    let me = model::reader(cx).await?;
     let thread = model::load_thread(&cx.db, &me, id).await?;
     let page = Page::from_request(&cx.req)?;
     let rows: Vec<MessageRow> = match &page.before {

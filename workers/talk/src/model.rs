@@ -12,24 +12,61 @@ use shared::event::Event;
 use shared::ids::{
     AttachmentId, CompanyId, DocumentId, MessageId, RelationshipId, ThreadId, UserId,
 };
-use shared::permissions::{Permission, Principal};
+use shared::permissions::Permission;
 use shared::time::Timestamp;
 use shared::{talk, time, Error, Result};
 use worker::D1PreparedStatement;
 
-/// The caller of a talk endpoint: a person (never an API key) holding `talk`.
+/// Who reads talk: a person holding `talk`, or a company's own system with an API key holding
+/// `talk` (it picks the messages up and files them where its people work, as IPCN does). Read
+/// positions, and so unread counts, are kept per reader.
+pub struct Reader {
+    pub company_id: CompanyId,
+    /// Whose read position counts: the person's user id, or the API key's id.
+    pub id: String,
+    /// The person, when a person reads.
+    pub user_id: Option<UserId>,
+}
+
+impl Reader {
+    pub fn company(&self) -> &CompanyId {
+        &self.company_id
+    }
+}
+
+/// Who writes in talk: a person (never an API key: every message names the person who wrote
+/// it) holding `talk`.
 pub struct Caller {
-    pub principal: Principal,
+    pub reader: Reader,
     pub user_id: UserId,
 }
 
 impl Caller {
     pub fn company(&self) -> &CompanyId {
-        &self.principal.company_id
+        &self.reader.company_id
     }
 }
 
-/// Authenticates the caller and demands a person with `talk`.
+/// Authenticates a reader: a person or an API key, holding `talk`.
+///
+/// # Errors
+/// 401 without valid credentials; 403 `permission_missing` without `talk`.
+pub async fn reader(cx: &Ctx) -> Result<Reader> {
+    let principal = cx.principal().await?;
+    principal.require(Permission::Talk)?;
+    let id = match (&principal.user_id, &principal.api_key_id) {
+        (Some(user), _) => user.to_string(),
+        (None, Some(key)) => key.to_string(),
+        (None, None) => return Err(Error::internal("a principal without user or API key")),
+    };
+    Ok(Reader {
+        id,
+        user_id: principal.user_id.clone(),
+        company_id: principal.company_id,
+    })
+}
+
+/// Authenticates a writer: a person holding `talk`.
 ///
 /// # Errors
 /// 401 without valid credentials; 403 `user_required` for an API key, `permission_missing`
@@ -38,11 +75,19 @@ pub async fn caller(cx: &Ctx) -> Result<Caller> {
     let principal = cx.principal().await?;
     let user_id = principal.require_user()?.clone();
     principal.require(Permission::Talk)?;
-    Ok(Caller { principal, user_id })
+    Ok(Caller {
+        reader: Reader {
+            id: user_id.to_string(),
+            user_id: Some(user_id.clone()),
+            company_id: principal.company_id,
+        },
+        user_id,
+    })
 }
 
-/// A thread's columns as the caller (`?1` company, `?2` user) sees them: the partner is the other
-/// company, `unread_count` counts the other company's messages after the caller's read position.
+/// A thread's columns as the caller (`?1` company, `?2` [`Reader::id`]) sees them: the partner is
+/// the other company, `unread_count` counts the other company's messages after the caller's read
+/// position.
 pub const THREAD_COLUMNS: &str = "t.id, t.relationship_id, t.company_id, \
      t.subject, t.document_id, t.to_user_id, tu.name AS to_user_name, t.created_by, t.created_at, \
      t.last_message_at, t.message_count, \
@@ -209,12 +254,12 @@ pub struct ThreadOut {
 ///
 /// # Errors
 /// 404 `thread`; internal error when D1 fails.
-pub async fn load_thread(db: &Db, me: &Caller, id: &str) -> Result<ThreadRow> {
+pub async fn load_thread(db: &Db, me: &Reader, id: &str) -> Result<ThreadRow> {
     let id = ThreadId::parse(id)?;
     let row: Option<ThreadRow> = db
         .first(
             &format!("SELECT {THREAD_COLUMNS} {THREAD_FROM} WHERE t.id = ?3 AND {THREAD_SCOPE}"),
-            &[me.company(), &me.user_id, &id],
+            &[me.company(), &me.id, &id],
         )
         .await?;
     row.ok_or(Error::not_found("thread"))
@@ -280,7 +325,7 @@ pub async fn messages_out(
 ///
 /// # Errors
 /// Internal error when D1 fails.
-pub async fn threads_out(db: &Db, me: &Caller, rows: Vec<ThreadRow>) -> Result<Vec<ThreadOut>> {
+pub async fn threads_out(db: &Db, me: &Reader, rows: Vec<ThreadRow>) -> Result<Vec<ThreadOut>> {
     let thread_ids: Vec<&ThreadId> = rows.iter().map(|r| &r.id).collect();
     let last_rows: Vec<MessageRow> = if thread_ids.is_empty() {
         Vec::new()
@@ -458,7 +503,7 @@ pub fn message_stmts(
         )?);
         statements.push(store::settle_stmt(cx, &attachment.object_key)?);
     }
-    statements.push(read_stmt(cx, m.thread, &me.user_id, m.id)?);
+    statements.push(read_stmt(cx, m.thread, &me.reader.id, m.id)?);
     let event = Event::new(
         "talk.message",
         m.to_company,
@@ -501,14 +546,15 @@ pub async fn write_message(db: &Db, batch: Vec<D1PreparedStatement>) -> Result<(
     })
 }
 
-/// Moves a user's read position in a thread forward to `up_to` (never back).
+/// Moves a reader's read position in a thread forward to `up_to` (never back); `reader` is a
+/// [`Reader::id`].
 ///
 /// # Errors
 /// Internal error when the statement cannot be prepared.
 pub fn read_stmt(
     cx: &Ctx,
     thread: &ThreadId,
-    user: &UserId,
+    reader: &str,
     up_to: &MessageId,
 ) -> Result<D1PreparedStatement> {
     cx.db.stmt(
@@ -516,6 +562,6 @@ pub fn read_stmt(
          VALUES (?1, ?2, ?3, ?4) ON CONFLICT (thread_id, user_id) DO UPDATE SET \
          last_read_message_id = MAX(last_read_message_id, excluded.last_read_message_id), \
          read_at = excluded.read_at",
-        &[thread, user, up_to, &time::format(cx.now)],
+        &[thread, &reader, up_to, &time::format(cx.now)],
     )
 }

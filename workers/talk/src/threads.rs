@@ -13,7 +13,8 @@ use shared::{time, validate, Error, Result};
 use worker::Response;
 
 use crate::model::{
-    self, Caller, NewMessage, ThreadOut, ThreadRow, THREAD_COLUMNS, THREAD_FROM, THREAD_SCOPE,
+    self, Caller, NewMessage, Reader, ThreadOut, ThreadRow, THREAD_COLUMNS, THREAD_FROM,
+    THREAD_SCOPE,
 };
 
 #[derive(Deserialize)]
@@ -89,8 +90,8 @@ pub async fn create_thread(cx: &mut Ctx) -> Result<Response> {
     batch.extend(statements);
     model::write_message(&cx.db, batch).await?;
     cx.publish(vec![event]);
-    let row = model::load_thread(&cx.db, &me, thread_id.as_str()).await?;
-    let response = edge::json(201, &one(cx, &me, row).await?)?;
+    let row = model::load_thread(&cx.db, &me.reader, thread_id.as_str()).await?;
+    let response = edge::json(201, &one(cx, &me.reader, row).await?)?;
     response
         .headers()
         .set("location", &format!("/v1/threads/{thread_id}"))
@@ -162,7 +163,7 @@ async fn exchanged_document(
     }
 }
 
-async fn one(cx: &Ctx, me: &Caller, row: ThreadRow) -> Result<ThreadOut> {
+async fn one(cx: &Ctx, me: &Reader, row: ThreadRow) -> Result<ThreadOut> {
     model::threads_out(&cx.db, me, vec![row])
         .await?
         .pop()
@@ -170,7 +171,7 @@ async fn one(cx: &Ctx, me: &Caller, row: ThreadRow) -> Result<ThreadOut> {
 }
 
 pub async fn get_thread(cx: &mut Ctx, id: &str) -> Result<Response> {
-    let me = model::caller(cx).await?;
+    let me = model::reader(cx).await?;
     let row = model::load_thread(&cx.db, &me, id).await?;
     edge::json(200, &one(cx, &me, row).await?)
 }
@@ -195,7 +196,7 @@ struct ThreadList {
 }
 
 pub async fn list_threads(cx: &mut Ctx) -> Result<Response> {
-    let me = model::caller(cx).await?;
+    let me = model::reader(cx).await?;
     let limit = validate::limit(cx.query("limit").as_deref())?;
     let cursor = match cx.query("cursor") {
         Some(c) if !c.is_empty() => Some(ThreadCursor::decode(&c)?),
@@ -208,7 +209,7 @@ pub async fn list_threads(cx: &mut Ctx) -> Result<Response> {
     };
     let mut inner = format!("SELECT {THREAD_COLUMNS} {THREAD_FROM} WHERE {THREAD_SCOPE}");
     let mut params: Vec<Box<dyn Bind>> =
-        vec![Box::new(me.company().clone()), Box::new(me.user_id.clone())];
+        vec![Box::new(me.company().clone()), Box::new(me.id.clone())];
     if let Some(partner) = cx.query("partner") {
         let partner = CompanyId::parse_field("partner", partner.trim())?;
         inner.push_str(&format!(
@@ -260,7 +261,7 @@ pub async fn list_threads(cx: &mut Ctx) -> Result<Response> {
              LEFT JOIN thread_reads r ON r.thread_id = t.id AND r.user_id = ?2 \
              WHERE (t.company_id = ?1 OR t.partner_id = ?1) AND m.company_id != ?1 \
              AND m.id > COALESCE(r.last_read_message_id, '')",
-            &[me.company(), &me.user_id],
+            &[me.company(), &me.id],
         )
         .await?;
     let data = model::threads_out(&cx.db, &me, rows).await?;
@@ -307,7 +308,7 @@ struct IdRow {
 }
 
 pub async fn read_thread(cx: &mut Ctx, id: &str) -> Result<Response> {
-    let me = model::caller(cx).await?;
+    let me = model::reader(cx).await?;
     let thread = model::load_thread(&cx.db, &me, id).await?;
     let input: ReadIn = cx.optional_body().await?;
     let target: Option<IdRow> =
@@ -336,12 +337,7 @@ pub async fn read_thread(cx: &mut Ctx, id: &str) -> Result<Response> {
         };
     if let Some(target) = target {
         cx.db
-            .batch(vec![model::read_stmt(
-                cx,
-                &thread.id,
-                &me.user_id,
-                &target.id,
-            )?])
+            .batch(vec![model::read_stmt(cx, &thread.id, &me.id, &target.id)?])
             .await?;
     }
     let now = model::load_thread(&cx.db, &me, thread.id.as_str()).await?;
