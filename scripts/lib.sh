@@ -156,6 +156,10 @@ EOF
         seed=$(node -e 'const {privateKey}=require("crypto").generateKeyPairSync("ed25519");console.log(privateKey.export({format:"jwk"}).d)')
         printf 'WEBHOOK_SIGNING_KEY=%s\n' "$seed" >>"$file"
     fi
+    if ! grep -q '^WEBHOOK_SECRETS_KEY=' "$file"; then
+        printf 'WEBHOOK_SECRETS_KEY=%s\n' \
+            "$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')" >>"$file"
+    fi
     if [[ -n "$port" ]]; then
         local tmp="$file.tmp.$$"
         sed "s|^PUBLIC_URL=.*|PUBLIC_URL=http://127.0.0.1:${port}|" "$file" >"$tmp" && mv "$tmp" "$file"

@@ -9,6 +9,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
@@ -495,6 +497,121 @@ pub fn verify_v1(secret: &str, id: &str, timestamp: i64, body: &str, header: &st
     })
 }
 
+/// 32 key bytes from a setting named `name`: base64url or standard base64, padded or not.
+///
+/// # Errors
+/// An internal error (it is configuration) when the value is not 32 bytes of base64.
+fn key_bytes(name: &str, value: &str) -> Result<[u8; 32]> {
+    let normalised: String = value
+        .trim()
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            other => other,
+        })
+        .collect();
+    let bytes = URL_SAFE_NO_PAD
+        .decode(normalised)
+        .map_err(|_| Error::internal(format!("{name} is not base64")))?;
+    bytes
+        .try_into()
+        .map_err(|_| Error::internal(format!("{name} must be 32 bytes")))
+}
+
+/// How a sealed endpoint secret starts in D1 (version 1: AES-256-GCM).
+pub const SEALED_PREFIX: &str = "enc1.";
+const NONCE_BYTES: usize = 12;
+
+/// Seals endpoint secrets for D1 and opens them to sign, with the platform's
+/// `WEBHOOK_SECRETS_KEY` (32 bytes, base64url): AES-256-GCM under a fresh random nonce, with the
+/// endpoint's id as associated data. A copy of the database alone then signs nothing, and a
+/// sealed secret copied to another endpoint does not open.
+pub struct SecretBox {
+    cipher: Aes256Gcm,
+}
+
+impl std::fmt::Debug for SecretBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretBox").finish_non_exhaustive()
+    }
+}
+
+impl SecretBox {
+    /// # Errors
+    /// An internal error (it is configuration) when the key is not 32 bytes of base64.
+    pub fn from_key(key: &str) -> Result<Self> {
+        let key = key_bytes("WEBHOOK_SECRETS_KEY", key)?;
+        Ok(SecretBox {
+            // Fully qualified: `KeyInit` in scope would shadow `Mac::new_from_slice` above.
+            cipher: <Aes256Gcm as aes_gcm::KeyInit>::new(&key.into()),
+        })
+    }
+
+    /// `enc1.` and base64url of nonce and ciphertext.
+    ///
+    /// # Errors
+    /// Fails only without randomness.
+    pub fn seal(&self, endpoint_id: &str, secret: &str) -> Result<String> {
+        self.seal_with(endpoint_id, secret, crate::random::bytes()?)
+    }
+
+    fn seal_with(
+        &self,
+        endpoint_id: &str,
+        secret: &str,
+        nonce: [u8; NONCE_BYTES],
+    ) -> Result<String> {
+        let sealed = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: secret.as_bytes(),
+                    aad: endpoint_id.as_bytes(),
+                },
+            )
+            .map_err(|_| Error::internal("sealing a webhook secret failed"))?;
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        Ok(format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(out)))
+    }
+
+    /// The secret as stored for `endpoint_id`: sealed, or (a row written before secrets were
+    /// sealed) the plain `whsec_` text.
+    ///
+    /// # Errors
+    /// An internal error when it does not open: another key, another endpoint, or changed bytes.
+    pub fn open(&self, endpoint_id: &str, stored: &str) -> Result<String> {
+        if stored.starts_with(SECRET_PREFIX) {
+            return Ok(stored.to_owned());
+        }
+        let raw = stored
+            .strip_prefix(SEALED_PREFIX)
+            .and_then(|b| URL_SAFE_NO_PAD.decode(b).ok())
+            .filter(|raw| raw.len() > NONCE_BYTES)
+            .ok_or_else(|| {
+                Error::internal("a stored webhook secret is neither sealed nor plain")
+            })?;
+        let (nonce, sealed) = raw.split_at(NONCE_BYTES);
+        let plain = self
+            .cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: endpoint_id.as_bytes(),
+                },
+            )
+            .map_err(|_| {
+                Error::internal("a stored webhook secret does not open with WEBHOOK_SECRETS_KEY")
+            })?;
+        String::from_utf8(plain)
+            .map_err(|_| Error::internal("an opened webhook secret is not text"))
+    }
+}
+
 /// The platform's Ed25519 signing key (`WEBHOOK_SIGNING_KEY`, a 32-byte seed in base64url).
 #[derive(Clone)]
 pub struct PlatformSigner {
@@ -515,24 +632,8 @@ impl PlatformSigner {
     /// # Errors
     /// An internal error (it is configuration) when the seed is not 32 bytes of base64.
     pub fn from_seed(seed: &str) -> Result<Self> {
-        let normalised: String = seed
-            .trim()
-            .trim_end_matches('=')
-            .chars()
-            .map(|c| match c {
-                '+' => '-',
-                '/' => '_',
-                other => other,
-            })
-            .collect();
-        let bytes = URL_SAFE_NO_PAD
-            .decode(normalised)
-            .map_err(|_| Error::internal("WEBHOOK_SIGNING_KEY is not base64"))?;
-        let seed: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| Error::internal("WEBHOOK_SIGNING_KEY must be 32 bytes"))?;
         Ok(PlatformSigner {
-            key: SigningKey::from_bytes(&seed),
+            key: SigningKey::from_bytes(&key_bytes("WEBHOOK_SIGNING_KEY", seed)?),
         })
     }
 
@@ -812,6 +913,45 @@ mod tests {
             &header
         ));
         assert!(PlatformSigner::from_seed("short").is_err());
+    }
+
+    #[test]
+    fn secrets_are_sealed_for_their_endpoint_and_open_only_there() {
+        let key = URL_SAFE_NO_PAD.encode([7u8; 32]);
+        let sealer = SecretBox::from_key(&key).unwrap();
+        let secret = new_secret().unwrap();
+        let sealed = sealer.seal("whk_a", &secret).unwrap();
+        assert!(sealed.starts_with(SEALED_PREFIX), "{sealed}");
+        assert!(!sealed.contains(&secret[SECRET_PREFIX.len()..]));
+        assert_eq!(sealer.open("whk_a", &sealed).unwrap(), secret);
+        // A fresh nonce each time: the same secret never seals the same way twice.
+        assert_ne!(sealer.seal("whk_a", &secret).unwrap(), sealed);
+        // The nonce is all that varies: the same nonce seals the same way.
+        assert_eq!(
+            sealer
+                .seal_with("whk_a", "whsec_x", [1; NONCE_BYTES])
+                .unwrap(),
+            sealer
+                .seal_with("whk_a", "whsec_x", [1; NONCE_BYTES])
+                .unwrap()
+        );
+        // Another endpoint, another key, a flipped byte or garbage: it does not open.
+        assert!(sealer.open("whk_b", &sealed).is_err());
+        let other = SecretBox::from_key(&URL_SAFE_NO_PAD.encode([8u8; 32])).unwrap();
+        assert!(other.open("whk_a", &sealed).is_err());
+        let mut raw = URL_SAFE_NO_PAD
+            .decode(&sealed[SEALED_PREFIX.len()..])
+            .unwrap();
+        let last = raw.len() - 1;
+        raw[last] ^= 1;
+        let flipped = format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(raw));
+        assert!(sealer.open("whk_a", &flipped).is_err());
+        for garbage in ["", "enc1.", "enc1.AAAA", "plain", "enc2.abc"] {
+            assert!(sealer.open("whk_a", garbage).is_err(), "{garbage}");
+        }
+        // Rows written before sealing still open.
+        assert_eq!(sealer.open("whk_a", &secret).unwrap(), secret);
+        assert!(SecretBox::from_key("short").is_err());
     }
 
     #[test]

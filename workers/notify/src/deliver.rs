@@ -17,7 +17,7 @@ use shared::ids::{CompanyId, DeliveryId, MailId, WebhookId};
 use shared::lang::Language;
 use shared::notice::{self, Notice};
 use shared::time::{self, Timestamp};
-use shared::webhook::{self, PlatformSigner, Verdict};
+use shared::webhook::{self, PlatformSigner, SecretBox, Verdict};
 use shared::Result;
 use worker::{
     AbortController, D1PreparedStatement, Delay, Env, Fetch, Headers, MessageBuilder, Method,
@@ -35,6 +35,14 @@ const LEASE_SECS: i64 = 40;
 /// Internal error when the key is missing or malformed.
 pub fn signer(env: &Env) -> Result<PlatformSigner> {
     PlatformSigner::from_seed(&edge::setting(env, "WEBHOOK_SIGNING_KEY")?)
+}
+
+/// What seals endpoint secrets in D1, from `WEBHOOK_SECRETS_KEY`.
+///
+/// # Errors
+/// Internal error when the key is missing or malformed.
+pub fn secret_box(env: &Env) -> Result<SecretBox> {
+    SecretBox::from_key(&edge::setting(env, "WEBHOOK_SECRETS_KEY")?)
 }
 
 /// Sends the message that asks for an attempt of `id`, after `delay_secs`.
@@ -146,7 +154,12 @@ pub async fn attempt(
             duration_ms: 0,
         },
         Ok(url) => {
-            let secrets = secrets_in_force(&job, now);
+            let sealer = secret_box(env)?;
+            let secrets = secrets_in_force(&job, now)
+                .into_iter()
+                .map(|stored| sealer.open(job.endpoint_id.as_str(), stored))
+                .collect::<Result<Vec<String>>>()?;
+            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
             let timestamp = now.timestamp();
             let signature =
                 signer(env)?.signature_header(&secrets, &job.event_id, timestamp, &job.body)?;

@@ -99,6 +99,8 @@ pub async fn create_webhook(cx: &mut Ctx) -> Result<Response> {
     }
     let id = WebhookId::new(cx.now)?;
     let secret = webhook::new_secret()?;
+    // Only its sealed form is stored (see `SecretBox`); the secret itself is shown once.
+    let sealed = deliver::secret_box(&cx.env)?.seal(id.as_str(), &secret)?;
     let now = time::format(cx.now);
     let created_by = me
         .user_id
@@ -117,7 +119,7 @@ pub async fn create_webhook(cx: &mut Ctx) -> Result<Response> {
                 &description,
                 &event_types,
                 &input.enabled.unwrap_or(true),
-                &secret,
+                &sealed,
                 &created_by,
                 &now,
             ],
@@ -293,6 +295,7 @@ pub async fn rotate_secret(cx: &mut Ctx, id: &str) -> Result<Response> {
     let me = manager(cx).await?;
     let row = model::load_endpoint(&cx.db, &me.company_id, id).await?;
     let secret = webhook::new_secret()?;
+    let sealed = deliver::secret_box(&cx.env)?.seal(row.id.as_str(), &secret)?;
     let until = cx.now + chrono::Duration::hours(webhook::ROTATION_OVERLAP_HOURS);
     let changed = cx
         .db
@@ -301,7 +304,7 @@ pub async fn rotate_secret(cx: &mut Ctx, id: &str) -> Result<Response> {
              previous_secret_expires_at = ?2, updated_at = ?3 \
              WHERE id = ?4 AND company_id = ?5 AND secret = ?6",
             &[
-                &secret,
+                &sealed,
                 &time::format(until),
                 &time::format(cx.now),
                 &row.id,
