@@ -242,7 +242,8 @@ pub fn local_d1(sql: &str) -> Option<Vec<Value>> {
     let mut last = String::new();
     for _ in 0..5 {
         let out = std::process::Command::new(format!("{root}/node_modules/.bin/wrangler"))
-            .args(["d1", "execute", "tradepost", "--local", "--json", "--persist-to"])
+            .args(["d1", "execute", "tradepost", "--local", "--json"])
+            .arg("--persist-to")
             .arg(&state)
             .args(["-c", "workers/notify/wrangler.toml", "--command", sql])
             .current_dir(root)

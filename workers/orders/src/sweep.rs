@@ -50,8 +50,9 @@ struct SweepIn {
     /// files alone (so a test does not disturb the others on one stack).
     #[serde(default)]
     sender_id: Option<String>,
-    /// Delete only the abandoned files stored under this company (every object key starts with
-    /// a company id: the receiver's for documents and proofs, the writer's for attachments).
+    /// Confine the sweep to this company: the abandoned files stored under it (every object key
+    /// starts with a company id: the receiver's for documents and proofs, the writer's for
+    /// attachments) and, unless `sender_id` says otherwise, the uploads it sends.
     #[serde(default)]
     company_id: Option<String>,
 }
@@ -81,10 +82,11 @@ pub async fn dev_sweep(cx: &mut Ctx) -> Result<Response> {
         .company_id
         .map(|s| CompanyId::parse_field("company_id", &s))
         .transpose()?;
-    let orphans = match (&sender, company) {
+    let orphans = match (&sender, &company) {
         (Some(_), None) => None,
-        (_, company) => Some(company),
+        (_, company) => Some(company.clone()),
     };
+    let sender = sender.or(company);
     let bucket = shared::edge::store::bucket(cx)?;
     edge::json(
         200,
