@@ -86,8 +86,9 @@ pub fn generate_seed() -> Result<String> {
     Ok(URL_SAFE_NO_PAD.encode(seed))
 }
 
-/// Decodes base64 in either alphabet, with or without padding.
-fn decode_base64_lenient(text: &str) -> Option<Vec<u8>> {
+/// Decodes base64 in either alphabet, with or without padding (key settings: also the webhook
+/// keys in `webhook.rs`).
+pub(crate) fn decode_base64_lenient(text: &str) -> Option<Vec<u8>> {
     let normalised: String = text
         .trim()
         .trim_end_matches('=')

@@ -502,20 +502,8 @@ pub fn verify_v1(secret: &str, id: &str, timestamp: i64, body: &str, header: &st
 /// # Errors
 /// An internal error (it is configuration) when the value is not 32 bytes of base64.
 fn key_bytes(name: &str, value: &str) -> Result<[u8; 32]> {
-    let normalised: String = value
-        .trim()
-        .trim_end_matches('=')
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            other => other,
-        })
-        .collect();
-    let bytes = URL_SAFE_NO_PAD
-        .decode(normalised)
-        .map_err(|_| Error::internal(format!("{name} is not base64")))?;
-    bytes
+    crate::token::decode_base64_lenient(value)
+        .ok_or_else(|| Error::internal(format!("{name} is not base64")))?
         .try_into()
         .map_err(|_| Error::internal(format!("{name} must be 32 bytes")))
 }

@@ -188,3 +188,53 @@ fn changes(result: &worker::D1Result) -> usize {
 pub fn unique_violation(err: &Error) -> bool {
     matches!(err, Error::Internal(detail) if detail.contains("UNIQUE constraint failed"))
 }
+
+/// A query put together from optional filters: SQL pieces and their parameters, numbered in the
+/// order they are bound (the lists of documents, approvals and threads).
+pub struct Query {
+    sql: String,
+    params: Vec<Box<dyn Bind>>,
+}
+
+impl Query {
+    /// Starts with `sql`, whose own placeholders `?1`, `?2`, … are `params`.
+    #[must_use]
+    pub fn new(sql: impl Into<String>, params: Vec<Box<dyn Bind>>) -> Self {
+        Query {
+            sql: sql.into(),
+            params,
+        }
+    }
+
+    /// Binds `value` as the next parameter and returns its placeholder (`?k`), for SQL that
+    /// uses it more than once.
+    pub fn bind(&mut self, value: impl Bind + 'static) -> String {
+        self.params.push(Box::new(value));
+        format!("?{}", self.params.len())
+    }
+
+    /// Appends `clause`, binding `value` to every `?n` in it.
+    pub fn filter(&mut self, clause: &str, value: impl Bind + 'static) {
+        let placeholder = self.bind(value);
+        self.sql.push_str(&clause.replace("?n", &placeholder));
+    }
+
+    /// Appends SQL that binds nothing new.
+    pub fn push(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+    }
+
+    /// Puts what is built so far into a sub-select: `before` it, `after` it.
+    pub fn wrap(&mut self, before: &str, after: &str) {
+        self.sql = format!("{before}{}{after}", self.sql);
+    }
+
+    /// All rows.
+    ///
+    /// # Errors
+    /// As [`Db::all`].
+    pub async fn all<T: DeserializeOwned>(&self, db: &Db) -> Result<Vec<T>> {
+        let refs: Vec<&dyn Bind> = self.params.iter().map(AsRef::as_ref).collect();
+        db.all(&self.sql, &refs).await
+    }
+}

@@ -8,7 +8,7 @@ use shared::approval::{self, ApprovalStatus, DecideRequest, Decision};
 use shared::digest::Sha256State;
 use shared::document::{self, DocumentStatus};
 use shared::edge::context::Ctx;
-use shared::edge::db::{unique_violation, Bind, Db};
+use shared::edge::db::{unique_violation, Db, Query};
 use shared::edge::store;
 use shared::edge::{self, events, internal, partners, List, Page};
 use shared::event::Event;
@@ -452,49 +452,44 @@ pub async fn list_approvals(cx: &mut Ctx) -> Result<Response> {
     let me = cx.principal().await?;
     model::require_reader(&me)?;
     let page = Page::from_request(&cx.req)?;
-    let mut sql = format!(
-        "SELECT {APPROVAL_COLUMNS} {APPROVAL_FROM} WHERE (a.supplier_id = ?1 OR a.customer_id = ?1)"
+    let mut query = Query::new(
+        format!(
+            "SELECT {APPROVAL_COLUMNS} {APPROVAL_FROM} \
+             WHERE (a.supplier_id = ?1 OR a.customer_id = ?1)"
+        ),
+        vec![Box::new(me.company_id.clone()), Box::new(decider_id(&me))],
     );
-    let mut params: Vec<Box<dyn Bind>> =
-        vec![Box::new(me.company_id.clone()), Box::new(decider_id(&me))];
-    let mut filter = |clause: &str, value: Option<Box<dyn Bind>>| {
-        if let Some(value) = value {
-            params.push(value);
-        }
-        sql.push_str(&clause.replace("?n", &format!("?{}", params.len())));
-    };
     if let Some(status) = cx.query("status") {
         let status = ApprovalStatus::parse("status", status.trim())?;
-        filter(" AND a.status = ?n", Some(Box::new(status.as_str())));
+        query.filter(" AND a.status = ?n", status.as_str());
     }
     if let Some(doc) = cx.query("document_id") {
         let doc = DocumentId::parse_field("document_id", doc.trim())?;
-        filter(" AND a.document_id = ?n", Some(Box::new(doc)));
+        query.filter(" AND a.document_id = ?n", doc);
     }
     if let Some(partner) = cx.query("partner") {
         let partner = CompanyId::parse_field("partner", partner.trim())?;
-        filter(" AND p.id = ?n", Some(Box::new(partner)));
+        query.filter(" AND p.id = ?n", partner);
     }
     if let Some(side) = cx.query("side") {
         match PartyRole::parse("side", side.trim())? {
-            PartyRole::Supplier => filter(" AND a.supplier_id = ?1", None),
-            PartyRole::Customer => filter(" AND a.customer_id = ?1", None),
+            PartyRole::Supplier => query.push(" AND a.supplier_id = ?1"),
+            PartyRole::Customer => query.push(" AND a.customer_id = ?1"),
         }
     }
     if let Some(who) = cx.query("for") {
         if who.trim() != "me" {
             return Err(Error::invalid("for", "must be me"));
         }
-        let clause =
-            format!(" AND a.customer_id = ?1 AND a.status = 'pending' AND {DECIDABLE_BY_ME}");
-        filter(&clause, None);
+        query.push(&format!(
+            " AND a.customer_id = ?1 AND a.status = 'pending' AND {DECIDABLE_BY_ME}"
+        ));
     }
     if let Some(before) = page.before.clone() {
-        filter(" AND a.id < ?n", Some(Box::new(before)));
+        query.filter(" AND a.id < ?n", before);
     }
-    filter(" ORDER BY a.id DESC LIMIT ?n", Some(Box::new(page.fetch())));
-    let refs: Vec<&dyn Bind> = params.iter().map(AsRef::as_ref).collect();
-    let rows: Vec<ApprovalRow> = cx.db.all(&sql, &refs).await?;
+    query.filter(" ORDER BY a.id DESC LIMIT ?n", page.fetch());
+    let rows: Vec<ApprovalRow> = query.all(&cx.db).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.to_string());
     let counts: Option<CountRow> = cx
         .db

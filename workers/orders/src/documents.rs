@@ -6,7 +6,7 @@ use serde_json::json;
 use shared::digest::Sha256State;
 use shared::document::{self, Actor, DocumentStatus, DocumentType, EventFacts};
 use shared::edge::context::Ctx;
-use shared::edge::db::{unique_violation, Bind};
+use shared::edge::db::{unique_violation, Query};
 use shared::edge::{self, events, internal, List, Page};
 use shared::event::Event;
 use shared::formats::Recognition;
@@ -465,51 +465,48 @@ pub async fn list_documents(cx: &mut Ctx) -> Result<Response> {
             }
         },
     };
-    let mut sql = format!("SELECT {DOC_COLUMNS} {DOC_FROM} WHERE {scope}");
-    let mut params: Vec<Box<dyn Bind>> = vec![Box::new(me.company_id.clone())];
-    let mut filter = |clause: &str, value: Box<dyn Bind>| {
-        params.push(value);
-        sql.push_str(&clause.replace("?n", &format!("?{}", params.len())));
-    };
+    let mut query = Query::new(
+        format!("SELECT {DOC_COLUMNS} {DOC_FROM} WHERE {scope}"),
+        vec![Box::new(me.company_id.clone())],
+    );
     if let Some(partner) = cx.query("partner") {
         let partner = CompanyId::parse_field("partner", partner.trim())?;
-        filter(" AND p.id = ?n", Box::new(partner));
+        query.filter(" AND p.id = ?n", partner);
     }
     if let Some(kind) = cx.query("type") {
         let kind = DocumentType::parse("type", kind.trim())?;
-        filter(" AND d.type = ?n", Box::new(kind.as_str().to_owned()));
+        query.filter(" AND d.type = ?n", kind.as_str().to_owned());
     }
     if let Some(status) = cx.query("status") {
         let status = DocumentStatus::parse("status", status.trim())?;
-        filter(" AND d.status = ?n", Box::new(status.as_str().to_owned()));
+        query.filter(" AND d.status = ?n", status.as_str().to_owned());
     }
     if let Some(since) = cx.query("since") {
         let since = time::parse("since", since.trim())?;
-        filter(" AND d.created_at >= ?n", Box::new(time::format(since)));
+        query.filter(" AND d.created_at >= ?n", time::format(since));
     }
     if let Some(until) = cx.query("until") {
         let until = time::parse("until", until.trim())?;
-        filter(" AND d.created_at < ?n", Box::new(time::format(until)));
+        query.filter(" AND d.created_at < ?n", time::format(until));
     }
     if let Some(reference) = cx.query("reference") {
         let reference = validate::text("reference", &reference, 1, REFERENCE_MAX)?;
-        filter(
+        query.filter(
             " AND (d.reference = ?n OR d.recipient_reference = ?n)",
-            Box::new(reference),
+            reference,
         );
     }
     if let Some(order) = order {
-        filter(
+        query.filter(
             " AND d.order_id = (SELECT order_id FROM documents WHERE id = ?n)",
-            Box::new(order),
+            order,
         );
     }
     if let Some(before) = page.before.clone() {
-        filter(" AND d.id < ?n", Box::new(before));
+        query.filter(" AND d.id < ?n", before);
     }
-    filter(" ORDER BY d.id DESC LIMIT ?n", Box::new(page.fetch()));
-    let refs: Vec<&dyn Bind> = params.iter().map(AsRef::as_ref).collect();
-    let rows: Vec<DocRow> = cx.db.all(&sql, &refs).await?;
+    query.filter(" ORDER BY d.id DESC LIMIT ?n", page.fetch());
+    let rows: Vec<DocRow> = query.all(&cx.db).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.to_string());
     let counts: Option<CountRow> = cx
         .db

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use shared::document::DocumentStatus;
 use shared::edge::context::Ctx;
-use shared::edge::db::Bind;
+use shared::edge::db::Query;
 use shared::edge::{self, internal, partners, List};
 use shared::ids::{CompanyId, DocumentId, MessageId, ThreadId, UserId};
 use shared::relationship::Service;
@@ -207,40 +207,35 @@ pub async fn list_threads(cx: &mut Ctx) -> Result<Response> {
         Some("true") => true,
         Some(_) => return Err(Error::invalid("unread", "must be true or false")),
     };
-    let mut inner = format!("SELECT {THREAD_COLUMNS} {THREAD_FROM} WHERE {THREAD_SCOPE}");
-    let mut params: Vec<Box<dyn Bind>> =
-        vec![Box::new(me.company().clone()), Box::new(me.id.clone())];
+    let mut query = Query::new(
+        format!("SELECT {THREAD_COLUMNS} {THREAD_FROM} WHERE {THREAD_SCOPE}"),
+        vec![Box::new(me.company().clone()), Box::new(me.id.clone())],
+    );
     if let Some(partner) = cx.query("partner") {
         let partner = CompanyId::parse_field("partner", partner.trim())?;
-        inner.push_str(&format!(
-            " AND p.id = {}",
-            next(&mut params, Box::new(partner))
-        ));
+        query.filter(" AND p.id = ?n", partner);
     }
     if let Some(doc) = cx.query("document_id") {
         let doc = DocumentId::parse_field("document_id", doc.trim())?;
-        inner.push_str(&format!(
-            " AND t.document_id = {}",
-            next(&mut params, Box::new(doc))
-        ));
+        query.filter(" AND t.document_id = ?n", doc);
     }
-    let mut sql = format!("SELECT * FROM ({inner}) x WHERE 1 = 1");
+    // The unread count is a column of the sub-select; it is filtered outside.
+    query.wrap("SELECT * FROM (", ") x WHERE 1 = 1");
     if unread_only {
-        sql.push_str(" AND x.unread_count > 0");
+        query.push(" AND x.unread_count > 0");
     }
     if let Some(cursor) = cursor {
-        let at = next(&mut params, Box::new(cursor.last_message_at));
-        let id = next(&mut params, Box::new(cursor.id));
-        sql.push_str(&format!(
+        let at = query.bind(cursor.last_message_at);
+        let id = query.bind(cursor.id);
+        query.push(&format!(
             " AND (x.last_message_at < {at} OR (x.last_message_at = {at} AND x.id < {id}))"
         ));
     }
-    let fetch = next(&mut params, Box::new(f64::from(limit) + 1.0));
-    sql.push_str(&format!(
-        " ORDER BY x.last_message_at DESC, x.id DESC LIMIT {fetch}"
-    ));
-    let refs: Vec<&dyn Bind> = params.iter().map(AsRef::as_ref).collect();
-    let mut rows: Vec<ThreadRow> = cx.db.all(&sql, &refs).await?;
+    query.filter(
+        " ORDER BY x.last_message_at DESC, x.id DESC LIMIT ?n",
+        f64::from(limit) + 1.0,
+    );
+    let mut rows: Vec<ThreadRow> = query.all(&cx.db).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|r| {
@@ -281,12 +276,6 @@ pub async fn list_threads(cx: &mut Ctx) -> Result<Response> {
             ),
         },
     )
-}
-
-/// Adds a parameter and returns its placeholder.
-fn next(params: &mut Vec<Box<dyn Bind>>, value: Box<dyn Bind>) -> String {
-    params.push(value);
-    format!("?{}", params.len())
 }
 
 #[derive(Deserialize, Default)]
