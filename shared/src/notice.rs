@@ -212,12 +212,24 @@ fn english(notice: &Notice) -> (String, String) {
             ),
         ),
     };
+    finish(notice, subject, &body, SIGN_OFF, SETTINGS)
+}
+
+/// Subject and text of a mail: the body, the sign-off, and (except for the admins' webhook
+/// failure mail, which no setting chooses) why the person gets it.
+fn finish(
+    notice: &Notice,
+    subject: String,
+    body: &str,
+    sign_off: &str,
+    settings: &str,
+) -> (String, String) {
     let footer = if matches!(notice, Notice::WebhookFailed { .. }) {
         String::new()
     } else {
-        format!("\n\n{SETTINGS}")
+        format!("\n\n{settings}")
     };
-    (subject, format!("{body}\n\n{SIGN_OFF}{footer}\n"))
+    (subject, format!("{body}\n\n{sign_off}{footer}\n"))
 }
 
 fn german(notice: &Notice) -> (String, String) {
@@ -314,12 +326,7 @@ fn german(notice: &Notice) -> (String, String) {
             ),
         ),
     };
-    let footer = if matches!(notice, Notice::WebhookFailed { .. }) {
-        String::new()
-    } else {
-        format!("\n\n{SETTINGS}")
-    };
-    (subject, format!("{body}\n\n{SIGN_OFF}{footer}\n"))
+    finish(notice, subject, &body, SIGN_OFF, SETTINGS)
 }
 
 /// Polish catalogue: like `mail`, no past-tense verbs for people and company names after "firma".
@@ -416,12 +423,7 @@ fn polish(notice: &Notice) -> (String, String) {
             ),
         ),
     };
-    let footer = if matches!(notice, Notice::WebhookFailed { .. }) {
-        String::new()
-    } else {
-        format!("\n\n{SETTINGS}")
-    };
-    (subject, format!("{body}\n\n{SIGN_OFF}{footer}\n"))
+    finish(notice, subject, &body, SIGN_OFF, SETTINGS)
 }
 
 #[cfg(test)]

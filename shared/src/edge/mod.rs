@@ -203,6 +203,18 @@ pub fn is_dev(env: &worker::Env) -> bool {
     setting(env, "ENVIRONMENT").is_ok_and(|v| v == "dev")
 }
 
+/// Lets a dev-only endpoint run locally; anywhere else it does not exist.
+///
+/// # Errors
+/// 404 `route` unless `ENVIRONMENT` is `dev`.
+pub fn require_dev(env: &worker::Env) -> Result<()> {
+    if is_dev(env) {
+        Ok(())
+    } else {
+        Err(Error::not_found("route"))
+    }
+}
+
 /// The paging parameters of a list request.
 pub struct Page {
     pub limit: u32,

@@ -334,11 +334,21 @@ pub async fn forget(cx: &Ctx, key: &str) {
         .await;
 }
 
-/// Reads a whole stream through a tap without storing it (to compare a retried upload).
+/// The SHA-256 (hex) of the request's body of `length` bytes, read to its end without storing
+/// it: to compare an upload sent again with its `Idempotency-Key` to the first one.
 ///
 /// # Errors
 /// As [`put_known_length`].
-pub async fn drain<S>(body: S, length: u64, tap: &SharedTap, limit_text: &str) -> Result<()>
+pub async fn body_sha256(cx: &mut Ctx, length: u64, limit: u64) -> Result<String> {
+    let tap = Tap::new(Sha256State::new(), limit, false);
+    let body = cx.req.stream().map_err(internal)?;
+    drain(body, length, &tap, &size_text(limit)).await?;
+    let sha256 = tap.borrow().hash.finish_hex();
+    Ok(sha256)
+}
+
+/// Reads a whole stream through a tap without storing it.
+async fn drain<S>(body: S, length: u64, tap: &SharedTap, limit_text: &str) -> Result<()>
 where
     S: Stream<Item = worker::Result<Vec<u8>>>,
 {

@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::approval::{self, ApprovalStatus, DecideRequest, Decision};
-use shared::digest::Sha256State;
 use shared::document::{self, DocumentStatus};
 use shared::edge::context::Ctx;
 use shared::edge::db::{unique_violation, Db, Query};
@@ -178,10 +177,7 @@ pub async fn create_proof(cx: &mut Ctx, document_id: &str) -> Result<Response> {
     let requested_by = caller_name(&cx.db, &me).await?;
     if let Some(key) = &meta.idempotency_key {
         if let Some(existing) = find_idempotent(&cx.db, &me.company_id, key).await? {
-            let tap = store::Tap::new(Sha256State::new(), limit, false);
-            let body = cx.req.stream().map_err(internal)?;
-            store::drain(body, length, &tap, &store::size_text(limit)).await?;
-            let sha256 = tap.borrow().hash.finish_hex();
+            let sha256 = store::body_sha256(cx, length, limit).await?;
             return replay(cx, &me, &existing, &doc.id, &sha256).await;
         }
     }

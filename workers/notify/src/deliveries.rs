@@ -178,15 +178,7 @@ struct RunOut {
 /// delivery of that company due by `as_of`, as if it were then, so tests need not wait minutes
 /// for a retry (or days for the five-day rule).
 pub async fn dev_run(cx: &mut Ctx) -> Result<Response> {
-    if !edge::is_dev(&cx.env) {
-        return Err(Error::not_found("route"));
-    }
-    let input: RunIn = cx.body().await?;
-    let company = CompanyId::parse_field("company_id", &input.company_id)?;
-    let as_of = match input.as_of {
-        Some(t) => time::parse("as_of", &t)?,
-        None => cx.now,
-    };
+    let (company, as_of) = dev_input(cx).await?;
     let attempted = deliver::attempt_due(&cx.env, &cx.db, &company, as_of).await?;
     edge::json(200, &RunOut { attempted })
 }
@@ -194,15 +186,19 @@ pub async fn dev_run(cx: &mut Ctx) -> Result<Response> {
 /// `POST /v1/dev/deliveries/cron {company_id, as_of?}` (dev only; crons do not fire locally):
 /// the cron's resend and re-queue, as of `as_of`, for that company only.
 pub async fn dev_cron(cx: &mut Ctx) -> Result<Response> {
-    if !edge::is_dev(&cx.env) {
-        return Err(Error::not_found("route"));
-    }
+    let (company, as_of) = dev_input(cx).await?;
+    let out = crate::consumer::run_cron(&cx.env, &cx.db, as_of, Some(&company)).await?;
+    edge::json(200, &out)
+}
+
+/// The `{company_id, as_of?}` of the dev endpoints (404 outside dev); `as_of` defaults to now.
+async fn dev_input(cx: &mut Ctx) -> Result<(CompanyId, time::Timestamp)> {
+    edge::require_dev(&cx.env)?;
     let input: RunIn = cx.body().await?;
     let company = CompanyId::parse_field("company_id", &input.company_id)?;
     let as_of = match input.as_of {
         Some(t) => time::parse("as_of", &t)?,
         None => cx.now,
     };
-    let out = crate::consumer::run_cron(&cx.env, &cx.db, as_of, Some(&company)).await?;
-    edge::json(200, &out)
+    Ok((company, as_of))
 }

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::digest::Sha256State;
 use shared::document::{self, Actor, DocumentStatus, DocumentType, EventFacts};
 use shared::edge::context::Ctx;
 use shared::edge::db::{unique_violation, Query};
@@ -16,7 +15,7 @@ use shared::{time, validate, Error, Result};
 use worker::Response;
 
 use crate::model::{self, CompanyOut, DocRow, Entry, HistoryOut, Target, DOC_COLUMNS, DOC_FROM};
-use shared::edge::store::{self, Tap};
+use shared::edge::store;
 
 /// The default limit of one uploaded file (`MAX_UPLOAD_BYTES`).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
@@ -83,13 +82,9 @@ pub async fn create_document(cx: &mut Ctx) -> Result<Response> {
     let meta = meta_from_headers(cx)?;
     let length = content_length(cx, limit)?;
     let prepared = prepare(cx, &me, &meta).await?;
-    let limit_text = store::size_text(limit);
     if let Some(key) = &meta.idempotency_key {
         if let Some(existing) = find_idempotent(cx, &me.company_id, key).await? {
-            let tap = Tap::new(Sha256State::new(), limit, false);
-            let body = cx.req.stream().map_err(internal)?;
-            store::drain(body, length, &tap, &limit_text).await?;
-            let sha256 = tap.borrow().hash.finish_hex();
+            let sha256 = store::body_sha256(cx, length, limit).await?;
             return replay(cx, &me, &existing, &sha256).await;
         }
     }

@@ -9,7 +9,7 @@ use shared::edge::db::Db;
 use shared::edge::{self, internal};
 use shared::ids::CompanyId;
 use shared::time::{self, Timestamp};
-use shared::{Error, Result};
+use shared::Result;
 use worker::{Bucket, Env, Response};
 
 /// How old an announced file must be before it counts as abandoned.
@@ -29,7 +29,7 @@ pub async fn run_scheduled(env: Env) -> Result<()> {
     let bucket = env.bucket("FILES").map_err(internal)?;
     let everything = Scope {
         sender: None,
-        orphans: Some(None),
+        orphans: Orphans::All,
     };
     let out = sweep(&db, &bucket, time::now(), &everything).await?;
     worker::console_log!(
@@ -61,14 +61,20 @@ struct SweepIn {
 struct Scope {
     /// Only the open uploads of this sender expire.
     sender: Option<CompanyId>,
-    /// Abandoned files: all (`Some(None)`), none (`None`), or those under one company.
-    orphans: Option<Option<CompanyId>>,
+    /// Which abandoned files go.
+    orphans: Orphans,
+}
+
+/// Abandoned files a sweep deletes.
+enum Orphans {
+    All,
+    None,
+    /// Those stored under this company (their keys start with its id).
+    Under(CompanyId),
 }
 
 pub async fn dev_sweep(cx: &mut Ctx) -> Result<Response> {
-    if !edge::is_dev(&cx.env) {
-        return Err(Error::not_found("route"));
-    }
+    edge::require_dev(&cx.env)?;
     let input: SweepIn = cx.optional_body().await?;
     let as_of = match input.as_of {
         Some(t) => time::parse("as_of", &t)?,
@@ -83,8 +89,9 @@ pub async fn dev_sweep(cx: &mut Ctx) -> Result<Response> {
         .map(|s| CompanyId::parse_field("company_id", &s))
         .transpose()?;
     let orphans = match (&sender, &company) {
-        (Some(_), None) => None,
-        (_, company) => Some(company.clone()),
+        (_, Some(company)) => Orphans::Under(company.clone()),
+        (Some(_), None) => Orphans::None,
+        (None, None) => Orphans::All,
     };
     let sender = sender.or(company);
     let bucket = shared::edge::store::bucket(cx)?;
@@ -106,20 +113,23 @@ struct ExpiredUpload {
     r2_upload_id: String,
 }
 
+/// Files announced before `before` and never settled, all or those under one company.
+async fn abandoned(db: &Db, before: &str, under: Option<&CompanyId>) -> Result<Vec<Key>> {
+    db.all(
+        "SELECT object_key AS key FROM pending_objects WHERE created_at < ?1 \
+         AND (?3 IS NULL OR substr(object_key, 1, length(?3) + 1) = ?3 || '/') LIMIT ?2",
+        &[&before, &BATCH, &under.cloned()],
+    )
+    .await
+}
+
 async fn sweep(db: &Db, bucket: &Bucket, as_of: Timestamp, scope: &Scope) -> Result<SweepOut> {
     let mut out = SweepOut::default();
     let orphan_before = time::format(as_of - chrono::Duration::minutes(ORPHAN_AFTER_MINUTES));
     let orphans: Vec<Key> = match &scope.orphans {
-        None => Vec::new(),
-        Some(company) => {
-            db.all(
-                "SELECT object_key AS key FROM pending_objects WHERE created_at < ?1 \
-                 AND (?3 IS NULL OR substr(object_key, 1, length(?3) + 1) = ?3 || '/') \
-                 LIMIT ?2",
-                &[&orphan_before, &BATCH, company],
-            )
-            .await?
-        }
+        Orphans::None => Vec::new(),
+        Orphans::All => abandoned(db, &orphan_before, None).await?,
+        Orphans::Under(company) => abandoned(db, &orphan_before, Some(company)).await?,
     };
     for orphan in orphans {
         // The row goes first, and only if it is still there: a message that took its talk

@@ -83,13 +83,7 @@ impl UserRow {
 }
 
 /// A company as the API shows it (the directory entry).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CompanyOut {
-    pub id: CompanyId,
-    pub name: String,
-    pub handle: String,
-    pub created_at: String,
-}
+pub use shared::edge::partners::CompanyOut;
 
 pub async fn find_user(db: &Db, id: &UserId) -> Result<Option<UserRow>> {
     db.first(
