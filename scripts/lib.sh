@@ -89,7 +89,7 @@ worker_configs() {
 # build_worker DIR [--release|--dev]: worker-build in one crate (release unless --dev); the output
 # is DIR/build/index.js (worker-build 0.8 also writes DIR/build/worker/shim.mjs, a re-export kept
 # for old configs). Skipped when nothing it depends on changed since the last build of the same
-# mode: even a no-op worker-build reruns wasm-bindgen and wasm-opt (~50 s for the registry).
+# mode: even a no-op worker-build reruns wasm-bindgen and wasm-opt (~50 s for the accounts worker).
 # FORCE_BUILD=1 always builds.
 build_worker() {
     local dir="$1" mode="--release"
@@ -184,7 +184,7 @@ start_stack() {
     for cfg in $(worker_configs); do configs+=(-c "$cfg"); done
     say "applying D1 migrations to $state"
     wrangler d1 migrations apply tradepost --local --persist-to "$state" \
-        -c workers/registry/wrangler.toml >>"$log" 2>&1 ||
+        -c workers/accounts/wrangler.toml >>"$log" 2>&1 ||
         { tail -n 40 "$log" >&2; die "d1 migrations failed (log: $log)"; }
     # Each worker reads the .dev.vars beside its own config (wrangler's --env-file reaches only
     # the first config of a multi-config session), so PUBLIC_URL is set in all the copies.

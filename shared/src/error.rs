@@ -51,6 +51,13 @@ pub enum Error {
     /// Something on our side failed. The text is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database failed or refused a statement: a 500 unless a handler turns it into an
+    /// answer (a taken unique value, see [`Error::unique_violation`]). Logged, never sent.
+    #[error("database: {error} ({context})")]
+    Database {
+        error: crate::platform::DbError,
+        context: String,
+    },
 }
 
 /// Shorthand used throughout the workspace.
@@ -109,6 +116,41 @@ impl Error {
         Self::Internal(detail.into())
     }
 
+    /// A failure of the database while running `context` (its SQL).
+    #[must_use]
+    pub fn database(error: crate::platform::DbError, context: &str) -> Self {
+        Self::Database {
+            error,
+            context: context.to_owned(),
+        }
+    }
+
+    /// The columns of the UNIQUE constraint this error is the failure of, if it is one
+    /// (`documents.sender_id, documents.idempotency_key`; the data layer names them).
+    #[must_use]
+    pub fn unique_violation(&self) -> Option<&str> {
+        match self {
+            Self::Database {
+                error: crate::platform::DbError::Unique { constraint },
+                ..
+            } => Some(constraint),
+            _ => None,
+        }
+    }
+
+    /// The column of the NOT NULL constraint this error is the failure of, if it is one (a
+    /// guarded insert that found its condition gone; the data layer names the columns).
+    #[must_use]
+    pub fn not_null_violation(&self) -> Option<&str> {
+        match self {
+            Self::Database {
+                error: crate::platform::DbError::NotNull { column },
+                ..
+            } => Some(column),
+            _ => None,
+        }
+    }
+
     /// The HTTP status code of this error.
     #[must_use]
     pub fn status(&self) -> u16 {
@@ -125,7 +167,7 @@ impl Error {
             Self::UnsupportedMediaType { .. } => 415,
             Self::Invalid { .. } => 422,
             Self::TooManyRequests { .. } => 429,
-            Self::Internal(_) => 500,
+            Self::Internal(_) | Self::Database { .. } => 500,
         }
     }
 
@@ -192,7 +234,7 @@ impl Error {
                 format!("try again in {retry_after_secs} seconds"),
                 None,
             ),
-            Self::Internal(_) => (
+            Self::Internal(_) | Self::Database { .. } => (
                 "internal",
                 "Internal error",
                 "something went wrong on our side; it has been logged".to_owned(),
@@ -267,7 +309,7 @@ fn strip_position(message: &str) -> String {
 }
 
 /// RFC 9457 problem details, plus Tradepost's stable `code` and the offending `field`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub type_: String,

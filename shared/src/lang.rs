@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A supported language, stored and sent as its ISO 639-1 code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// English, the fallback for everything.

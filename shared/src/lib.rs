@@ -1,13 +1,20 @@
 //! Tradepost's domain crate.
 //!
-//! Everything outside [`edge`] is platform-free: no `worker`, no HTTP, no storage, so `cargo test`
-//! exercises it natively. [`edge`] is the glue every worker shares (requests, responses, auth,
-//! D1 helpers, events); it compiles for wasm32 only.
+//! Three layers, outside in:
+//! - [`edge`] (wasm32 only): the adapters from Cloudflare's platform (D1, R2, Queues, `fetch`,
+//!   the environment) to the traits of [`platform`], and the entry points of every worker.
+//! - [`service`] and [`data`]: the request logic's toolkit. A worker declares its route table
+//!   ([`service::route`]); handlers see a [`service::Cx`] and the platform only through the
+//!   traits of [`platform`]; every SQL statement lives in [`data`], one module per table family.
+//!   All of it runs natively too (`testkit` implements the traits over SQLite and memory).
+//! - The domain: ids, types, rules, state machines, tokens, passwords, formats, mail texts —
+//!   pure functions, no platform at all.
 
 #[macro_use]
 mod macros;
 
 pub mod approval;
+pub mod data;
 pub mod digest;
 pub mod document;
 pub mod error;
@@ -19,10 +26,11 @@ pub mod mail;
 pub mod notice;
 pub mod password;
 pub mod permissions;
+pub mod platform;
 pub mod random;
 pub mod relationship;
-pub mod routing;
 pub mod secrets;
+pub mod service;
 pub mod talk;
 pub mod time;
 pub mod token;

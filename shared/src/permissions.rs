@@ -12,7 +12,19 @@ use crate::{Error, Result};
 /// One thing a member or an API key may be allowed to do.
 ///
 /// The derived order is the canonical order of lists (storage, tokens, responses).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum Permission {
     /// Put documents into a partner's mailbox.
     #[serde(rename = "documents.send")]
@@ -129,6 +141,24 @@ pub fn from_storage(text: &str) -> Vec<Permission> {
     out
 }
 
+/// A permission list as a text column stores it (see [`to_storage`]); reads back with
+/// [`from_storage`], so retired names are skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stored(pub Vec<Permission>);
+
+impl<'de> Deserialize<'de> for Stored {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Stored, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        Ok(Stored(from_storage(&text)))
+    }
+}
+
+impl crate::platform::Bind for Stored {
+    fn value(&self) -> crate::platform::Value {
+        crate::platform::Value::Text(to_storage(&self.0))
+    }
+}
+
 /// What a new member gets unless the inviter chooses otherwise: the everyday work, none of the
 /// administration.
 #[must_use]
@@ -142,7 +172,7 @@ pub fn default_member_permissions() -> Vec<Permission> {
 }
 
 /// A user's (or API key's) role in their company.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Holds every permission, and alone may make others admins.

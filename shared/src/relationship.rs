@@ -111,7 +111,7 @@ named_enum! {
 
 /// The state of every service of one relationship. Serialised as
 /// `{"documents":"enabled","approvals":"requested",…}`; a missing service reads as inactive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Services {
     /// Document mailbox.
@@ -193,6 +193,72 @@ impl Services {
     pub fn from_json_str(text: &str) -> Result<Services> {
         serde_json::from_str(text)
             .map_err(|e| Error::internal(format!("stored services are unreadable: {e}")))
+    }
+}
+
+/// The supplier's own settings on a customer. Never shown to the customer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The supplier's number for the customer, stamped on every document the customer sends.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
+    pub customer_number: Option<String>,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
+    pub discount_percent: Option<f64>,
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
+    pub grouping: Option<String>,
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
+    pub sales_channel: Option<String>,
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 500)]
+    pub shipping_terms: Option<String>,
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 500)]
+    pub payment_terms: Option<String>,
+    /// The supplier's internal remark on the customer.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub internal_remark: Option<String>,
+}
+
+impl Settings {
+    /// Checks lengths and the discount range; field names are reported as `settings.<name>`.
+    ///
+    /// # Errors
+    /// A 422 naming the field.
+    pub fn validated(self) -> Result<Settings> {
+        use crate::validate;
+        let short = |name: &str, v: Option<String>| {
+            validate::optional_text(&format!("settings.{name}"), v.as_deref(), 100)
+        };
+        Ok(Settings {
+            customer_number: short("customer_number", self.customer_number)?,
+            discount_percent: self
+                .discount_percent
+                .map(|d| validate::percent("settings.discount_percent", d))
+                .transpose()?,
+            grouping: short("grouping", self.grouping)?,
+            sales_channel: short("sales_channel", self.sales_channel)?,
+            shipping_terms: validate::optional_text(
+                "settings.shipping_terms",
+                self.shipping_terms.as_deref(),
+                500,
+            )?,
+            payment_terms: validate::optional_text(
+                "settings.payment_terms",
+                self.payment_terms.as_deref(),
+                500,
+            )?,
+            internal_remark: validate::optional_text(
+                "settings.internal_remark",
+                self.internal_remark.as_deref(),
+                2000,
+            )?,
+        })
     }
 }
 

@@ -29,6 +29,64 @@ pub fn parse(field: &str, text: &str) -> Result<Timestamp, crate::Error> {
         .map_err(|_| crate::Error::invalid(field, "must be an RFC 3339 timestamp"))
 }
 
+/// An instant as stored and sent: RFC 3339 UTC with milliseconds (`2026-11-23T07:41:55.123Z`),
+/// so it sorts lexically in SQL and reads the same in every answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub Timestamp);
+
+impl Time {
+    /// The instant as chrono sees it.
+    #[must_use]
+    pub fn at(self) -> Timestamp {
+        self.0
+    }
+}
+
+impl From<Timestamp> for Time {
+    fn from(t: Timestamp) -> Time {
+        Time(t)
+    }
+}
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format(self.0))
+    }
+}
+
+impl serde::Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Time {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Time, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| Time(t.with_timezone(&Utc)))
+            .map_err(|_| serde::de::Error::custom(format!("not an RFC 3339 time: {text}")))
+    }
+}
+
+impl utoipa::PartialSchema for Time {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Time {}
+
+impl crate::platform::Bind for Time {
+    fn value(&self) -> crate::platform::Value {
+        crate::platform::Value::Text(format(self.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +96,15 @@ mod tests {
         let t = parse("t", "2026-11-23T07:41:55.123Z").unwrap();
         assert_eq!(format(t), "2026-11-23T07:41:55.123Z");
         assert!(parse("t", "yesterday").is_err());
+    }
+
+    #[test]
+    fn time_keeps_the_stored_form() {
+        let t: Time = serde_json::from_str("\"2026-11-23T07:41:55.000Z\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2026-11-23T07:41:55.000Z\""
+        );
+        assert!(serde_json::from_str::<Time>("\"soon\"").is_err());
     }
 }

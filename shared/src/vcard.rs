@@ -14,37 +14,47 @@ pub const FIELD_MAX: usize = 200;
 const LINE_OCTETS: usize = 75;
 
 /// A person's business card, as entered and as stored (JSON).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Card {
     /// Full name as it should be shown, e.g. "Anna Łukasiewicz".
+    #[schema(min_length = 1, max_length = 120)]
     pub name: String,
     /// Job title.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub title: Option<String>,
     /// Company name.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub company: Option<String>,
     /// Work e-mail address.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub email: Option<String>,
     /// Work phone.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub phone: Option<String>,
     /// Mobile phone.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub mobile: Option<String>,
     /// Street and number.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub street: Option<String>,
     /// Postal code.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub postal_code: Option<String>,
     /// City.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub city: Option<String>,
     /// Country.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub country: Option<String>,
 }
 

@@ -1,283 +1,246 @@
-//! Glue every worker needs at the edge: reading requests, writing JSON and problem responses,
-//! authenticating a caller, talking to D1, writing events, and streaming files into and out of R2. Compiles for wasm32 only.
+//! The workers' adapters to Cloudflare's platform (wasm32 only): D1, R2, Queues, `fetch`, the
+//! environment and `waitUntil` behind the traits of [`crate::platform`], and the one entry a
+//! worker's `#[event(fetch)]` calls ([`serve`]). Nothing else in the workspace names `worker`
+//! but the workers' own `lib.rs` glue (and the gateway, which only forwards).
 
-pub mod auth;
-pub mod context;
-pub mod db;
-pub mod events;
-pub mod partners;
-pub mod store;
+mod d1;
+mod fetch;
+mod r2;
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use worker::{Headers, Method, Request, Response};
+use std::rc::Rc;
 
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use worker::{Env, Headers, Response};
+
+use crate::platform::{Background, Clock, Db, Platform, PlatformResult, Queue, Settings};
+use crate::service::{route, Body, Method, Reply, ReplyBody, Request, Service};
+use crate::time::Timestamp;
 use crate::{Error, Result};
 
-/// Largest JSON body any endpoint reads.
-pub const MAX_JSON_BODY: usize = 64 * 1024;
+/// The worker's settings: its secrets and vars.
+struct EnvSettings(Env);
 
-/// Converts a platform failure into an internal error (logged, never shown).
-pub fn internal(err: impl std::fmt::Display) -> Error {
-    Error::internal(err.to_string())
-}
-
-/// Reads a JSON body: checks the content type and size, and names the offending field on error.
-///
-/// # Errors
-/// 415 for another content type, 413 for more than [`MAX_JSON_BODY`] bytes, 400/422 for bad JSON.
-pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T> {
-    let content_type = header(req, "content-type").unwrap_or_default();
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
-        return Err(Error::UnsupportedMediaType {
-            detail: "send the body as application/json".to_owned(),
-        });
-    }
-    if let Some(len) = header(req, "content-length").and_then(|v| v.parse::<usize>().ok()) {
-        if len > MAX_JSON_BODY {
-            return Err(too_large());
-        }
-    }
-    let bytes = req.bytes().await.map_err(internal)?;
-    if bytes.len() > MAX_JSON_BODY {
-        return Err(too_large());
-    }
-    parse_json(&bytes)
-}
-
-/// Parses JSON bytes, naming the offending field on error.
-///
-/// # Errors
-/// 400 for malformed JSON, 422 naming the field for a missing or ill-typed one.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| Error::from_json(&e))
-}
-
-fn too_large() -> Error {
-    Error::PayloadTooLarge {
-        detail: format!("JSON bodies are limited to {MAX_JSON_BODY} bytes"),
+impl Settings for EnvSettings {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .secret(name)
+            .map(|s| s.to_string())
+            .or_else(|_| self.0.var(name).map(|v| v.to_string()))
+            .ok()
     }
 }
 
-/// A request header's value, if present and readable.
-#[must_use]
-pub fn header(req: &Request, name: &str) -> Option<String> {
-    req.headers().get(name).ok().flatten()
+/// The JS clock.
+struct JsClock;
+
+impl Clock for JsClock {
+    fn now(&self) -> Timestamp {
+        crate::time::now()
+    }
+    fn millis(&self) -> f64 {
+        js_sys::Date::now()
+    }
 }
 
-/// The value of a query parameter, if present.
-///
-/// Reads the raw URL instead of `Request::url()`, whose full URL parser (with IDNA tables)
-/// would add about a fifth to every worker's bundle.
-#[must_use]
-pub fn query(req: &Request, name: &str) -> Option<String> {
-    let url = req.inner().url();
-    let query = url.split_once('?')?.1;
-    let query = query.split_once('#').map_or(query, |(q, _)| q);
-    form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+/// `waitUntil` of the invocation.
+struct WaitUntil(Box<dyn Fn(LocalBoxFuture<'static, ()>)>);
+
+impl Background for WaitUntil {
+    fn spawn(&self, work: LocalBoxFuture<'static, ()>) {
+        (self.0)(work);
+    }
 }
 
-/// The path split into its segments (`/v1/users/us_1` → `["v1", "users", "us_1"]`).
-#[must_use]
-pub fn segments(req: &Request) -> Vec<String> {
-    req.path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            urlencoding::decode(s)
-                .map(std::borrow::Cow::into_owned)
-                .unwrap_or_else(|_| s.to_owned())
+/// The `EVENTS` queue.
+struct EventsQueue(worker::Queue);
+
+impl Queue for EventsQueue {
+    fn send(&self, json: String, delay_secs: u32) -> LocalBoxFuture<'_, PlatformResult<()>> {
+        Box::pin(async move {
+            // `Queue::send` of worker 0.8 would turn every JSON object inside the message into a
+            // JS `Map`, which a JSON message carries as `{}`; the parsed JSON text is plain.
+            let message =
+                js_sys::JSON::parse(&json).map_err(|_| "a queue message is not JSON".to_owned())?;
+            let mut builder = worker::RawMessageBuilder::new(message);
+            if delay_secs > 0 {
+                builder = builder.delay_seconds(delay_secs);
+            }
+            self.0
+                .send_raw(builder.build_with_content_type(worker::QueueContentType::Json))
+                .await
+                .map_err(|e| e.to_string())
         })
-        .collect()
-}
-
-/// A JSON response with the given status.
-///
-/// # Errors
-/// Fails only if the value cannot be serialised.
-pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
-    Response::from_json(body)
-        .map(|r| r.with_status(status))
-        .map_err(internal)
-}
-
-/// An empty 204 response.
-///
-/// # Errors
-/// Never in practice.
-pub fn no_content() -> Result<Response> {
-    Response::empty()
-        .map(|r| r.with_status(204))
-        .map_err(internal)
-}
-
-/// The RFC 9457 response for an error. Internal details go to the log, not to the client.
-///
-/// # Errors
-/// Only if the platform cannot build a response at all.
-pub fn problem_response(err: &Error) -> worker::Result<Response> {
-    if let Error::Internal(detail) = err {
-        worker::console_error!("internal error: {detail}");
-    }
-    let problem = err.problem();
-    let body = serde_json::to_string(&problem).unwrap_or_else(|_| "{}".to_owned());
-    let headers = Headers::new();
-    headers.set("content-type", "application/problem+json")?;
-    if let Error::TooManyRequests { retry_after_secs } = err {
-        headers.set("retry-after", &retry_after_secs.to_string())?;
-    }
-    if matches!(err, Error::Unauthenticated { .. }) {
-        headers.set("www-authenticate", "Bearer")?;
-    }
-    Ok(Response::ok(body)?
-        .with_status(problem.status)
-        .with_headers(headers))
-}
-
-/// Turns a handler's outcome into the response sent: the value, or its problem document.
-///
-/// # Errors
-/// Only if the platform cannot build a response at all.
-pub fn respond(outcome: Result<Response>) -> worker::Result<Response> {
-    match outcome {
-        Ok(response) => Ok(response),
-        Err(err) => problem_response(&err),
     }
 }
 
-/// The whole of a worker's `#[event(fetch)]`: splits the path, builds the request's [`Ctx`],
-/// runs the worker's route table (`dispatch(cx, method, path segments)`) and turns its outcome
-/// into the response (a problem document on error).
+/// What this worker is bound to, for one invocation; `wait_until` runs work after the answer.
+///
+/// # Errors
+/// Internal error when the `DB` binding is missing.
+pub fn platform(
+    env: &Env,
+    wait_until: impl Fn(LocalBoxFuture<'static, ()>) + 'static,
+) -> Result<Platform> {
+    let d1 = env
+        .d1("DB")
+        .map_err(|e| Error::internal(format!("binding DB is missing: {e}")))?;
+    let clock: Rc<dyn Clock> = Rc::new(JsClock);
+    let millis = clock.clone();
+    Ok(Platform {
+        db: Db::new(Rc::new(d1::D1::new(d1)), Rc::new(move || millis.millis())),
+        files: env
+            .bucket("FILES")
+            .ok()
+            .map(|b| Rc::new(r2::R2(b)) as Rc<dyn crate::platform::Files>),
+        queue: env
+            .queue("EVENTS")
+            .ok()
+            .map(|q| Rc::new(EventsQueue(q)) as Rc<dyn Queue>),
+        http: Some(Rc::new(fetch::JsFetch)),
+        settings: Rc::new(EnvSettings(env.clone())),
+        clock,
+        background: Rc::new(WaitUntil(Box::new(wait_until))),
+    })
+}
+
+/// The whole of a worker's `#[event(fetch)]`: the request into the worker's route table
+/// ([`route::handle`]), its answer back out, events after it.
 ///
 /// # Errors
 /// Only if the platform cannot build a response at all.
 pub async fn serve(
-    req: Request,
-    env: worker::Env,
+    req: worker::Request,
+    env: Env,
     ctx: worker::Context,
-    dispatch: impl AsyncFn(&mut context::Ctx, &str, &[&str]) -> Result<Response>,
+    service: &'static Service,
 ) -> worker::Result<Response> {
-    let segments = segments(&req);
-    let method = method_name(&req);
-    let mut cx = match context::Ctx::new(req, env, ctx) {
-        Ok(cx) => cx,
-        Err(e) => return problem_response(&e),
+    let ctx = Rc::new(ctx);
+    let platform = match platform(&env, move |work| ctx.wait_until(work)) {
+        Ok(p) => p,
+        Err(e) => return response_of(Reply::problem(&e)),
     };
-    let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-    respond(dispatch(&mut cx, method, &path).await)
+    let reply = route::handle(service, platform, request_of(req)).await;
+    response_of(reply)
 }
 
-/// Method names for matching routes.
-#[must_use]
-pub fn method_name(req: &Request) -> &'static str {
-    match req.method() {
-        Method::Get => "GET",
-        Method::Post => "POST",
-        Method::Put => "PUT",
-        Method::Patch => "PATCH",
-        Method::Delete => "DELETE",
-        Method::Head => "HEAD",
-        Method::Options => "OPTIONS",
-        _ => "OTHER",
+/// A `worker::Request` as the request logic sees it.
+fn request_of(req: worker::Request) -> Request {
+    // The raw URL, not `Request::url()`, whose full URL parser (with IDNA tables) would add
+    // about a fifth to every worker's bundle.
+    let url = req.inner().url();
+    let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+    let target = rest.find('/').map_or("/", |i| &rest[i..]);
+    let target = target.split_once('#').map_or(target, |(t, _)| t);
+    let method = Method::parse(req.inner().method().as_str());
+    let mut request = Request::new(method, target);
+    request.headers = req
+        .headers()
+        .entries()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value))
+        .collect();
+    if req.inner().body().is_some() {
+        request.body = Body::Later(Box::new(move || {
+            let mut req = req;
+            match req.stream() {
+                Ok(stream) => Box::pin(stream.map(|c| c.map_err(|e| e.to_string()))),
+                Err(e) => Box::pin(futures_util::stream::iter([Err(e.to_string())])),
+            }
+        }));
     }
+    request
 }
 
-/// A required string setting (var or secret) of the worker.
+/// A [`Reply`] as a `worker::Response`.
 ///
 /// # Errors
-/// An internal error naming the missing setting.
-pub fn setting(env: &worker::Env, name: &str) -> Result<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .map_err(|_| Error::internal(format!("setting {name} is missing")))
+/// Only if the platform cannot build a response at all.
+pub fn response_of(reply: Reply) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in &reply.headers {
+        headers.append(name, value)?;
+    }
+    let response = match reply.body {
+        ReplyBody::Empty => Response::empty()?,
+        ReplyBody::Bytes(bytes) => Response::from_body(worker::ResponseBody::Body(bytes))?,
+        ReplyBody::File(body) => match body.into_any().downcast::<worker::Object>() {
+            Ok(object) => {
+                let body = object
+                    .body()
+                    .ok_or_else(|| worker::Error::RustError("file without body".to_owned()))?
+                    .response_body()?;
+                Response::from_body(body)?
+            }
+            Err(_) => {
+                return Err(worker::Error::RustError(
+                    "a file body of another platform".into(),
+                ))
+            }
+        },
+    };
+    Ok(response.with_status(reply.status).with_headers(headers))
 }
 
-/// Whether this worker runs in the local development stack (`ENVIRONMENT=dev`).
+/// A queue message's body as JSON. Events arrive as plain JSON objects, but a message sent
+/// with `Queue::send` (an older producer's) holds JS `Map`s, which serde's own reading would
+/// see as empty objects; so the value is walked by hand (Maps, plain objects, arrays,
+/// scalars), and whole numbers stay integers.
 #[must_use]
-pub fn is_dev(env: &worker::Env) -> bool {
-    setting(env, "ENVIRONMENT").is_ok_and(|v| v == "dev")
-}
-
-/// Lets a dev-only endpoint run locally; anywhere else it does not exist.
-///
-/// # Errors
-/// 404 `route` unless `ENVIRONMENT` is `dev`.
-pub fn require_dev(env: &worker::Env) -> Result<()> {
-    if is_dev(env) {
-        Ok(())
-    } else {
-        Err(Error::not_found("route"))
+pub fn json_of(value: &wasm_bindgen::JsValue) -> serde_json::Value {
+    use serde_json::Value;
+    use wasm_bindgen::JsCast;
+    if value.is_null() || value.is_undefined() {
+        return Value::Null;
     }
-}
-
-/// The paging parameters of a list request.
-pub struct Page {
-    pub limit: u32,
-    /// Items strictly older than this id (ids sort by time).
-    pub before: Option<String>,
-}
-
-impl Page {
-    /// Reads `limit` and `cursor` from the query string.
-    ///
-    /// # Errors
-    /// 422 naming `limit` or `cursor` when malformed.
-    pub fn from_request(req: &Request) -> Result<Page> {
-        let limit = crate::validate::limit(query(req, "limit").as_deref())?;
-        let before = match query(req, "cursor") {
-            None => None,
-            Some(c) if c.is_empty() => None,
-            Some(c) => Some(decode_cursor(&c)?),
-        };
-        Ok(Page { limit, before })
+    if let Some(b) = value.as_bool() {
+        return Value::Bool(b);
     }
-
-    /// Splits a page of `limit + 1` rows into the data and the cursor of the next page.
-    pub fn finish<T>(
-        &self,
-        mut rows: Vec<T>,
-        id_of: impl Fn(&T) -> String,
-    ) -> (Vec<T>, Option<String>) {
-        let limit = self.limit as usize;
-        if rows.len() > limit {
-            rows.truncate(limit);
-            let next = rows.last().map(|r| encode_cursor(&id_of(r)));
-            (rows, next)
-        } else {
-            (rows, None)
+    if let Some(n) = value.as_f64() {
+        let whole = n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0;
+        if whole {
+            #[allow(clippy::cast_possible_truncation)]
+            return Value::from(n as i64);
         }
+        return serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number);
     }
-
-    /// The SQL `LIMIT` to ask for: one more than the page, to know whether another follows.
-    #[must_use]
-    pub fn fetch(&self) -> f64 {
-        f64::from(self.limit) + 1.0
+    if let Some(s) = value.as_string() {
+        return Value::String(s);
     }
+    if js_sys::Array::is_array(value) {
+        return Value::Array(
+            js_sys::Array::from(value)
+                .iter()
+                .map(|v| json_of(&v))
+                .collect(),
+        );
+    }
+    let mut map = serde_json::Map::new();
+    // `instanceof Map` fails for a value made in another realm (the queue's), so the
+    // object's tag is asked instead.
+    let is_map =
+        value.is_object() && value.unchecked_ref::<js_sys::Object>().to_string() == "[object Map]";
+    if is_map {
+        let js_map: &js_sys::Map = value.unchecked_ref();
+        js_map.for_each(&mut |v, k| {
+            if let Some(key) = k.as_string() {
+                map.insert(key, json_of(&v));
+            }
+        });
+        return Value::Object(map);
+    }
+    if value.is_object() {
+        for entry in js_sys::Object::entries(&js_sys::Object::from(value.clone())).iter() {
+            let pair = js_sys::Array::from(&entry);
+            if let Some(key) = pair.get(0).as_string() {
+                map.insert(key, json_of(&pair.get(1)));
+            }
+        }
+        return Value::Object(map);
+    }
+    Value::Null
 }
 
-fn encode_cursor(id: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
-}
-
-fn decode_cursor(cursor: &str) -> Result<String> {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .filter(|s| s.len() < 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-        .ok_or_else(|| Error::invalid("cursor", "is not a cursor this API returned"))
-}
-
-/// A list response: `{"data": [...], "next_cursor": ...}`.
-#[derive(Serialize)]
-pub struct List<T: Serialize> {
-    pub data: Vec<T>,
-    pub next_cursor: Option<String>,
+/// Logs a failure of work without a client to answer (cron, queue).
+pub fn log_failure(what: &str, err: &dyn std::fmt::Display) {
+    worker::console_error!("{what} failed: {err}");
 }

@@ -22,7 +22,7 @@ pub const SNIFF_BYTES: usize = 64 * 1024;
 pub const PARSE_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// A known order format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// UBL 2.1 Order (Peppol BIS Ordering).
@@ -39,7 +39,7 @@ pub enum Format {
 
 /// What a listing shows about an order document. Every field but `format` and `line_count` is
 /// absent when the document does not carry it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderSummary {
     pub format: Format,
     /// The document's own number (for an OrderResponse: the response's id).

@@ -1,37 +1,108 @@
 //! The notify worker: the consumer of the `tradepost-events` queue (signed webhook deliveries
 //! with retries and a delivery log, info mails) and the webhook endpoint API.
 //!
-//! The handlers live in one module per resource; this file only routes.
+//! [`SERVICE`] is its route table; the consumer and the cron are in [`consumer`].
 
-#[cfg(target_arch = "wasm32")]
-mod consumer;
-#[cfg(target_arch = "wasm32")]
+pub mod api;
+pub mod consumer;
 mod deliver;
-#[cfg(target_arch = "wasm32")]
 mod deliveries;
-#[cfg(target_arch = "wasm32")]
 mod mails;
-#[cfg(target_arch = "wasm32")]
-mod model;
-#[cfg(target_arch = "wasm32")]
 mod webhooks;
 
-pub mod routes;
+use shared::permissions::Permission::WebhooksManage;
+use shared::service::route::Sessions;
+use shared::service::{Access, Service};
+
+#[cfg(not(target_arch = "wasm32"))]
+use {
+    api::{
+        CronOut, DeliveryList, DeliveryOut, DeliveryQuery, PingOut, PublicKeyOut, ReplayIn,
+        ReplayOut, RunIn, RunOut, SettingsIn, SettingsOut, WebhookIn, WebhookList, WebhookOut,
+        WebhookPatch,
+    },
+    shared::ids::{DeliveryId, WebhookId},
+};
+
+const MANAGE: Access = Access::Permission(WebhooksManage);
+
+/// The notify worker's endpoints.
+pub static SERVICE: Service = Service {
+    name: "notify",
+    binding: "NOTIFY",
+    sessions: Sessions::Stateless,
+    routes: shared::routes![
+        Get "/v1/webhooks/public-key" => webhooks::public_key, Access::Public,
+            |d| d.summary("The platform's public key that signs every webhook (v1a)")
+                .ok::<PublicKeyOut>("the key");
+        Get "/v1/webhooks" => webhooks::list_webhooks, MANAGE,
+            |d| d.summary("List the company's webhook endpoints")
+                .query::<shared::service::page::Paging>()
+                .ok::<WebhookList>("a page of endpoints, newest first");
+        Post "/v1/webhooks" => webhooks::create_webhook, MANAGE,
+            |d| d.summary("Register a webhook endpoint (its secret is shown once)")
+                .body::<WebhookIn>()
+                .created::<WebhookOut>("the endpoint with its whsec_ secret")
+                .errors(&[(409, "the company has 20 endpoints already")]);
+        Get "/v1/webhooks/{id}" => webhooks::get_webhook, MANAGE,
+            |d| d.summary("Read a webhook endpoint").path_param::<WebhookId>("id")
+                .ok::<WebhookOut>("the endpoint");
+        Patch "/v1/webhooks/{id}" => webhooks::update_webhook, MANAGE,
+            |d| d.summary("Change a webhook endpoint").path_param::<WebhookId>("id")
+                .body::<WebhookPatch>()
+                .ok::<WebhookOut>("the endpoint as it is now");
+        Delete "/v1/webhooks/{id}" => webhooks::delete_webhook, MANAGE,
+            |d| d.summary("Delete a webhook endpoint and its delivery log").path_param::<WebhookId>("id")
+                .empty(204, "deleted");
+        Post "/v1/webhooks/{id}/ping" => webhooks::ping_webhook, MANAGE,
+            |d| d.summary("Send a test event to one endpoint").path_param::<WebhookId>("id")
+                .answer::<PingOut>(202, "the delivery on its way")
+                .errors(&[(409, "the endpoint is disabled")]);
+        Post "/v1/webhooks/{id}/rotate-secret" => webhooks::rotate_secret, MANAGE,
+            |d| d.summary("Rotate an endpoint's secret (the old one signs for 24 more hours)").path_param::<WebhookId>("id")
+                .ok::<WebhookOut>("the endpoint with its new secret")
+                .errors(&[(409, "rotated at the same time by another request")]);
+        Get "/v1/webhooks/{id}/deliveries" => deliveries::list_deliveries, MANAGE,
+            |d| d.summary("The delivery log of an endpoint").path_param::<WebhookId>("id")
+                .query::<DeliveryQuery>().query::<shared::service::page::Paging>()
+                .ok::<DeliveryList>("a page of deliveries with their attempts, newest first");
+        Post "/v1/webhooks/{id}/deliveries/replay" => deliveries::replay_failed, MANAGE,
+            |d| d.summary("Deliver every failed delivery since a time once more").path_param::<WebhookId>("id")
+                .body::<ReplayIn>()
+                .answer::<ReplayOut>(202, "how many were put back")
+                .errors(&[(409, "the endpoint is disabled")]);
+        Post "/v1/webhooks/{id}/deliveries/{delivery_id}/replay" => deliveries::replay_delivery, MANAGE,
+            |d| d.summary("Deliver one delivery once more").path_param::<WebhookId>("id")
+                .path_param::<DeliveryId>("delivery_id")
+                .answer::<DeliveryOut>(202, "the delivery, pending again")
+                .errors(&[(409, "the endpoint is disabled")]);
+        Get "/v1/me/notifications" => mails::get_notifications, Access::Person,
+            |d| d.summary("The info mails the caller gets").ok::<SettingsOut>("the choice");
+        Put "/v1/me/notifications" => mails::put_notifications, Access::Person,
+            |d| d.summary("Choose the info mails the caller gets").body::<SettingsIn>()
+                .ok::<SettingsOut>("the choice as stored");
+        Post "/v1/dev/deliveries/run" => deliveries::dev_run, Access::Dev,
+            |d| d.summary("Attempt a company's due deliveries now (local stack only)")
+                .body::<RunIn>().ok::<RunOut>("how many were attempted");
+        Post "/v1/dev/deliveries/cron" => deliveries::dev_cron, Access::Dev,
+            |d| d.summary("Run the resender cron for one company (local stack only)")
+                .body::<RunIn>().ok::<CronOut>("what it did");
+    ],
+};
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
-    use shared::edge::db::Db;
-    use shared::edge::{self, context::Ctx};
-    use shared::Error;
-    use worker::{
-        event, Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent,
-    };
+    use std::rc::Rc;
 
-    use crate::{consumer, deliveries, mails, routes, webhooks};
+    use shared::edge;
+    use worker::{
+        event, Context, Env, MessageBatch, MessageExt, Request, Response, ScheduleContext,
+        ScheduledEvent,
+    };
 
     #[event(fetch)]
     async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-        edge::serve(req, env, ctx, dispatch).await
+        edge::serve(req, env, ctx, &super::SERVICE).await
     }
 
     /// The consumer of `tradepost-events`. Never fails the batch as a whole: each message is
@@ -42,56 +113,42 @@ mod entry {
         env: Env,
         ctx: Context,
     ) -> worker::Result<()> {
-        consumer::handle_batch(batch, env, &ctx).await;
+        let ctx = Rc::new(ctx);
+        let platform = match edge::platform(&env, move |work| ctx.wait_until(work)) {
+            Ok(p) => p,
+            Err(e) => {
+                edge::log_failure("the notify consumer", &e);
+                batch.retry_all();
+                return Ok(());
+            }
+        };
+        let messages: Vec<_> = batch.raw_iter().collect();
+        let bodies: Vec<serde_json::Value> =
+            messages.iter().map(|m| edge::json_of(&m.body())).collect();
+        let acks = crate::consumer::handle_batch(&platform, &bodies).await;
+        for (message, ack) in messages.iter().zip(acks) {
+            if ack {
+                message.ack();
+            } else {
+                message.retry();
+            }
+        }
         Ok(())
     }
 
     /// The outbox resender and the re-queue of lost retries, on the cron of wrangler.toml.
     #[event(scheduled)]
     async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-        let outcome = match Db::from_env(&env) {
-            Ok(db) => consumer::run_cron(&env, &db, shared::time::now(), None).await,
+        let outcome = match edge::platform(&env, |_| ()) {
+            Ok(p) => crate::consumer::run_cron(&p, p.clock.now(), None).await,
             Err(e) => Err(e),
         };
         match outcome {
-            Ok(out) => worker::console_log!(
+            Ok(out) => shared::service::log_info(&format!(
                 "notify cron: {} events resent, {} attempts re-queued",
-                out.events_resent,
-                out.attempts_requeued
-            ),
-            Err(e) => worker::console_error!("notify cron failed: {e}"),
-        }
-    }
-
-    async fn dispatch(cx: &mut Ctx, method: &str, path: &[&str]) -> shared::Result<Response> {
-        match (method, path) {
-            // The literal segment first, so it is never read as an endpoint id.
-            ("GET", ["v1", "webhooks", "public-key"]) => webhooks::public_key(cx).await,
-            (_, ["v1", "webhooks", "public-key"]) => Err(Error::MethodNotAllowed),
-            ("GET", ["v1", "webhooks"]) => webhooks::list_webhooks(cx).await,
-            ("POST", ["v1", "webhooks"]) => webhooks::create_webhook(cx).await,
-            ("GET", ["v1", "webhooks", id]) => webhooks::get_webhook(cx, id).await,
-            ("PATCH", ["v1", "webhooks", id]) => webhooks::update_webhook(cx, id).await,
-            ("DELETE", ["v1", "webhooks", id]) => webhooks::delete_webhook(cx, id).await,
-            ("POST", ["v1", "webhooks", id, "ping"]) => webhooks::ping_webhook(cx, id).await,
-            ("POST", ["v1", "webhooks", id, "rotate-secret"]) => {
-                webhooks::rotate_secret(cx, id).await
-            }
-            ("GET", ["v1", "webhooks", id, "deliveries"]) => {
-                deliveries::list_deliveries(cx, id).await
-            }
-            ("POST", ["v1", "webhooks", id, "deliveries", "replay"]) => {
-                deliveries::replay_failed(cx, id).await
-            }
-            ("POST", ["v1", "webhooks", id, "deliveries", delivery, "replay"]) => {
-                deliveries::replay_delivery(cx, id, delivery).await
-            }
-            ("GET", ["v1", "me", "notifications"]) => mails::get_notifications(cx).await,
-            ("PUT", ["v1", "me", "notifications"]) => mails::put_notifications(cx).await,
-            ("POST", ["v1", "dev", "deliveries", "run"]) => deliveries::dev_run(cx).await,
-            ("POST", ["v1", "dev", "deliveries", "cron"]) => deliveries::dev_cron(cx).await,
-            (_, path) if routes::is_known(path) => Err(Error::MethodNotAllowed),
-            _ => Err(Error::not_found("route")),
+                out.events_resent, out.attempts_requeued
+            )),
+            Err(e) => edge::log_failure("notify cron", &e),
         }
     }
 }

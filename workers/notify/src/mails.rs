@@ -7,47 +7,25 @@
 //! keeps a redelivered event from mailing anyone twice. The registry sends no mail of its own
 //! for relationship requests, so `relationship.requested` is mailed from here only.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::edge::context::Ctx;
-use shared::edge::db::Db;
-use shared::edge::{self, internal};
+use shared::data::{approvals, companies, notices};
 use shared::event::Event;
-use shared::ids::UserId;
-use shared::lang::Language;
+use shared::ids::CompanyId;
 use shared::notice::{self, Notice};
-use shared::permissions::{self as perms, Permission, Role};
-use shared::time::{self, Timestamp};
+use shared::permissions::Permission;
+use shared::platform::{Db, Platform};
+use shared::service::{Cx, Reply};
+use shared::time::{Time, Timestamp};
 use shared::Result;
-use worker::{D1PreparedStatement, Env, Response};
 
-use crate::deliver::mail_stmt_if_changed;
+use crate::api::{SettingsIn, SettingsOut};
+use crate::deliver::notice_mail_stmt;
 
-#[derive(Deserialize)]
-struct Recipient {
-    id: UserId,
-    email: String,
-    language: String,
-    role: String,
-    permissions: String,
-    events: Option<String>,
-}
-
-impl Recipient {
-    fn wants(&self, kind: &str) -> bool {
-        match self
-            .events
-            .as_deref()
-            .and_then(|e| serde_json::from_str::<Vec<String>>(e).ok())
-        {
-            Some(chosen) => chosen.iter().any(|t| t == kind),
-            None => notice::DEFAULT_MAIL_EVENTS.contains(&kind),
-        }
-    }
-
-    fn may(&self, permission: Permission) -> bool {
-        self.role == Role::Admin.as_str()
-            || perms::from_storage(&self.permissions).contains(&permission)
+/// Whether a person wants mails of `kind`: their choice, or the defaults.
+fn wants(recipient: &notices::Recipient, kind: &str) -> bool {
+    match &recipient.events {
+        Some(chosen) => chosen.0.iter().any(|t| t == kind),
+        None => notice::DEFAULT_MAIL_EVENTS.contains(&kind),
     }
 }
 
@@ -67,30 +45,13 @@ fn text(data: &Value, key: &str) -> String {
     data[key].as_str().unwrap_or_default().to_owned()
 }
 
-#[derive(Deserialize)]
-struct NameRow {
-    name: String,
-}
-
+/// A company's name by the id an event names (its id when unknown).
 async fn company_name(db: &Db, id: &str) -> Result<String> {
-    let row: Option<NameRow> = db
-        .first("SELECT name FROM companies WHERE id = ?1", &[&id])
-        .await?;
-    Ok(row.map_or_else(|| id.to_owned(), |r| r.name))
-}
-
-#[derive(Deserialize)]
-struct ApprovalRow {
-    supplier_id: String,
-    customer_id: String,
-}
-
-async fn approval(db: &Db, id: &str) -> Result<Option<ApprovalRow>> {
-    db.first(
-        "SELECT supplier_id, customer_id FROM approvals WHERE id = ?1",
-        &[&id],
-    )
-    .await
+    let found = match CompanyId::parse(id) {
+        Ok(id) => companies::find(db, &id).await?,
+        Err(_) => None,
+    };
+    Ok(found.map_or_else(|| id.to_owned(), |c| c.name))
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -115,7 +76,8 @@ async fn notice_for(
             None,
         ),
         "approval.requested" => {
-            let Some(row) = approval(db, &text(data, "approval_id")).await? else {
+            let Some((supplier, _)) = approvals::parties(db, &text(data, "approval_id")).await?
+            else {
                 return Ok(None);
             };
             let approvers = data["approvers"].as_array().map(|list| {
@@ -125,7 +87,7 @@ async fn notice_for(
             });
             (
                 Notice::ApprovalRequested {
-                    partner: company_name(db, &row.supplier_id).await?,
+                    partner: company_name(db, supplier.as_str()).await?,
                     filename: text(data, "filename"),
                     version: version(data),
                     link: format!("{portal}/approvals/{}", text(data, "approval_id")),
@@ -134,12 +96,13 @@ async fn notice_for(
             )
         }
         "approval.decided" => {
-            let Some(row) = approval(db, &text(data, "approval_id")).await? else {
+            let Some((_, customer)) = approvals::parties(db, &text(data, "approval_id")).await?
+            else {
                 return Ok(None);
             };
             (
                 Notice::ApprovalDecided {
-                    partner: company_name(db, &row.customer_id).await?,
+                    partner: company_name(db, customer.as_str()).await?,
                     person: text(data, "decided_by_name"),
                     approved: data["decision"] == "approved",
                     version: version(data),
@@ -174,34 +137,29 @@ async fn notice_for(
 /// Writes the info mails an event causes (none twice for one person).
 ///
 /// # Errors
-/// Internal error on a database failure.
-pub async fn send_info_mails(env: &Env, db: &Db, event: &Event, now: Timestamp) -> Result<()> {
+/// A database error.
+pub async fn send_info_mails(env: &Platform, event: &Event, now: Timestamp) -> Result<()> {
     let Some(permission) = area(&event.kind) else {
         return Ok(());
     };
-    let portal = edge::setting(env, "PUBLIC_URL")
+    let portal = env
+        .settings
+        .get("PUBLIC_URL")
         .unwrap_or_default()
         .trim_end_matches('/')
         .to_owned();
-    let recipients: Vec<Recipient> = db
-        .all(
-            "SELECT u.id, u.email, u.language, u.role, u.permissions, s.events FROM users u \
-             LEFT JOIN notification_settings s ON s.user_id = u.id \
-             WHERE u.company_id = ?1 AND u.status = 'active'",
-            &[&event.company_id],
-        )
-        .await?;
-    let wanted: Vec<&Recipient> = recipients
+    let recipients = notices::recipients(&env.db, &event.company_id).await?;
+    let wanted: Vec<&notices::Recipient> = recipients
         .iter()
-        .filter(|r| r.wants(&event.kind) && r.may(permission))
+        .filter(|r| wants(r, &event.kind) && r.may(permission))
         .collect();
     if wanted.is_empty() {
         return Ok(());
     }
-    let Some((notice, only)) = notice_for(db, event, &portal).await? else {
+    let Some((notice, only)) = notice_for(&env.db, event, &portal).await? else {
         return Ok(());
     };
-    let mut statements: Vec<D1PreparedStatement> = Vec::new();
+    let mut statements = Vec::new();
     for person in wanted {
         if only
             .as_ref()
@@ -209,54 +167,23 @@ pub async fn send_info_mails(env: &Env, db: &Db, event: &Event, now: Timestamp) 
         {
             continue;
         }
-        statements.push(db.stmt(
-            "INSERT OR IGNORE INTO event_mails (event_id, user_id, created_at) \
-             VALUES (?1, ?2, ?3)",
-            &[&event.id, &person.id, &time::format(now)],
-        )?);
-        let language = Language::parse("language", &person.language).unwrap_or_default();
-        statements.push(mail_stmt_if_changed(
-            db,
+        statements.push(notices::mailed_stmt(&event.id, &person.id, Time(now)));
+        statements.push(notice_mail_stmt(
             &person.email,
-            language,
+            person.language,
             &notice,
             now,
         )?);
     }
-    if !statements.is_empty() {
-        db.batch(statements).await?;
-    }
+    env.db.batch(statements).await?;
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct SettingsRow {
-    events: String,
-    updated_at: String,
-}
-
-#[derive(Serialize)]
-struct SettingsOut {
-    /// The event types mailed to the caller.
-    events: Vec<String>,
-    /// Whether these are the defaults (the caller never chose).
-    default: bool,
-    /// Every event type that can be mailed.
-    available: Vec<&'static str>,
-    updated_at: Option<String>,
-}
-
-async fn settings_of(db: &Db, user: &UserId) -> Result<SettingsOut> {
-    let row: Option<SettingsRow> = db
-        .first(
-            "SELECT events, updated_at FROM notification_settings WHERE user_id = ?1",
-            &[user],
-        )
-        .await?;
+async fn settings_of(cx: &Cx, user: &shared::ids::UserId) -> Result<SettingsOut> {
     let available = notice::MAIL_EVENT_TYPES.to_vec();
-    Ok(match row {
+    Ok(match notices::settings(&cx.db, user).await? {
         Some(row) => SettingsOut {
-            events: serde_json::from_str(&row.events).unwrap_or_default(),
+            events: row.events.0,
             default: false,
             available,
             updated_at: Some(row.updated_at),
@@ -274,33 +201,18 @@ async fn settings_of(db: &Db, user: &UserId) -> Result<SettingsOut> {
 }
 
 /// `GET /v1/me/notifications`.
-pub async fn get_notifications(cx: &mut Ctx) -> Result<Response> {
-    let me = cx.principal().await?;
+pub async fn get_notifications(cx: &mut Cx) -> Result<Reply> {
+    let me = cx.me()?;
     let user = me.require_user()?;
-    edge::json(200, &settings_of(&cx.db, user).await?)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SettingsIn {
-    events: Vec<String>,
+    Reply::json(200, &settings_of(cx, user).await?)
 }
 
 /// `PUT /v1/me/notifications`.
-pub async fn put_notifications(cx: &mut Ctx) -> Result<Response> {
-    let me = cx.principal().await?;
+pub async fn put_notifications(cx: &mut Cx) -> Result<Reply> {
+    let me = cx.me()?;
     let user = me.require_user()?.clone();
     let input: SettingsIn = cx.body().await?;
     let events = notice::parse_mail_events("events", &input.events)?;
-    let json = serde_json::to_string(&events).map_err(internal)?;
-    cx.db
-        .run(
-            "INSERT INTO notification_settings (user_id, events, updated_at) \
-             VALUES (?1, ?2, ?3) \
-             ON CONFLICT (user_id) DO UPDATE SET events = excluded.events, \
-             updated_at = excluded.updated_at",
-            &[&user, &json, &time::format(cx.now)],
-        )
-        .await?;
-    edge::json(200, &settings_of(&cx.db, &user).await?)
+    notices::put_settings(&cx.db, &user, &events, Time(cx.now)).await?;
+    Reply::json(200, &settings_of(cx, &user).await?)
 }

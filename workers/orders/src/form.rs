@@ -1,23 +1,23 @@
-//! Uploads from a browser: `multipart/form-data` with the text fields first and the file last.
-//! The form is parsed as it streams in (multer); the file part goes to R2 without being held
-//! whole, in pieces when it is large (see `store::put_unknown_length`).
+//! Uploads from a browser: `multipart/form-data` with the text fields first and the file last,
+//! through the same pipeline as a raw body ([`crate::upload`]). The form is parsed as it streams
+//! in (multer); the file part goes to the bucket without being held whole, in pieces when it is
+//! large (see `store::put_unknown_length`).
 
 use std::collections::HashMap;
 
 use bytes::Bytes;
 use futures_channel::mpsc;
 use futures_util::{SinkExt, StreamExt};
+use shared::data::pending;
 use shared::digest::Sha256State;
 use shared::document::{self, DocumentType};
-use shared::edge::context::Ctx;
-use shared::edge::internal;
 use shared::ids::DocumentId;
 use shared::permissions::Principal;
+use shared::service::store::{self, Tap};
+use shared::service::{Cx, Reply};
 use shared::{validate, Error, Result};
-use worker::Response;
 
-use crate::documents::{self, NewFile, UploadMeta};
-use shared::edge::store::{self, Tap};
+use crate::upload::{self, NewFile, UploadMeta, REFERENCE_MAX};
 
 /// The most bytes of one text field.
 const FIELD_MAX: usize = 4096;
@@ -29,13 +29,13 @@ fn malformed(err: impl std::fmt::Display) -> Error {
     )
 }
 
-pub async fn create_from_form(
-    cx: &mut Ctx,
-    me: &Principal,
-    content_type: &str,
-) -> Result<Response> {
+/// `POST /v1/documents` with `multipart/form-data`.
+///
+/// # Errors
+/// As a raw upload; 400 `malformed_multipart` for a form that cannot be read.
+pub async fn create_from_form(cx: &mut Cx, me: &Principal, content_type: &str) -> Result<Reply> {
     let boundary = multer::parse_boundary(content_type).map_err(malformed)?;
-    let limit = documents::max_upload(cx);
+    let limit = upload::max_upload(cx);
     // The form around the file is small: a body announced far over the limit is refused unread.
     if let Some(len) = cx
         .header("content-length")
@@ -47,15 +47,13 @@ pub async fn create_from_form(
             });
         }
     }
-    let mut body = cx.req.stream().map_err(internal)?;
-    // multer wants a Send stream, the request body is a JS stream: a small channel between them
+    let mut body = cx.req.take_body();
+    // multer wants a Send stream, the request body is not one: a small channel between them
     // keeps backpressure (the pump waits while the parser is busy).
     let (mut tx, rx) = mpsc::channel::<std::result::Result<Bytes, std::io::Error>>(1);
     let pump = async move {
         while let Some(chunk) = body.next().await {
-            let item = chunk
-                .map(Bytes::from)
-                .map_err(|e| std::io::Error::other(e.to_string()));
+            let item = chunk.map(Bytes::from).map_err(std::io::Error::other);
             if tx.send(item).await.is_err() {
                 break;
             }
@@ -67,11 +65,11 @@ pub async fn create_from_form(
 }
 
 async fn read_form(
-    cx: &Ctx,
+    cx: &Cx,
     me: &Principal,
     mut form: multer::Multipart<'static>,
     limit: u64,
-) -> Result<Response> {
+) -> Result<Reply> {
     let mut fields: HashMap<String, String> = HashMap::new();
     while let Some(mut field) = form.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -88,6 +86,7 @@ async fn read_form(
             fields.insert(name, text);
             continue;
         }
+        // 1. The form's fields are the upload's headers.
         let field_text = |name: &str| fields.get(name).filter(|v| !v.trim().is_empty()).cloned();
         let meta = UploadMeta {
             recipient: field_text("recipient").ok_or_else(|| {
@@ -106,32 +105,29 @@ async fn read_form(
             reference: validate::optional_text(
                 "reference",
                 field_text("reference").as_deref(),
-                200,
+                REFERENCE_MAX,
             )?,
             in_reply_to: field_text("in_reply_to"),
-            idempotency_key: cx
-                .header("idempotency-key")
-                .map(|k| document::idempotency_key(&k))
-                .transpose()?,
+            idempotency_key: upload::idempotency_key(cx)?,
         };
-        let prepared = documents::prepare(cx, me, &meta).await?;
-        let limit_text = store::size_text(limit);
+        // 2. Checks.
+        let prepared = upload::prepare(cx, me, &meta).await?;
+        // 3. The file part to the bucket, hashed on the way.
         let id = DocumentId::new(cx.now)?;
         let key = document::object_key(&prepared.partner.id, &id);
-        let bucket = store::bucket(cx)?;
-        store::announce(cx, &key).await?;
+        let files = cx.files()?;
+        pending::announce(&cx.db, &key, cx.now).await?;
         let tap = Tap::new(Sha256State::new(), limit, true);
         let stored =
-            store::put_unknown_length(&bucket, &key, &mut field, &tap, &limit_text, malformed)
-                .await;
+            store::put_unknown_length(files, &key, &mut field, &tap, limit, malformed).await;
         let size = tap.borrow().count;
         if stored.is_ok() && size == 0 {
-            store::delete_quietly(&bucket, &key).await;
-            store::forget(cx, &key).await;
+            store::delete_quietly(files, &key).await;
+            pending::forget(&cx.db, &key).await;
             return Err(Error::invalid("body", "the file is empty"));
         }
         if let Err(e) = stored {
-            store::forget(cx, &key).await;
+            pending::forget(&cx.db, &key).await;
             return Err(e);
         }
         drop(field);
@@ -149,7 +145,8 @@ async fn read_form(
                 recognition: t.recognition(),
             }
         };
-        return documents::finish(cx, me, &meta, prepared, file, Vec::new()).await;
+        // 4. and 5.
+        return upload::finish(cx, me, &meta, prepared, file, Vec::new()).await;
     }
     Err(Error::invalid(
         "file",

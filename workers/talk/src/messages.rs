@@ -1,96 +1,216 @@
-//! `/v1/threads/{id}/messages`: replies in a thread, and the thread's messages newest first.
+//! `/v1/threads/{id}/messages`: replies in a thread and the thread's messages newest first; and
+//! what every message writes (the message, its attachments, the writer's read position and the
+//! `talk.message` event).
 
-use serde::Deserialize;
-use shared::edge::context::Ctx;
-use shared::edge::{self, partners, List, Page};
-use shared::ids::{CompanyId, DocumentId, MessageId, ThreadId, UserId};
+use serde_json::json;
+use shared::data::companies::CompanyOut;
+use shared::data::events;
+use shared::data::relationships;
+use shared::data::talk::{self as data, AttachmentRow, MessageRow, NewMessage, ThreadRow};
+use shared::event::Event;
+use shared::ids::{AttachmentId, CompanyId, DocumentId, MessageId, ThreadId, UserId};
+use shared::platform::Statement;
 use shared::relationship::Service;
-use shared::{talk, time, Error, Result};
-use worker::Response;
+use shared::service::{Cx, Page, Reply};
+use shared::talk;
+use shared::time::{Time, Timestamp};
+use shared::{Error, Result};
 
-use crate::model::{
-    self, CompanyOut, MessageOut, MessageRow, NewMessage, Sender, UserRef, MESSAGE_COLUMNS,
-    MESSAGE_FROM,
+use crate::api::{
+    AttachmentRef, MessageIn, MessageList, MessageOut, Reader, Sender, StartedBy, ThreadOut,
+    UserRef,
 };
+use crate::threads;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MessageIn {
-    text: String,
-    #[serde(default)]
-    attachments: Vec<String>,
+/// Who writes in talk: a person (never an API key: every message names the person who wrote
+/// it) holding `talk` (the route table checked both).
+pub struct Writer {
+    pub company_id: CompanyId,
+    pub user_id: UserId,
 }
 
-/// Everything a reply needs to know, read in one round trip: the thread as the caller's company
-/// sees it, its relationship, its latest message, and the writer's name and company.
-#[derive(Deserialize)]
-struct ReplyContext {
-    id: ThreadId,
-    subject: String,
-    document_id: Option<DocumentId>,
-    to_user_id: Option<UserId>,
-    partner_id: CompanyId,
-    relationship_status: String,
-    relationship_services: String,
-    last_id: Option<MessageId>,
-    last_at: Option<String>,
-    user_name: Option<String>,
-    company_name: String,
-    company_handle: String,
-    company_created_at: String,
+impl Writer {
+    /// The writer the caller is.
+    ///
+    /// # Errors
+    /// 403 `user_required` for an API key.
+    pub fn of(cx: &Cx) -> Result<Writer> {
+        let me = cx.me()?;
+        Ok(Writer {
+            user_id: me.require_user()?.clone(),
+            company_id: me.company_id,
+        })
+    }
+
+    /// The writer as a reader (its read position moves with what it writes).
+    #[must_use]
+    pub fn reader(&self) -> Reader {
+        Reader {
+            company_id: self.company_id.clone(),
+            id: self.user_id.to_string(),
+        }
+    }
 }
 
-async fn reply_context(cx: &Ctx, me: &model::Caller, id: &str) -> Result<ReplyContext> {
-    let id = ThreadId::parse(id)?;
-    let row: Option<ReplyContext> = cx
-        .db
-        .first(
-            "SELECT t.id, t.subject, t.document_id, t.to_user_id, \
-             CASE WHEN t.company_id = ?1 THEN t.partner_id ELSE t.company_id END AS partner_id, \
-             r.status AS relationship_status, r.services AS relationship_services, \
-             l.id AS last_id, l.created_at AS last_at, \
-             (SELECT u.name FROM users u WHERE u.id = ?2 AND u.company_id = ?1) AS user_name, \
-             c.name AS company_name, c.handle AS company_handle, \
-             c.created_at AS company_created_at \
-             FROM threads t JOIN relationships r ON r.id = t.relationship_id \
-             JOIN companies c ON c.id = ?1 \
-             LEFT JOIN messages l ON l.id = (SELECT MAX(m.id) FROM messages m \
-             WHERE m.thread_id = t.id) \
-             WHERE t.id = ?3 AND (t.company_id = ?1 OR t.partner_id = ?1)",
-            &[me.company(), &me.user_id, &id],
-        )
-        .await?;
-    row.ok_or(Error::not_found("thread"))
+/// The attachments a message lists, in the listed order: each must be the caller's own upload,
+/// not yet sent, and younger than an hour.
+///
+/// # Errors
+/// 422 naming `attachments[i]` for the first one that is not.
+pub async fn usable_attachments(
+    cx: &Cx,
+    me: &Writer,
+    ids: &[AttachmentId],
+) -> Result<Vec<AttachmentRow>> {
+    let rows = data::own_attachments(&cx.db, &me.company_id, ids).await?;
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let field = format!("attachments[{i}]");
+            let row = rows
+                .iter()
+                .find(|r| &r.id == id && r.user_id == me.user_id)
+                .ok_or_else(|| {
+                    Error::invalid(field.clone(), "no attachment you uploaded has this id")
+                })?;
+            if row.message_id.is_some() {
+                return Err(Error::invalid(field, "was already sent with a message"));
+            }
+            if !talk::attachment_fresh(row.created_at.0, cx.now) {
+                return Err(Error::invalid(
+                    field,
+                    "was uploaded more than an hour ago; upload it again",
+                ));
+            }
+            Ok(row.clone())
+        })
+        .collect()
+}
+
+/// What one message writes.
+pub struct Posted<'a> {
+    pub id: &'a MessageId,
+    pub at: Timestamp,
+    pub thread: &'a ThreadId,
+    pub subject: &'a str,
+    pub document_id: Option<&'a DocumentId>,
+    pub to_user_id: Option<&'a UserId>,
+    /// The other company of the thread, told by the event.
+    pub to_company: &'a CompanyId,
+    pub user_name: &'a str,
+    pub text: &'a str,
+    pub attachments: &'a [AttachmentRow],
+}
+
+/// What a message does to its thread.
+pub enum ThreadWrite {
+    /// The thread's insert: the message opens it.
+    Open(Statement),
+    /// The thread's update (count, activity): the message is a reply.
+    Bump(Statement),
+}
+
+/// Writes a message in one batch: the thread's insert, the message, the thread's update (after
+/// the insert whose constraint guards the attachments), the attachments, the writer's read
+/// position and the event; then publishes the event.
+///
+/// # Errors
+/// 422 `attachments` when a listed attachment was taken or swept meanwhile; a database error.
+pub async fn write(cx: &Cx, me: &Writer, thread: ThreadWrite, m: &Posted<'_>) -> Result<()> {
+    let event = Event::new(
+        "talk.message",
+        m.to_company,
+        json!({
+            "thread_id": m.thread,
+            "message_id": m.id,
+            "subject": m.subject,
+            "from_company_id": me.company_id,
+            "from_user_id": me.user_id,
+            "from_user_name": m.user_name,
+            "to_user_id": m.to_user_id,
+            "document_id": m.document_id,
+            "attachment_count": m.attachments.len(),
+            "excerpt": talk::excerpt(m.text),
+        }),
+        m.at,
+    )?;
+    let mut message = data::message_stmts(&NewMessage {
+        id: m.id,
+        thread: m.thread,
+        company_id: &me.company_id,
+        user_id: &me.user_id,
+        user_name: m.user_name,
+        text: m.text,
+        at: Time(m.at),
+        attachments: m.attachments,
+    })
+    .into_iter();
+    let mut batch: Vec<Statement> = Vec::new();
+    match thread {
+        ThreadWrite::Open(insert) => {
+            batch.push(insert);
+            batch.extend(message.next());
+        }
+        ThreadWrite::Bump(update) => {
+            batch.extend(message.next());
+            batch.push(update);
+        }
+    }
+    batch.extend(message);
+    batch.push(data::read_stmt(
+        m.thread,
+        &me.user_id.to_string(),
+        m.id,
+        Time(cx.now),
+    ));
+    batch.push(events::insert_stmt(&event));
+    cx.db.batch(batch).await.map_err(|e| {
+        if e.not_null_violation() == Some(data::ATTACHMENT_TAKEN) {
+            Error::invalid(
+                "attachments",
+                "an attachment was sent with another message or expired meanwhile; upload it \
+                 again",
+            )
+        } else {
+            e
+        }
+    })?;
+    cx.publish(vec![event]);
+    Ok(())
 }
 
 /// `POST /v1/threads/{id}/messages`: one read, one batch, and the answer built from what was
 /// written (posting is the hot path of talk; see scripts/bench).
-pub async fn create_message(cx: &mut Ctx, id: &str) -> Result<Response> {
-    let me = model::caller(cx).await?;
-    let thread = reply_context(cx, &me, id).await?;
+pub async fn create_message(cx: &mut Cx) -> Result<Reply> {
+    let me = Writer::of(cx)?;
+    let id = ThreadId::parse(cx.param("id"))?;
+    let thread = data::reply_context(&cx.db, &me.company_id, &me.user_id, &id)
+        .await?
+        .ok_or(Error::not_found("thread"))?;
     let input: MessageIn = cx.body().await?;
     let text = talk::message_text(&input.text)?;
     let attachment_ids = talk::attachment_list(&input.attachments)?;
     // The relationship may have been blocked or talk switched off since the thread began.
-    partners::require_stored_service(
-        &thread.relationship_status,
-        &thread.relationship_services,
+    relationships::require_stored_service(
+        thread.relationship_status,
+        &thread.relationship_services.0,
         Service::Talk,
     )?;
     let user_name = thread
         .user_name
         .clone()
         .ok_or_else(|| Error::internal("the caller's user row is missing"))?;
-    let attachments = model::usable_attachments(&cx.db, &me, &attachment_ids, cx.now).await?;
+    let attachments = usable_attachments(cx, &me, &attachment_ids).await?;
     let after = match (&thread.last_id, &thread.last_at) {
-        (Some(id), Some(at)) => Some((id, time::parse("created_at", at)?)),
+        (Some(id), Some(at)) => Some((id, at.0)),
         _ => None,
     };
     let (message_id, at) = talk::next_message_id(cx.now, after)?;
-    let (statements, event) = model::message_stmts(
+    write(
         cx,
         &me,
-        &NewMessage {
+        ThreadWrite::Bump(data::bump_thread_stmt(&thread.id, Time(at))),
+        &Posted {
             id: &message_id,
             at,
             thread: &thread.id,
@@ -102,23 +222,14 @@ pub async fn create_message(cx: &mut Ctx, id: &str) -> Result<Response> {
             text: &text,
             attachments: &attachments,
         },
-    )?;
-    let update = cx.db.stmt(
-        "UPDATE threads SET message_count = message_count + 1, \
-         last_message_at = MAX(last_message_at, ?2) WHERE id = ?1",
-        &[&thread.id, &time::format(at)],
-    )?;
-    let mut batch = statements;
-    // After the message insert, whose constraint guards the attachments.
-    batch.insert(1, update);
-    model::write_message(&cx.db, batch).await?;
-    cx.publish(vec![event]);
+    )
+    .await?;
     let out = MessageOut {
         id: message_id,
         thread_id: thread.id,
         from: Sender {
             company: CompanyOut {
-                id: me.company().clone(),
+                id: me.company_id.clone(),
                 name: thread.company_name,
                 handle: thread.company_handle,
                 created_at: thread.company_created_at,
@@ -130,44 +241,99 @@ pub async fn create_message(cx: &mut Ctx, id: &str) -> Result<Response> {
         },
         mine: true,
         text,
-        attachments: attachments
-            .iter()
-            .map(model::AttachmentRow::reference)
-            .collect(),
-        created_at: time::format(at),
+        attachments: attachments.iter().map(AttachmentRef::of).collect(),
+        created_at: Time(at),
     };
-    edge::json(201, &out)
+    Reply::json(201, &out)
 }
 
-pub async fn list_messages(cx: &mut Ctx, id: &str) -> Result<Response> {
-    let me = model::reader(cx).await?;
-    let thread = model::load_thread(&cx.db, &me, id).await?;
-    let page = Page::from_request(&cx.req)?;
-    let rows: Vec<MessageRow> = match &page.before {
-        Some(before) => {
-            cx.db
-                .all(
-                    &format!(
-                        "SELECT {MESSAGE_COLUMNS} {MESSAGE_FROM} WHERE m.thread_id = ?1 \
-                         AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
-                    ),
-                    &[&thread.id, before, &page.fetch()],
-                )
-                .await?
-        }
-        None => {
-            cx.db
-                .all(
-                    &format!(
-                        "SELECT {MESSAGE_COLUMNS} {MESSAGE_FROM} WHERE m.thread_id = ?1 \
-                         ORDER BY m.id DESC LIMIT ?2"
-                    ),
-                    &[&thread.id, &page.fetch()],
-                )
-                .await?
-        }
-    };
+/// `GET /v1/threads/{id}/messages`.
+pub async fn list_messages(cx: &mut Cx) -> Result<Reply> {
+    let me = Reader::of(&cx.me()?)?;
+    let thread = threads::load_path(cx, &me).await?;
+    let page = Page::from_request(cx)?;
+    let rows = data::messages(&cx.db, &thread.id, page.before.as_deref(), page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.to_string());
-    let data = model::messages_out(&cx.db, me.company(), rows).await?;
-    edge::json(200, &List { data, next_cursor })
+    let data = messages_out(cx, &me.company_id, rows).await?;
+    Reply::json(200, &MessageList { data, next_cursor })
+}
+
+/// Messages as the viewer's company sees them, with their attachments.
+///
+/// # Errors
+/// A database error.
+pub async fn messages_out(
+    cx: &Cx,
+    viewer: &CompanyId,
+    rows: Vec<MessageRow>,
+) -> Result<Vec<MessageOut>> {
+    let ids: Vec<&MessageId> = rows.iter().map(|r| &r.id).collect();
+    let attachments = data::attachments_of(&cx.db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MessageOut {
+            attachments: attachments
+                .iter()
+                .filter(|a| a.message_id.as_ref() == Some(&r.id))
+                .map(AttachmentRef::of)
+                .collect(),
+            mine: &r.company_id == viewer,
+            from: Sender {
+                company: CompanyOut {
+                    id: r.company_id,
+                    name: r.company_name,
+                    handle: r.company_handle,
+                    created_at: r.company_created_at,
+                },
+                user: UserRef {
+                    id: r.user_id,
+                    name: r.user_name,
+                },
+            },
+            id: r.id,
+            thread_id: r.thread_id,
+            text: r.text,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+/// Threads as the reader sees them, each with its latest message.
+///
+/// # Errors
+/// A database error.
+pub async fn threads_out(cx: &Cx, me: &Reader, rows: Vec<ThreadRow>) -> Result<Vec<ThreadOut>> {
+    let thread_ids: Vec<&ThreadId> = rows.iter().map(|r| &r.id).collect();
+    let last_rows = data::last_messages(&cx.db, &thread_ids).await?;
+    let mut last = messages_out(cx, &me.company_id, last_rows).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let last_message = last
+                .iter()
+                .position(|m| m.thread_id == r.id)
+                .map(|i| last.swap_remove(i));
+            ThreadOut {
+                partner: r.partner(),
+                to_user: r.to_user_id.clone().map(|id| UserRef {
+                    id,
+                    name: r.to_user_name.clone().unwrap_or_default(),
+                }),
+                started_by: StartedBy {
+                    company_id: r.company_id,
+                    user_id: r.created_by,
+                    name: r.started_by_name.unwrap_or_default(),
+                },
+                id: r.id,
+                subject: r.subject,
+                relationship_id: r.relationship_id,
+                document_id: r.document_id,
+                created_at: r.created_at,
+                last_message_at: r.last_message_at,
+                message_count: r.message_count,
+                unread_count: r.unread_count,
+                last_message,
+            }
+        })
+        .collect())
 }

@@ -1,45 +1,29 @@
 //! `/v1/threads`: open a thread with a partner (its first message included), the thread list by
 //! last activity with the caller's unread counts, one thread, and marking a thread read.
 
-use serde::{Deserialize, Serialize};
-use shared::document::DocumentStatus;
-use shared::edge::context::Ctx;
-use shared::edge::db::Query;
-use shared::edge::{self, internal, partners, List};
+use shared::data::documents;
+use shared::data::relationships::{self};
+use shared::data::talk::{self as data, Filter, NewThread, ThreadRow};
 use shared::ids::{CompanyId, DocumentId, MessageId, ThreadId, UserId};
 use shared::relationship::Service;
+use shared::service::{Cx, Reply};
 use shared::talk::{self, ThreadCursor};
-use shared::{time, validate, Error, Result};
-use worker::Response;
+use shared::time::{self, Time};
+use shared::{validate, Error, Result};
 
-use crate::model::{
-    self, Caller, NewMessage, Reader, ThreadOut, ThreadRow, THREAD_COLUMNS, THREAD_FROM,
-    THREAD_SCOPE,
-};
+use crate::api::{ReadIn, ReadOut, Reader, ThreadIn, ThreadList, ThreadOut, ThreadQuery};
+use crate::messages::{self, Writer};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ThreadIn {
-    partner: String,
-    #[serde(default)]
-    to: Option<String>,
-    subject: String,
-    #[serde(default)]
-    document_id: Option<String>,
-    text: String,
-    #[serde(default)]
-    attachments: Vec<String>,
-}
-
-pub async fn create_thread(cx: &mut Ctx) -> Result<Response> {
-    let me = model::caller(cx).await?;
+/// `POST /v1/threads`.
+pub async fn create_thread(cx: &mut Cx) -> Result<Reply> {
+    let me = Writer::of(cx)?;
     let input: ThreadIn = cx.body().await?;
     let subject = talk::subject(&input.subject)?;
     let text = talk::message_text(&input.text)?;
     let attachment_ids = talk::attachment_list(&input.attachments)?;
     let (partner, link) =
-        partners::find_partner_link(&cx.db, me.company(), "partner", &input.partner).await?;
-    let link = partners::require_link(link, Service::Talk)?;
+        relationships::partner_link(&cx.db, &me.company_id, "partner", &input.partner).await?;
+    let link = relationships::require_link(link, Service::Talk)?;
     let to = match input.to.as_deref() {
         Some(to) => Some(addressee(cx, &me, &partner.id, to).await?),
         None => None,
@@ -48,32 +32,29 @@ pub async fn create_thread(cx: &mut Ctx) -> Result<Response> {
         Some(doc) => Some(exchanged_document(cx, &me, &partner.id, doc).await?),
         None => None,
     };
-    let attachments = model::usable_attachments(&cx.db, &me, &attachment_ids, cx.now).await?;
-    let user_name = model::user_name(&cx.db, &me).await?;
+    let attachments = messages::usable_attachments(cx, &me, &attachment_ids).await?;
+    let user_name = shared::data::users::name(&cx.db, &me.company_id, &me.user_id)
+        .await?
+        .ok_or_else(|| Error::internal("the caller's user row is missing"))?;
 
     let thread_id = ThreadId::new(cx.now)?;
     let (message_id, at) = talk::next_message_id(cx.now, None)?;
-    let at_text = time::format(at);
-    let insert = cx.db.stmt(
-        "INSERT INTO threads (id, relationship_id, company_id, partner_id, subject, document_id, \
-         to_user_id, created_by, created_at, last_message_at, message_count) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1)",
-        &[
-            &thread_id,
-            &link.id,
-            me.company(),
-            &partner.id,
-            &subject,
-            &document_id,
-            &to,
-            &me.user_id,
-            &at_text,
-        ],
-    )?;
-    let (statements, event) = model::message_stmts(
+    let insert = data::insert_thread_stmt(&NewThread {
+        id: &thread_id,
+        relationship_id: &link.id,
+        company_id: &me.company_id,
+        partner_id: &partner.id,
+        subject: &subject,
+        document_id: document_id.as_ref(),
+        to_user_id: to.as_ref(),
+        created_by: &me.user_id,
+        at: Time(at),
+    });
+    messages::write(
         cx,
         &me,
-        &NewMessage {
+        messages::ThreadWrite::Open(insert),
+        &messages::Posted {
             id: &message_id,
             at,
             thread: &thread_id,
@@ -85,38 +66,19 @@ pub async fn create_thread(cx: &mut Ctx) -> Result<Response> {
             text: &text,
             attachments: &attachments,
         },
-    )?;
-    let mut batch = vec![insert];
-    batch.extend(statements);
-    model::write_message(&cx.db, batch).await?;
-    cx.publish(vec![event]);
-    let row = model::load_thread(&cx.db, &me.reader, thread_id.as_str()).await?;
-    let response = edge::json(201, &one(cx, &me.reader, row).await?)?;
-    response
-        .headers()
-        .set("location", &format!("/v1/threads/{thread_id}"))
-        .map_err(internal)?;
-    Ok(response)
+    )
+    .await?;
+    let reader = me.reader();
+    let row = load(cx, &reader, &thread_id).await?;
+    Ok(Reply::json(201, &one(cx, &reader, row).await?)?
+        .with_header("location", format!("/v1/threads/{thread_id}")))
 }
 
 /// The person of the partner company a thread is addressed to: only one whose business card the
 /// caller's company received. Whether the id is a user of the partner at all is not revealed.
-async fn addressee(cx: &Ctx, me: &Caller, partner: &CompanyId, to: &str) -> Result<UserId> {
+async fn addressee(cx: &Cx, me: &Writer, partner: &CompanyId, to: &str) -> Result<UserId> {
     let to = UserId::parse_field("to", to.trim())?;
-    #[derive(Deserialize)]
-    struct Row {
-        #[allow(dead_code)]
-        user_id: UserId,
-    }
-    let card: Option<Row> = cx
-        .db
-        .first(
-            "SELECT c.user_id FROM contacts c JOIN users u ON u.id = c.user_id \
-             WHERE c.owner_company_id = ?1 AND c.user_id = ?2 AND u.company_id = ?3",
-            &[me.company(), &to, partner],
-        )
-        .await?;
-    if card.is_none() {
+    if !data::card_received(&cx.db, &me.company_id, partner, &to).await? {
         return Err(Error::forbidden(
             "card_not_received",
             "you may address a person of the partner company only after their business card \
@@ -129,33 +91,14 @@ async fn addressee(cx: &Ctx, me: &Caller, partner: &CompanyId, to: &str) -> Resu
 /// A document a thread may be about: exchanged between the two companies and visible to the
 /// caller's company (not one held for it as recipient).
 async fn exchanged_document(
-    cx: &Ctx,
-    me: &Caller,
+    cx: &Cx,
+    me: &Writer,
     partner: &CompanyId,
     text: &str,
 ) -> Result<DocumentId> {
     let id = DocumentId::parse_field("document_id", text.trim())?;
-    #[derive(Deserialize)]
-    struct Row {
-        sender_id: CompanyId,
-        status: String,
-    }
-    let row: Option<Row> = cx
-        .db
-        .first(
-            "SELECT sender_id, status FROM documents WHERE id = ?1 AND \
-             ((sender_id = ?2 AND recipient_id = ?3) OR (sender_id = ?3 AND recipient_id = ?2))",
-            &[&id, me.company(), partner],
-        )
-        .await?;
-    match row {
-        Some(r)
-            if &r.sender_id == me.company()
-                || DocumentStatus::parse("status", &r.status)
-                    .is_ok_and(DocumentStatus::visible_to_recipient) =>
-        {
-            Ok(id)
-        }
+    match documents::head(&cx.db, &me.company_id, &id).await? {
+        Some(doc) if doc.partner_of(&me.company_id) == partner => Ok(id),
         _ => Err(Error::invalid(
             "document_id",
             "no document exchanged with this partner has this id",
@@ -163,84 +106,67 @@ async fn exchanged_document(
     }
 }
 
-async fn one(cx: &Ctx, me: &Reader, row: ThreadRow) -> Result<ThreadOut> {
-    model::threads_out(&cx.db, me, vec![row])
+/// A thread the reader's company takes part in; another company's is a 404.
+pub async fn load(cx: &Cx, me: &Reader, id: &ThreadId) -> Result<ThreadRow> {
+    data::thread(&cx.db, &me.company_id, &me.id, id)
+        .await?
+        .ok_or(Error::not_found("thread"))
+}
+
+/// The thread named by the path.
+pub async fn load_path(cx: &Cx, me: &Reader) -> Result<ThreadRow> {
+    let id = ThreadId::parse(cx.param("id"))?;
+    load(cx, me, &id).await
+}
+
+async fn one(cx: &Cx, me: &Reader, row: ThreadRow) -> Result<ThreadOut> {
+    messages::threads_out(cx, me, vec![row])
         .await?
         .pop()
         .ok_or(Error::not_found("thread"))
 }
 
-pub async fn get_thread(cx: &mut Ctx, id: &str) -> Result<Response> {
-    let me = model::reader(cx).await?;
-    let row = model::load_thread(&cx.db, &me, id).await?;
-    edge::json(200, &one(cx, &me, row).await?)
+/// `GET /v1/threads/{id}`.
+pub async fn get_thread(cx: &mut Cx) -> Result<Reply> {
+    let me = Reader::of(&cx.me()?)?;
+    let row = load_path(cx, &me).await?;
+    Reply::json(200, &one(cx, &me, row).await?)
 }
 
-#[derive(Deserialize)]
-struct CountRow {
-    unread_messages: f64,
-    unread_threads: f64,
-}
-
-#[derive(Serialize)]
-struct Counts {
-    unread_messages: u64,
-    unread_threads: u64,
-}
-
-#[derive(Serialize)]
-struct ThreadList {
-    #[serde(flatten)]
-    list: List<ThreadOut>,
-    counts: Counts,
-}
-
-pub async fn list_threads(cx: &mut Ctx) -> Result<Response> {
-    let me = model::reader(cx).await?;
+/// `GET /v1/threads`.
+pub async fn list_threads(cx: &mut Cx) -> Result<Reply> {
+    let me = Reader::of(&cx.me()?)?;
     let limit = validate::limit(cx.query("limit").as_deref())?;
     let cursor = match cx.query("cursor") {
         Some(c) if !c.is_empty() => Some(ThreadCursor::decode(&c)?),
         _ => None,
     };
-    let unread_only = match cx.query("unread").as_deref().map(str::trim) {
+    let q: ThreadQuery = cx.query_as()?;
+    let unread_only = match q.unread.as_deref().map(str::trim) {
         None | Some("false") => false,
         Some("true") => true,
         Some(_) => return Err(Error::invalid("unread", "must be true or false")),
     };
-    let mut query = Query::new(
-        format!("SELECT {THREAD_COLUMNS} {THREAD_FROM} WHERE {THREAD_SCOPE}"),
-        vec![Box::new(me.company().clone()), Box::new(me.id.clone())],
-    );
-    if let Some(partner) = cx.query("partner") {
-        let partner = CompanyId::parse_field("partner", partner.trim())?;
-        query.filter(" AND p.id = ?n", partner);
-    }
-    if let Some(doc) = cx.query("document_id") {
-        let doc = DocumentId::parse_field("document_id", doc.trim())?;
-        query.filter(" AND t.document_id = ?n", doc);
-    }
-    // The unread count is a column of the sub-select; it is filtered outside.
-    query.wrap("SELECT * FROM (", ") x WHERE 1 = 1");
-    if unread_only {
-        query.push(" AND x.unread_count > 0");
-    }
-    if let Some(cursor) = cursor {
-        let at = query.bind(cursor.last_message_at);
-        let id = query.bind(cursor.id);
-        query.push(&format!(
-            " AND (x.last_message_at < {at} OR (x.last_message_at = {at} AND x.id < {id}))"
-        ));
-    }
-    query.filter(
-        " ORDER BY x.last_message_at DESC, x.id DESC LIMIT ?n",
-        f64::from(limit) + 1.0,
-    );
-    let mut rows: Vec<ThreadRow> = query.all(&cx.db).await?;
+    let filter = Filter {
+        partner: q
+            .partner
+            .map(|p| CompanyId::parse_field("partner", p.trim()))
+            .transpose()?,
+        document: q
+            .document_id
+            .map(|d| DocumentId::parse_field("document_id", d.trim()))
+            .transpose()?,
+        unread_only,
+        after: cursor
+            .map(|c| time::parse("cursor", &c.last_message_at).map(|at| (Time(at), c.id)))
+            .transpose()?,
+    };
+    let mut rows = data::threads(&cx.db, &me.company_id, &me.id, &filter, limit + 1).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|r| {
             ThreadCursor {
-                last_message_at: r.last_message_at.clone(),
+                last_message_at: r.last_message_at.to_string(),
                 id: r.id.clone(),
             }
             .encode()
@@ -248,93 +174,46 @@ pub async fn list_threads(cx: &mut Ctx) -> Result<Response> {
     } else {
         None
     };
-    let counts: Option<CountRow> = cx
-        .db
-        .first(
-            "SELECT COUNT(*) AS unread_messages, COUNT(DISTINCT m.thread_id) AS unread_threads \
-             FROM threads t JOIN messages m ON m.thread_id = t.id \
-             LEFT JOIN thread_reads r ON r.thread_id = t.id AND r.user_id = ?2 \
-             WHERE (t.company_id = ?1 OR t.partner_id = ?1) AND m.company_id != ?1 \
-             AND m.id > COALESCE(r.last_read_message_id, '')",
-            &[me.company(), &me.id],
-        )
-        .await?;
-    let data = model::threads_out(&cx.db, &me, rows).await?;
-    edge::json(
+    let counts = data::unread(&cx.db, &me.company_id, &me.id).await?;
+    let data = messages::threads_out(cx, &me, rows).await?;
+    Reply::json(
         200,
         &ThreadList {
-            list: List { data, next_cursor },
-            counts: counts.map_or(
-                Counts {
-                    unread_messages: 0,
-                    unread_threads: 0,
-                },
-                |c| Counts {
-                    unread_messages: c.unread_messages as u64,
-                    unread_threads: c.unread_threads as u64,
-                },
-            ),
+            data,
+            next_cursor,
+            counts,
         },
     )
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ReadIn {
-    #[serde(default)]
-    up_to: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ReadOut {
-    thread_id: ThreadId,
-    unread_count: u64,
-}
-
-#[derive(Deserialize)]
-struct IdRow {
-    id: MessageId,
-}
-
-pub async fn read_thread(cx: &mut Ctx, id: &str) -> Result<Response> {
-    let me = model::reader(cx).await?;
-    let thread = model::load_thread(&cx.db, &me, id).await?;
+/// `POST /v1/threads/{id}/read`.
+pub async fn read_thread(cx: &mut Cx) -> Result<Reply> {
+    let me = Reader::of(&cx.me()?)?;
+    let thread = load_path(cx, &me).await?;
     let input: ReadIn = cx.optional_body().await?;
-    let target: Option<IdRow> =
-        match input.up_to.as_deref() {
-            Some(up_to) => {
-                let up_to = MessageId::parse_field("up_to", up_to.trim())?;
-                let found: Option<IdRow> = cx
-                    .db
-                    .first(
-                        "SELECT id FROM messages WHERE id = ?1 AND thread_id = ?2",
-                        &[&up_to, &thread.id],
-                    )
-                    .await?;
-                Some(found.ok_or_else(|| {
-                    Error::invalid("up_to", "no message of this thread has this id")
-                })?)
-            }
-            None => {
-                cx.db
-                    .first(
-                        "SELECT id FROM messages WHERE thread_id = ?1 ORDER BY id DESC LIMIT 1",
-                        &[&thread.id],
-                    )
-                    .await?
-            }
-        };
+    let up_to = input
+        .up_to
+        .as_deref()
+        .map(|u| MessageId::parse_field("up_to", u.trim()))
+        .transpose()?;
+    let target = data::message_in(&cx.db, &thread.id, up_to.as_ref()).await?;
+    if up_to.is_some() && target.is_none() {
+        return Err(Error::invalid(
+            "up_to",
+            "no message of this thread has this id",
+        ));
+    }
     if let Some(target) = target {
         cx.db
-            .batch(vec![model::read_stmt(cx, &thread.id, &me.id, &target.id)?])
+            .run_of(data::read_stmt(&thread.id, &me.id, &target, Time(cx.now)))
             .await?;
     }
-    let now = model::load_thread(&cx.db, &me, thread.id.as_str()).await?;
-    edge::json(
+    let now = load(cx, &me, &thread.id).await?;
+    Reply::json(
         200,
         &ReadOut {
             thread_id: now.id,
-            unread_count: now.unread_count as u64,
+            unread_count: now.unread_count,
         },
     )
 }

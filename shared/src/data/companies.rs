@@ -1,0 +1,86 @@
+//! `companies`: the directory of companies.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Db, Statement};
+use crate::ids::CompanyId;
+use crate::time::Time;
+use crate::{Error, Result};
+
+/// The UNIQUE constraint on a company's handle.
+pub const HANDLE_TAKEN: &str = "companies.handle";
+
+/// A company as every company sees it (the directory entry).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CompanyOut {
+    pub id: CompanyId,
+    pub name: String,
+    /// The company's short public name, unique.
+    pub handle: String,
+    pub created_at: Time,
+}
+
+/// A company by id.
+///
+/// # Errors
+/// A database error.
+pub async fn find(db: &Db, id: &CompanyId) -> Result<Option<CompanyOut>> {
+    db.first(
+        "SELECT id, name, handle, created_at FROM companies WHERE id = ?1",
+        &[id],
+    )
+    .await
+}
+
+/// A company that must exist (the caller's own, say).
+///
+/// # Errors
+/// An internal error when it does not.
+pub async fn get(db: &Db, id: &CompanyId) -> Result<CompanyOut> {
+    find(db, id)
+        .await?
+        .ok_or_else(|| Error::internal(format!("company {id} missing")))
+}
+
+/// A company by handle.
+///
+/// # Errors
+/// A database error.
+pub async fn by_handle(db: &Db, handle: &str) -> Result<Option<CompanyOut>> {
+    db.first(
+        "SELECT id, name, handle, created_at FROM companies WHERE handle = ?1",
+        &[&handle],
+    )
+    .await
+}
+
+/// The directory: companies whose name or handle contains `q` (case-insensitive), newest
+/// first, before the cursor `before`, at most `fetch` rows.
+///
+/// # Errors
+/// A database error.
+pub async fn search(db: &Db, q: &str, before: Option<&str>, fetch: u32) -> Result<Vec<CompanyOut>> {
+    let escaped = q
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    db.all(
+        "SELECT id, name, handle, created_at FROM companies \
+         WHERE (lower(name) LIKE ?1 ESCAPE '\\' OR handle LIKE ?1 ESCAPE '\\') \
+         AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+        &[&pattern, &before, &fetch],
+    )
+    .await
+}
+
+/// The insert of a new company.
+#[must_use]
+pub fn insert_stmt(id: &CompanyId, name: &str, handle: &str, now: Time) -> Statement {
+    Statement::new(
+        "INSERT INTO companies (id, name, handle, created_at) VALUES (?1, ?2, ?3, ?4)",
+        &[id, &name, &handle, &now],
+    )
+}

@@ -1,0 +1,31 @@
+//! The data layer: every SQL statement of Tradepost, one module per table family. It is the
+//! only way a worker touches the database, so a table's rows are typed once (ids, enums, `u64`,
+//! [`crate::time::Time`], JSON columns) and each family's invariants live in one place.
+//!
+//! Loaders of a company's rows take the viewing company (`viewer`) and filter by it in SQL, so
+//! another company's row is never loaded into a handler: it is not found (a 404). The few
+//! lookups without a viewer find a row by a secret the caller holds (a token's hash) or run for
+//! the platform itself (the sweep, the notify consumer); each says so.
+//!
+//! Functions named `*_stmt` return a [`Statement`] for the caller's batch (one transaction);
+//! the others run their query. Failures are [`crate::Error`]s; a taken unique value is
+//! [`crate::Error::unique_violation`] with the constraint's columns, named by the constants here.
+
+pub mod api_keys;
+pub mod approvals;
+pub mod companies;
+pub mod contacts;
+pub mod documents;
+pub mod events;
+pub mod invitations;
+pub mod links;
+pub mod mails;
+pub mod notices;
+pub mod pending;
+pub mod relationships;
+pub mod talk;
+pub mod uploads;
+pub mod users;
+pub mod webhooks;
+
+pub use crate::platform::{Db, Statement};

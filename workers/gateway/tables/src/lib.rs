@@ -1,0 +1,27 @@
+//! Every worker's route table, in the order the gateway documents them. The gateway's build
+//! script generates its routing table and the OpenAPI document from this list; the native
+//! tests run the same tables (`testkit::Stack`).
+
+use shared::service::Service;
+
+/// Every worker behind the gateway.
+#[must_use]
+pub fn services() -> [&'static Service; 6] {
+    [
+        &tradepost_accounts::SERVICE,
+        &tradepost_partners::SERVICE,
+        &tradepost_orders::SERVICE,
+        &tradepost_approvals::SERVICE,
+        &tradepost_talk::SERVICE,
+        &tradepost_notify::SERVICE,
+    ]
+}
+
+/// A route's path as a shape of segments, `*` for a parameter (`/v1/documents/*/ack`).
+#[must_use]
+pub fn shape(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "*" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
