@@ -22,6 +22,9 @@ export NO_UPDATE_NOTIFIER=1
 # The pinned worker-build; scripts/setup installs exactly this version.
 WORKER_BUILD_VERSION="0.8.7"
 # shellcheck disable=SC2034
+# The pinned schemathesis (the OpenAPI fuzzer of scripts/test); scripts/setup installs it in .venv.
+SCHEMATHESIS_VERSION="4.32.5"
+# shellcheck disable=SC2034
 # D1 database_id used by every local config so all workers share one local database.
 # scripts/deploy substitutes the real id into temporary copies of the configs.
 LOCAL_D1_ID="00000000-0000-4000-8000-00000000d1d1"

@@ -69,7 +69,9 @@ pub fn link_token(stack: &Stack, to: &str) -> String {
         .get(&format!("/v1/dev/mail?to={to}"))
         .run()
         .expect(200);
-    let link = mail["data"][0]["link"].as_str().expect("a mail with a link");
+    let link = mail["data"][0]["link"]
+        .as_str()
+        .expect("a mail with a link");
     link.split("token=").nth(1).expect("a token").to_owned()
 }
 
@@ -102,7 +104,11 @@ pub fn connect(stack: &Stack, supplier: &Company, customer: &Company) -> String 
         .expect(201);
     let id = asked["id"].as_str().unwrap().to_owned();
     customer
-        .call(stack, Method::Post, &format!("/v1/relationships/{id}/approve"))
+        .call(
+            stack,
+            Method::Post,
+            &format!("/v1/relationships/{id}/approve"),
+        )
         .run()
         .expect(200);
     id

@@ -21,12 +21,17 @@ fn a_company_signs_up_confirms_logs_in_and_invites_a_colleague() {
     assert_eq!(me["company"]["handle"], "acme-print");
     // The same handle again is taken.
     s.post("/v1/auth/signup")
-        .json(&json!({"company_name": "Other", "handle": "acme-print", "name": "X",
-            "email": "x@other.example", "password": "a long passphrase"}))
+        .json(
+            &json!({"company_name": "Other", "handle": "acme-print", "name": "X",
+            "email": "x@other.example", "password": "a long passphrase"}),
+        )
         .run()
         .expect(409);
     // A wrong password is refused, and counted.
-    assert_eq!(login(&s, &acme.admin_email, "not the passphrase").status, 401);
+    assert_eq!(
+        login(&s, &acme.admin_email, "not the passphrase").status,
+        401
+    );
     assert_eq!(
         s.count("SELECT COUNT(*) FROM login_failures", &[]),
         2,
@@ -94,11 +99,19 @@ fn a_supplier_and_a_customer_connect_and_the_suppliers_settings_stay_its_own() {
         .expect(200);
     assert_eq!(blocked["status"], "blocked");
     supplier
-        .call(&s, Method::Post, &format!("/v1/relationships/{rel}/unblock"))
+        .call(
+            &s,
+            Method::Post,
+            &format!("/v1/relationships/{rel}/unblock"),
+        )
         .run()
         .expect(403);
     customer
-        .call(&s, Method::Post, &format!("/v1/relationships/{rel}/unblock"))
+        .call(
+            &s,
+            Method::Post,
+            &format!("/v1/relationships/{rel}/unblock"),
+        )
         .run()
         .expect(200);
     // A card goes to the partner, who gets a contact and its vCard.
@@ -222,7 +235,11 @@ fn a_first_order_to_a_new_partner_waits_for_the_relationship() {
         .expect(404);
     let rel = held["relationship_id"].as_str().unwrap();
     supplier
-        .call(&s, Method::Post, &format!("/v1/relationships/{rel}/approve"))
+        .call(
+            &s,
+            Method::Post,
+            &format!("/v1/relationships/{rel}/approve"),
+        )
         .run()
         .expect(200);
     let delivered = supplier
@@ -335,7 +352,11 @@ fn people_of_both_companies_talk_and_a_webhook_tells_the_customers_system() {
         .expect(200);
     assert_eq!(list["counts"]["unread_messages"], 1);
     customer
-        .call(&s, Method::Post, &format!("/v1/threads/{thread_id}/messages"))
+        .call(
+            &s,
+            Method::Post,
+            &format!("/v1/threads/{thread_id}/messages"),
+        )
         .json(&json!({"text": "Friday is fine."}))
         .run()
         .expect(201);

@@ -8,7 +8,13 @@ use std::fmt::Write as _;
 fn main() {
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default());
     let services = tradepost_gateway_tables::services();
-    let doc = shared::service::doc::openapi(&services);
+    let doc = match shared::service::doc::openapi(&services) {
+        Ok(doc) => doc,
+        Err(e) => {
+            println!("cargo::error=the OpenAPI document cannot be made: {e}");
+            return;
+        }
+    };
     let json = match doc.to_json() {
         Ok(json) => json,
         Err(e) => {

@@ -326,18 +326,22 @@ pub async fn list(
 /// What waits for the viewer: pending approvals to decide (all, and those the person
 /// `decider` may decide), and its own proofs awaiting the partner.
 #[derive(Debug, Default, Clone, Copy, Deserialize, serde::Serialize, utoipa::ToSchema)]
-pub struct Counts {
+pub struct ApprovalCounts {
     pub to_decide: u64,
     pub to_decide_by_me: u64,
     pub awaiting_partner: u64,
 }
 
-/// The viewer's [`Counts`].
+/// The viewer's [`ApprovalCounts`].
 ///
 /// # Errors
 /// A database error.
-pub async fn counts(db: &Db, viewer: &CompanyId, decider: Option<&UserId>) -> Result<Counts> {
-    let row: Option<Counts> = db
+pub async fn counts(
+    db: &Db,
+    viewer: &CompanyId,
+    decider: Option<&UserId>,
+) -> Result<ApprovalCounts> {
+    let row: Option<ApprovalCounts> = db
         .first(
             &format!(
                 "SELECT (SELECT COUNT(*) FROM approvals WHERE customer_id = ?1 \

@@ -55,23 +55,18 @@ pub async fn by_handle(db: &Db, handle: &str) -> Result<Option<CompanyOut>> {
 }
 
 /// The directory: companies whose name or handle contains `q` (case-insensitive), newest
-/// first, before the cursor `before`, at most `fetch` rows.
+/// first, before the cursor `before`, at most `fetch` rows. (`instr`, not `LIKE`: D1 limits the
+/// length of a `LIKE` pattern, and a plain substring needs no escaping.)
 ///
 /// # Errors
 /// A database error.
 pub async fn search(db: &Db, q: &str, before: Option<&str>, fetch: u32) -> Result<Vec<CompanyOut>> {
-    let escaped = q
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
+    let needle = q.trim().to_lowercase();
     db.all(
         "SELECT id, name, handle, created_at FROM companies \
-         WHERE (lower(name) LIKE ?1 ESCAPE '\\' OR handle LIKE ?1 ESCAPE '\\') \
+         WHERE (instr(lower(name), ?1) > 0 OR instr(handle, ?1) > 0) \
          AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
-        &[&pattern, &before, &fetch],
+        &[&needle, &before, &fetch],
     )
     .await
 }

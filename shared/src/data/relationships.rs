@@ -172,7 +172,7 @@ pub async fn list(
 /// How many of the viewer's relationships have each status, and how many of the requested
 /// ones were asked of it.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct Counts {
+pub struct RelationshipCounts {
     pub requested: u64,
     pub incoming_requests: u64,
     pub active: u64,
@@ -180,11 +180,11 @@ pub struct Counts {
     pub blocked: u64,
 }
 
-/// The viewer's [`Counts`].
+/// The viewer's [`RelationshipCounts`].
 ///
 /// # Errors
 /// A database error.
-pub async fn counts(db: &Db, viewer: &CompanyId) -> Result<Counts> {
+pub async fn counts(db: &Db, viewer: &CompanyId) -> Result<RelationshipCounts> {
     #[derive(Deserialize)]
     struct Row {
         status: RelationshipStatus,
@@ -198,7 +198,7 @@ pub async fn counts(db: &Db, viewer: &CompanyId) -> Result<Counts> {
             &[viewer],
         )
         .await?;
-    let mut c = Counts::default();
+    let mut c = RelationshipCounts::default();
     for row in rows {
         match row.status {
             RelationshipStatus::Requested => {

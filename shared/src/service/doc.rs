@@ -458,8 +458,10 @@ pub fn operation_id(route: &Route) -> String {
 }
 
 /// The whole API's document, from every worker's route table.
-#[must_use]
-pub fn openapi(services: &[&Service]) -> OpenApi {
+///
+/// # Errors
+/// The names given to two different schemas (each type's schema name must be its own).
+pub fn openapi(services: &[&Service]) -> Result<OpenApi, String> {
     let mut paths = PathsBuilder::new();
     let mut schemas: Schemas = Vec::new();
     register::<Problem>(&mut schemas);
@@ -474,7 +476,23 @@ pub fn openapi(services: &[&Service]) -> OpenApi {
             paths = paths.path(route.path, PathItem::new(method, op));
         }
     }
-    OpenApiBuilder::new()
+    let mut named: BTreeMap<String, String> = BTreeMap::new();
+    let mut clashes = Vec::new();
+    for (name, schema) in &schemas {
+        let text = serde_json::to_string(schema).unwrap_or_default();
+        match named.get(name) {
+            Some(other) if *other != text => clashes.push(name.clone()),
+            _ => {
+                named.insert(name.clone(), text);
+            }
+        }
+    }
+    if !clashes.is_empty() {
+        clashes.sort();
+        clashes.dedup();
+        return Err(format!("two types share the schema names {clashes:?}"));
+    }
+    Ok(OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
                 .title("Tradepost API")
@@ -492,5 +510,5 @@ pub fn openapi(services: &[&Service]) -> OpenApi {
         .components(Some(
             ComponentsBuilder::new().schemas_from_iter(schemas).build(),
         ))
-        .build()
+        .build())
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use shared::approval::{ApprovalStatus, Decision};
-use shared::data::approvals::{ApprovalRow, Counts, VersionRow};
+use shared::data::approvals::{ApprovalCounts, ApprovalRow, VersionRow};
 use shared::data::companies::CompanyOut;
 use shared::document::DocumentType;
 use shared::ids::{ApprovalId, CompanyId, DocumentId, RelationshipId, UserId};
@@ -206,7 +206,7 @@ pub struct ApprovalList {
     pub data: Vec<ApprovalOut>,
     /// Pass as `cursor` for the next page; `null` on the last one.
     pub next_cursor: Option<String>,
-    pub counts: Counts,
+    pub counts: ApprovalCounts,
 }
 
 /// Which approvals a list shows.

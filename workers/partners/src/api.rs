@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use shared::data::companies::CompanyOut;
 use shared::data::contacts::ContactRow;
-use shared::data::relationships::{Counts, RelationshipRow};
+use shared::data::relationships::{RelationshipCounts, RelationshipRow};
 use shared::ids::{CompanyId, ContactId, InvitationId, RelationshipId, UserId};
 use shared::lang::Language;
 use shared::relationship::{PartyRole, RelationshipStatus, ServiceState, Services, Settings, Side};
@@ -101,7 +101,7 @@ pub struct RelationshipList {
     pub data: Vec<RelationshipOut>,
     /// Pass as `cursor` for the next page; `null` on the last one.
     pub next_cursor: Option<String>,
-    pub counts: Counts,
+    pub counts: RelationshipCounts,
 }
 
 /// Which relationships a list shows.

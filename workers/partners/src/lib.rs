@@ -47,7 +47,7 @@ pub static SERVICE: Service = Service {
             |d| d.summary("Ask a company for a relationship (either side may ask)")
                 .body::<RelationshipIn>()
                 .answer::<RelationshipOut>(201, "the requested relationship")
-                .errors(&[(409, "a relationship with this company exists already")]);
+                .errors(&[(404, "no company has this id or handle"), (409, "a relationship with this company exists already")]);
         Post "/v1/relationships/invitations" => relationships::invite_company, MANAGE,
             |d| d.summary("Invite a customer company by e-mail (accepting registers it and opens the relationship)")
                 .body::<InvitationIn>()
@@ -85,7 +85,7 @@ pub static SERVICE: Service = Service {
         Post "/v1/cards/me/send" => cards::send_my_card, Access::Person,
             |d| d.summary("Send the caller's card to a partner company (it becomes a contact there)")
                 .body::<SendIn>().ok::<SentOut>("the contact made")
-                .errors(&[(409, "the relationship is not active or cards are not enabled")]);
+                .errors(&[(404, "there is no relationship with this company"), (409, "the relationship is not active or cards are not enabled")]);
         Get "/v1/contacts" => cards::list_contacts, Access::Caller,
             |d| d.summary("The business cards the company received")
                 .query::<ContactQuery>().query::<shared::service::page::Paging>()
