@@ -89,6 +89,40 @@ worker_configs() {
     done
 }
 
+# The gzip budget of every worker's bundle, in KiB (what `wrangler deploy --dry-run` reports;
+# Cloudflare's own limit is 3 MiB on the free plan, ours keeps cold starts short).
+MAX_GZIP_KIB=300
+
+# bundle_kib CONFIG OUTDIR: the gzip size in KiB of the worker CONFIG describes, as wrangler's
+# dry run (offline) reports it; its build output must exist.
+bundle_kib() {
+    local cfg="$1" out kib
+    out=$(wrangler deploy --dry-run --outdir "$2" -c "$cfg" 2>&1) ||
+        { echo "$out" >&2; die "dry-run of $cfg failed"; }
+    kib=$(sed -n 's/.*Total Upload: .* \/ gzip: \([0-9.]*\) KiB.*/\1/p' <<<"$out" | head -n1)
+    [[ -n "$kib" ]] || { echo "$out" >&2; die "no 'gzip: … KiB' in the dry-run output of $cfg"; }
+    echo "$kib"
+}
+
+# check_bundles: every worker of the stack within MAX_GZIP_KIB (after a release build); prints
+# the sizes and fails naming the workers over it.
+check_bundles() {
+    local cfg name kib over="" dist
+    dist=$(mktemp -d "${TMPDIR:-/tmp}/tradepost-dist.XXXXXX")
+    for cfg in $(worker_configs); do
+        name=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$cfg" | head -n1)
+        kib=$(bundle_kib "$cfg" "$dist/$name")
+        printf '  %-22s %7s KiB gzip\n' "$name" "$kib" >&2
+        if node -e 'process.exit(+process.argv[1] <= +process.argv[2] ? 0 : 1)' "$kib" "$MAX_GZIP_KIB"; then
+            :
+        else
+            over+=" $name ($kib KiB)"
+        fi
+    done
+    rm -rf "$dist"
+    [[ -z "$over" ]] || die "over the budget of $MAX_GZIP_KIB KiB gzip:$over"
+}
+
 # build_worker DIR [--release|--dev]: worker-build in one crate (release unless --dev); the output
 # is DIR/build/index.js (worker-build 0.8 also writes DIR/build/worker/shim.mjs, a re-export kept
 # for old configs). Skipped when nothing it depends on changed since the last build of the same

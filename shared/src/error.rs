@@ -251,42 +251,36 @@ impl Error {
         }
     }
 
-    /// Turns a `serde_path_to_error` failure into a 400/422 that names the field.
+    /// Turns a `serde_json` failure to read `text` into a 400/422 that names the field.
     #[must_use]
-    pub fn from_json(err: &serde_path_to_error::Error<serde_json::Error>) -> Self {
-        let path = err.path().to_string();
-        let inner = err.inner();
-        // `?` marks a position serde could not name (e.g. inside a broken key).
-        let at_root = path == "." || path.is_empty() || path.contains('?');
-        let field = if at_root {
-            // serde reports a missing field at the parent; dig its name out of the message.
-            missing_field_name(&inner.to_string())
-        } else {
-            Some(path)
-        };
-        // serde_json reports a value of the wrong shape for an enum (`{"role": 7}`) as a syntax
-        // error at that field; only a syntax error at the top level, or a cut-off body, means
-        // the body is not JSON at all.
-        if inner.is_eof() || (inner.is_syntax() && at_root) {
+    pub fn from_json(text: &[u8], err: &serde_json::Error) -> Self {
+        // serde_json reports some values of the wrong shape (`{"role": 7}` for an enum) as
+        // syntax errors; whether the body is JSON at all is asked separately.
+        if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(text) {
             return Self::BadRequest {
                 code: "malformed_json",
-                detail: format!("the body is not valid JSON: {inner}"),
+                detail: format!("the body is not valid JSON: {syntax}"),
                 field: None,
             };
         }
-        let message = if inner.is_syntax() {
+        let message = err.to_string();
+        // A missing field is reported just after its object, so the path is the object's;
+        // other errors are reported inside the value at fault.
+        let at = json_path_at(text, error_offset(text, err));
+        let at_root = at.path.is_empty() || at.in_key;
+        let field = match (at_root, missing_field_name(&message)) {
+            (true, None) => None,
+            (true, Some(missing)) => Some(missing),
+            (false, Some(missing)) => Some(format!("{}.{missing}", at.path)),
+            (false, None) => Some(at.path),
+        };
+        let message = if err.is_syntax() {
             "has a value of the wrong type".to_owned()
         } else {
-            strip_position(&inner.to_string())
+            strip_position(&message)
         };
         match field {
-            Some(field) => {
-                let field = match missing_field_name(&message) {
-                    Some(missing) if field != missing => format!("{field}.{missing}"),
-                    _ => field,
-                };
-                Self::invalid(field, message)
-            }
+            Some(field) => Self::invalid(field, message),
             None => Self::BadRequest {
                 code: "invalid_body",
                 detail: message,
@@ -294,6 +288,116 @@ impl Error {
             },
         }
     }
+}
+
+/// The byte offset a `serde_json` error points at (its line and column, turned back).
+fn error_offset(text: &[u8], err: &serde_json::Error) -> usize {
+    let mut line_start = 0;
+    for _ in 1..err.line() {
+        match text[line_start..].iter().position(|b| *b == b'\n') {
+            Some(i) => line_start += i + 1,
+            None => return text.len(),
+        }
+    }
+    (line_start + err.column()).min(text.len())
+}
+
+/// Where in a JSON text a position is.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct JsonPath {
+    /// The member or element being read there: `user.email`, `items[2]`.
+    path: String,
+    /// Whether the position is inside an object's key.
+    in_key: bool,
+}
+
+/// The field path at byte `offset` of a JSON text, found by walking the text that far (the
+/// walk only follows strings and brackets, so it works on broken text too). Written by hand
+/// because `serde_path_to_error`, which tracks it while parsing, doubles the parsing code of
+/// every request type in the bundles.
+fn json_path_at(text: &[u8], offset: usize) -> JsonPath {
+    enum Frame {
+        Object {
+            key: Option<String>,
+            expecting_key: bool,
+        },
+        Array {
+            index: usize,
+        },
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut string: Option<(bool, Vec<u8>)> = None; // (is a key, its bytes so far)
+    let mut escaped = false;
+    for &byte in &text[..offset.min(text.len())] {
+        if let Some((is_key, bytes)) = string.as_mut() {
+            if escaped {
+                escaped = false;
+                bytes.push(byte);
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                let is_key = *is_key;
+                let name = String::from_utf8_lossy(bytes).into_owned();
+                string = None;
+                if let (true, Some(Frame::Object { key, expecting_key })) =
+                    (is_key, stack.last_mut())
+                {
+                    *key = Some(name);
+                    *expecting_key = false;
+                }
+            } else {
+                bytes.push(byte);
+            }
+            continue;
+        }
+        match byte {
+            b'"' => {
+                let is_key = matches!(
+                    stack.last(),
+                    Some(Frame::Object {
+                        expecting_key: true,
+                        ..
+                    })
+                );
+                string = Some((is_key, Vec::new()));
+            }
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                expecting_key: true,
+            }),
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Object { key, expecting_key }) => {
+                    *key = None;
+                    *expecting_key = true;
+                }
+                Some(Frame::Array { index }) => *index += 1,
+                None => {}
+            },
+            _ => {}
+        }
+    }
+    let segment = |frame: &Frame, out: &mut String| match frame {
+        Frame::Object { key: Some(key), .. } => {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(key);
+        }
+        Frame::Object { key: None, .. } => {}
+        Frame::Array { index } => out.push_str(&format!("[{index}]")),
+    };
+    let mut path = JsonPath {
+        in_key: string.as_ref().is_some_and(|(is_key, _)| *is_key),
+        ..JsonPath::default()
+    };
+    for frame in &stack {
+        segment(frame, &mut path.path);
+    }
+    path
 }
 
 fn missing_field_name(message: &str) -> Option<String> {
@@ -390,6 +494,8 @@ mod tests {
     #[allow(dead_code)]
     struct Inner {
         email: String,
+        #[serde(default)]
+        tags: Vec<String>,
     }
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]
@@ -406,11 +512,47 @@ mod tests {
     }
 
     fn parse(json: &str) -> Error {
-        let de = &mut serde_json::Deserializer::from_str(json);
-        match serde_path_to_error::deserialize::<_, Outer>(de) {
+        match serde_json::from_str::<Outer>(json) {
             Ok(v) => panic!("expected an error, got {v:?}"),
-            Err(e) => Error::from_json(&e),
+            Err(e) => Error::from_json(json.as_bytes(), &e),
         }
+    }
+
+    fn field_of(json: &str) -> Option<String> {
+        parse(json).problem().field
+    }
+
+    #[test]
+    fn fields_are_named_at_any_depth_and_on_any_line() {
+        assert_eq!(
+            field_of(r#"{"name":"n","user":{"email":"a","tags":["x", 7]}}"#).as_deref(),
+            Some("user.tags[1]")
+        );
+        assert_eq!(
+            field_of("{\n  \"name\": \"n\",\n  \"user\": {\n    \"tags\": []\n  }\n}").as_deref(),
+            Some("user.email"),
+        );
+        assert_eq!(
+            field_of(r#"{"name":"a \"quoted\" name","user":{"email":false}}"#).as_deref(),
+            Some("user.email")
+        );
+        // A broken key or a broken value at the top is malformed JSON, not a field.
+        assert_eq!(parse(r#"{"name":"n","us"#).problem().code, "malformed_json");
+        assert_eq!(parse(r#"{"name" 5}"#).problem().code, "malformed_json");
+        assert_eq!(parse("5").problem().code, "invalid_body");
+    }
+
+    #[test]
+    fn the_path_walk_follows_strings_and_brackets() {
+        let text = br#"{"a":{"b":[1,{"c":"}]"}],"d":"#;
+        let at = |needle: &str| {
+            let i = String::from_utf8_lossy(text).find(needle).unwrap() + needle.len();
+            json_path_at(text, i)
+        };
+        assert_eq!(at(r#""c":"}"#).path, "a.b[1].c");
+        assert_eq!(at(r#""d":"#).path, "a.d");
+        assert_eq!(json_path_at(text, text.len() + 9).path, "a.d");
+        assert!(json_path_at(text, 3).in_key);
     }
 
     #[test]

@@ -29,6 +29,25 @@ pub fn parse(field: &str, text: &str) -> Result<Timestamp, crate::Error> {
         .map_err(|_| crate::Error::invalid(field, "must be an RFC 3339 timestamp"))
 }
 
+/// Whether `text` is a calendar date `YYYY-MM-DD` (by hand rather than chrono's format parser,
+/// which would cost every worker that reads a date some kilobytes of bundle).
+#[must_use]
+pub fn is_iso_date(text: &str) -> bool {
+    let number = |from: usize, to: usize| {
+        text.get(from..to)
+            .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|digits| digits.parse::<u32>().ok())
+    };
+    let dashes = text.len() == 10 && text.get(4..5) == Some("-") && text.get(7..8) == Some("-");
+    match (dashes, number(0, 4), number(5, 7), number(8, 10)) {
+        (true, Some(year), Some(month), Some(day)) => i32::try_from(year)
+            .ok()
+            .and_then(|year| chrono::NaiveDate::from_ymd_opt(year, month, day))
+            .is_some(),
+        _ => false,
+    }
+}
+
 /// An instant as stored and sent: RFC 3339 UTC with milliseconds (`2026-11-23T07:41:55.123Z`),
 /// so it sorts lexically in SQL and reads the same in every answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -96,6 +115,28 @@ mod tests {
         let t = parse("t", "2026-11-23T07:41:55.123Z").unwrap();
         assert_eq!(format(t), "2026-11-23T07:41:55.123Z");
         assert!(parse("t", "yesterday").is_err());
+    }
+
+    #[test]
+    fn iso_dates_are_real_calendar_days() {
+        for good in ["2026-12-01", "2024-02-29", "0001-01-01"] {
+            assert!(is_iso_date(good), "{good}");
+        }
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "2026/12/01",
+            "20261201",
+            "2026-12-01T",
+            "+026-12-01",
+            "2026-12-0ä",
+            "",
+            "yyyy-mm-dd",
+        ] {
+            assert!(!is_iso_date(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Digital business cards: the card a person fills in, its validation, and its export as a
 //! vCard 4.0 (RFC 6350) that address books on every platform import.
 
+use chrono::{Datelike as _, Timelike as _};
 use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
@@ -148,7 +149,15 @@ pub fn to_vcard(card: &Card, uid: &str, revision: Timestamp) -> String {
         ));
     }
     line(format!("UID:{}", escape(uid)));
-    line(format!("REV:{}", revision.format("%Y%m%dT%H%M%SZ")));
+    line(format!(
+        "REV:{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        revision.year(),
+        revision.month(),
+        revision.day(),
+        revision.hour(),
+        revision.minute(),
+        revision.second()
+    ));
     line("END:VCARD".to_owned());
     out
 }

@@ -4,6 +4,7 @@
 //! but the workers' own `lib.rs` glue (and the gateway, which only forwards).
 
 mod d1;
+#[cfg(feature = "fetch")]
 mod fetch;
 mod r2;
 
@@ -97,7 +98,10 @@ pub fn platform(
             .queue("EVENTS")
             .ok()
             .map(|q| Rc::new(EventsQueue(q)) as Rc<dyn Queue>),
+        #[cfg(feature = "fetch")]
         http: Some(Rc::new(fetch::JsFetch)),
+        #[cfg(not(feature = "fetch"))]
+        http: None,
         settings: Rc::new(EnvSettings(env.clone())),
         clock,
         background: Rc::new(WaitUntil(Box::new(wait_until))),

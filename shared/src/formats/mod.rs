@@ -147,7 +147,7 @@ fn iso_date(what: &str, text: &str) -> Parsed<String> {
     let trimmed = text.trim();
     let date = trimmed.get(..10).unwrap_or(trimmed);
     let rest_ok = trimmed.len() == 10 || trimmed[date.len()..].starts_with(['T', 'Z', '+', '-']);
-    if date.len() == 10 && rest_ok && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok() {
+    if date.len() == 10 && rest_ok && crate::time::is_iso_date(date) {
         Ok(date.to_owned())
     } else {
         Err(format!("{what} {} is not a date", quoted(text)))

@@ -134,7 +134,8 @@ impl Platform {
     /// Outgoing HTTP.
     ///
     /// # Errors
-    /// Internal error when this worker may not fetch.
+    /// Internal error when this worker may not fetch (on Workers, only a worker built with
+    /// `tradepost-shared`'s `fetch` feature may: the notify worker).
     pub fn http(&self) -> Result<&dyn Http> {
         self.http
             .as_deref()

@@ -165,17 +165,28 @@ impl Cx {
             form_urlencoded::parse(self.req.query.as_bytes())
                 .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
                 .collect();
-        let value = serde_json::Value::Object(map);
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let field = e.path().to_string();
-            Error::invalid(
-                if field == "." {
-                    "query".to_owned()
-                } else {
-                    field
-                },
-                e.inner().to_string(),
-            )
+        let read = |map: serde_json::Map<String, serde_json::Value>| {
+            serde_json::from_value::<T>(serde_json::Value::Object(map))
+        };
+        read(map.clone()).map_err(|e| {
+            // The parameter at fault: the one named missing, else the one without which the
+            // same error does not come again.
+            let message = e.to_string();
+            let missing = message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_owned);
+            let culprit = missing.or_else(|| {
+                map.keys().find_map(|name| {
+                    let mut without = map.clone();
+                    without.remove(name);
+                    let same = read(without)
+                        .err()
+                        .is_some_and(|e| e.to_string() == message);
+                    (!same).then(|| name.clone())
+                })
+            });
+            Error::invalid(culprit.unwrap_or_else(|| "query".to_owned()), message)
         })
     }
 
@@ -216,8 +227,7 @@ impl Cx {
 /// # Errors
 /// 400 for malformed JSON, 422 naming the field for a missing or ill-typed one.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| Error::from_json(&e))
+    serde_json::from_slice(bytes).map_err(|e| Error::from_json(bytes, &e))
 }
 
 fn too_large() -> Error {

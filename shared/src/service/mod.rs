@@ -8,6 +8,7 @@ pub mod cx;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod doc;
 pub mod mailer;
+pub mod multipart;
 pub mod page;
 pub mod route;
 pub mod store;

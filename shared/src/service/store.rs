@@ -207,27 +207,23 @@ pub async fn discard(cx: &Cx, key: &str) {
     pending::forget(&cx.db, key).await;
 }
 
-/// Writes a body of unknown length (a browser form's file) into the bucket at `key`: in memory
-/// up to [`CHUNK`] bytes, beyond that as a multipart upload of [`CHUNK`]-sized parts.
+/// Writes the current part of a form (a browser's file) into the bucket at `key`: its length is
+/// not known before its end, so it is held in memory up to [`CHUNK`] bytes and beyond that sent
+/// as a multipart upload of [`CHUNK`]-sized parts.
 ///
 /// # Errors
-/// As [`put_known_length`]; a failure of the source is `err_of`'s error.
-pub async fn put_unknown_length<S, E>(
+/// As [`put_known_length`]; 400 `malformed_multipart` when the form breaks off.
+pub async fn put_unknown_length(
     files: &dyn Files,
     key: &str,
-    mut body: S,
+    form: &mut super::multipart::Form,
     tap: &SharedTap,
     limit: u64,
-    err_of: impl Fn(E) -> Error,
-) -> Result<()>
-where
-    S: futures_util::Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin,
-{
+) -> Result<()> {
     let mut buffer: Vec<u8> = Vec::new();
     let mut upload: Option<(String, Vec<(u16, String)>)> = None;
     let result: Result<()> = async {
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(&err_of)?;
+        while let Some(chunk) = form.chunk().await? {
             if !tap.borrow_mut().feed(&chunk) {
                 return Err(body_failure(&tap.borrow(), None, limit, "over limit"));
             }

@@ -1,18 +1,16 @@
 //! Uploads from a browser: `multipart/form-data` with the text fields first and the file last,
-//! through the same pipeline as a raw body ([`crate::upload`]). The form is parsed as it streams
-//! in (multer); the file part goes to the bucket without being held whole, in pieces when it is
-//! large (see `store::put_unknown_length`).
+//! through the same pipeline as a raw body ([`crate::upload`]). The form is read as it streams
+//! in ([`multipart::Form`]); the file part goes to the bucket without being held whole, in pieces
+//! when it is large (see `store::put_unknown_length`).
 
 use std::collections::HashMap;
 
-use bytes::Bytes;
-use futures_channel::mpsc;
-use futures_util::{SinkExt, StreamExt};
 use shared::data::pending;
 use shared::digest::Sha256State;
 use shared::document::{self, DocumentType};
 use shared::ids::DocumentId;
 use shared::permissions::Principal;
+use shared::service::multipart::{self, Form};
 use shared::service::store::{self, Tap};
 use shared::service::{Cx, Reply};
 use shared::{validate, Error, Result};
@@ -22,19 +20,17 @@ use crate::upload::{self, NewFile, UploadMeta, REFERENCE_MAX};
 /// The most bytes of one text field.
 const FIELD_MAX: usize = 4096;
 
-fn malformed(err: impl std::fmt::Display) -> Error {
-    Error::bad_request(
-        "malformed_multipart",
-        format!("the form cannot be read: {err}"),
-    )
-}
-
 /// `POST /v1/documents` with `multipart/form-data`.
 ///
 /// # Errors
 /// As a raw upload; 400 `malformed_multipart` for a form that cannot be read.
 pub async fn create_from_form(cx: &mut Cx, me: &Principal, content_type: &str) -> Result<Reply> {
-    let boundary = multer::parse_boundary(content_type).map_err(malformed)?;
+    let boundary = multipart::boundary(content_type).ok_or_else(|| {
+        Error::bad_request(
+            "malformed_multipart",
+            "the form cannot be read: its Content-Type names no boundary",
+        )
+    })?;
     let limit = upload::max_upload(cx);
     // The form around the file is small: a body announced far over the limit is refused unread.
     if let Some(len) = cx
@@ -47,35 +43,17 @@ pub async fn create_from_form(cx: &mut Cx, me: &Principal, content_type: &str) -
             });
         }
     }
-    let mut body = cx.req.take_body();
-    // multer wants a Send stream, the request body is not one: a small channel between them
-    // keeps backpressure (the pump waits while the parser is busy).
-    let (mut tx, rx) = mpsc::channel::<std::result::Result<Bytes, std::io::Error>>(1);
-    let pump = async move {
-        while let Some(chunk) = body.next().await {
-            let item = chunk.map(Bytes::from).map_err(std::io::Error::other);
-            if tx.send(item).await.is_err() {
-                break;
-            }
-        }
-    };
-    let parse = read_form(cx, me, multer::Multipart::new(rx, boundary), limit);
-    let ((), outcome) = futures_util::future::join(pump, parse).await;
-    outcome
+    let form = Form::new(cx.req.take_body(), &boundary);
+    read_form(cx, me, form, limit).await
 }
 
-async fn read_form(
-    cx: &Cx,
-    me: &Principal,
-    mut form: multer::Multipart<'static>,
-    limit: u64,
-) -> Result<Reply> {
+async fn read_form(cx: &Cx, me: &Principal, mut form: Form, limit: u64) -> Result<Reply> {
     let mut fields: HashMap<String, String> = HashMap::new();
-    while let Some(mut field) = form.next_field().await.map_err(malformed)? {
-        let name = field.name().unwrap_or_default().to_owned();
+    while let Some(part) = form.next_part().await? {
+        let name = part.name.clone();
         if name != "file" {
             let mut value = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+            while let Some(chunk) = form.chunk().await? {
                 value.extend_from_slice(&chunk);
                 if value.len() > FIELD_MAX {
                     return Err(Error::invalid(name, "is too long"));
@@ -98,10 +76,8 @@ async fn read_form(
                     .ok_or_else(|| Error::invalid("type", "send the type field before the file"))?
                     .trim(),
             )?,
-            filename: document::filename(field.file_name().unwrap_or_default(), false)?,
-            content_type: document::content_type(
-                field.content_type().map(ToString::to_string).as_deref(),
-            ),
+            filename: document::filename(part.filename.as_deref().unwrap_or_default(), false)?,
+            content_type: document::content_type(part.content_type.as_deref()),
             reference: validate::optional_text(
                 "reference",
                 field_text("reference").as_deref(),
@@ -118,8 +94,7 @@ async fn read_form(
         let files = cx.files()?;
         pending::announce(&cx.db, &key, cx.now).await?;
         let tap = Tap::new(Sha256State::new(), limit, true);
-        let stored =
-            store::put_unknown_length(files, &key, &mut field, &tap, limit, malformed).await;
+        let stored = store::put_unknown_length(files, &key, &mut form, &tap, limit).await;
         let size = tap.borrow().count;
         if stored.is_ok() && size == 0 {
             store::delete_quietly(files, &key).await;
@@ -130,11 +105,8 @@ async fn read_form(
             pending::forget(&cx.db, &key).await;
             return Err(e);
         }
-        drop(field);
         // Whatever follows the file is not read into anything, but must be well-formed.
-        while let Some(rest) = form.next_field().await.map_err(malformed)? {
-            drop(rest);
-        }
+        while form.next_part().await?.is_some() {}
         let file = {
             let t = tap.borrow();
             NewFile {
