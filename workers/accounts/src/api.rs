@@ -59,11 +59,18 @@ pub struct SignupIn {
     #[schema(min_length = 2, max_length = 120)]
     pub company_name: String,
     /// The company's short public name: 3–32 of a–z, 0–9 and `-`, starting with a letter.
-    #[schema(min_length = 3, max_length = 32)]
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"
+    )]
     pub handle: String,
     #[schema(min_length = 1, max_length = 120)]
     pub name: String,
-    #[schema(max_length = 254)]
+    #[schema(
+        max_length = 254,
+        pattern = r#"^[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\]+@[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+(\.[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+)+$"#
+    )]
     pub email: String,
     /// 8 to 200 characters, not the e-mail address.
     #[schema(min_length = 8, max_length = 200)]
@@ -84,7 +91,10 @@ pub struct TokenIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginIn {
-    #[schema(max_length = 254)]
+    #[schema(
+        max_length = 254,
+        pattern = r#"^[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\]+@[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+(\.[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+)+$"#
+    )]
     pub email: String,
     #[schema(max_length = 200)]
     pub password: String,
@@ -117,7 +127,10 @@ pub struct RefreshIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetIn {
-    #[schema(max_length = 254)]
+    #[schema(
+        max_length = 254,
+        pattern = r#"^[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\]+@[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+(\.[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+)+$"#
+    )]
     pub email: String,
 }
 
@@ -156,7 +169,11 @@ pub struct AcceptIn {
     #[schema(min_length = 2, max_length = 120)]
     pub company_name: Option<String>,
     #[serde(default)]
-    #[schema(min_length = 3, max_length = 32)]
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"
+    )]
     pub handle: Option<String>,
 }
 
@@ -209,7 +226,10 @@ pub struct UserQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserIn {
-    #[schema(max_length = 254)]
+    #[schema(
+        max_length = 254,
+        pattern = r#"^[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\]+@[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+(\.[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+)+$"#
+    )]
     pub email: String,
     #[schema(min_length = 1, max_length = 120)]
     pub name: String,

@@ -315,6 +315,37 @@ mod tests {
     }
 
     #[test]
+    fn every_e_mail_and_handle_in_a_request_is_documented_alike() {
+        // The validators (shared::validate::email and ::handle) are one; what the document says
+        // of their fields must be one as well, or a client sees two rules.
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI_JSON).expect("valid JSON");
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (name, schema) in doc["components"]["schemas"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            if !name.ends_with("In") {
+                continue;
+            }
+            for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+                if field == "email" || field == "handle" {
+                    let pattern = property["pattern"].as_str().unwrap_or_default().to_owned();
+                    assert!(!pattern.is_empty(), "{name}.{field} has no pattern");
+                    seen.push((field.clone(), pattern));
+                }
+            }
+        }
+        for (field, pattern) in &seen {
+            assert!(
+                seen.iter().all(|(f, p)| f != field || p == pattern),
+                "{field} has two patterns"
+            );
+        }
+        assert!(seen.len() >= 7, "{seen:?}");
+    }
+
+    #[test]
     fn unavailable_service_is_a_503_problem() {
         let p = service_unavailable("ACCOUNTS");
         assert_eq!((p.status, p.code.as_str()), (503, "service_unavailable"));

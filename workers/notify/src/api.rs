@@ -66,7 +66,7 @@ pub struct WebhookList {
 #[serde(deny_unknown_fields)]
 pub struct WebhookIn {
     /// An https URL (`http://127.0.0.1` in the local stack); no private addresses.
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000, pattern = r"^https?://\S+$")]
     pub url: String,
     /// The event types to deliver; every type when left out.
     #[serde(default)]
@@ -92,7 +92,7 @@ where
 #[serde(deny_unknown_fields)]
 pub struct WebhookPatch {
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000, pattern = r"^https?://\S+$")]
     pub url: Option<String>,
     /// `null`: every type.
     #[serde(default, deserialize_with = "double_option")]

@@ -121,7 +121,11 @@ pub struct RelationshipIn {
     #[schema(pattern = "^co_[0-9a-z]{26}$")]
     pub company_id: Option<String>,
     #[serde(default)]
-    #[schema(min_length = 3, max_length = 32)]
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"
+    )]
     pub handle: Option<String>,
     /// What the caller's company is to the partner.
     pub my_role: PartyRole,
@@ -212,7 +216,10 @@ pub struct RejectIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvitationIn {
-    #[schema(max_length = 254)]
+    #[schema(
+        max_length = 254,
+        pattern = r#"^[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\]+@[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+(\.[^\s\x00-\x1f\x7f-\x9f@<>()\[\],;:"\\.]+)+$"#
+    )]
     pub email: String,
     #[serde(default)]
     #[schema(min_length = 1, max_length = 120)]
