@@ -148,6 +148,14 @@ fn the_portal_shell_is_served_for_every_page_path_and_the_api_stays_json() {
         .expect_problem(404, "not_found");
     let openapi = api.get("/v1/openapi.json", 200);
     assert!(openapi["openapi"].as_str().unwrap().starts_with("3.1"));
+    // The served document is the one generated from the route tables at build time.
+    let built: serde_json::Value =
+        serde_json::from_str(tradepost_gateway::OPENAPI_JSON).expect("the built OpenAPI is JSON");
+    assert!(
+        openapi == built,
+        "the stack serves another OpenAPI document than the route tables of this checkout build \
+         (a stale worker build?)"
+    );
 }
 
 #[test]
