@@ -5,9 +5,80 @@
 // A story that cannot be told ends the test.
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+use std::sync::LazyLock;
+
 use serde_json::{json, Value};
-use shared::service::Method;
+use shared::service::{route, Method};
 use tradepost_testkit::{block_on, Answer, Call, Stack};
+
+/// The OpenAPI document of every worker, as the gateway serves it.
+static OPENAPI: LazyLock<Value> = LazyLock::new(|| {
+    let doc = shared::service::doc::openapi(&tradepost_gateway_tables::services())
+        .expect("the route tables make an OpenAPI document");
+    serde_json::to_value(doc).expect("the OpenAPI document is JSON")
+});
+
+/// The route template serving `method path` and the statuses its OpenAPI operation documents.
+#[must_use]
+pub fn documented(method: Method, path: &str) -> (&'static str, Vec<u16>) {
+    let segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let template = tradepost_gateway_tables::services()
+        .iter()
+        .find_map(
+            |service| match route::resolve(service.routes, method, &segments) {
+                route::Resolved::Found(route, _) => Some(route.path),
+                _ => None,
+            },
+        )
+        .unwrap_or_else(|| panic!("no route serves {} {path}", method.as_str()));
+    let responses = &OPENAPI["paths"][template][method.as_str().to_ascii_lowercase()]["responses"];
+    let statuses = responses
+        .as_object()
+        .map(|r| r.keys().filter_map(|k| k.parse().ok()).collect())
+        .unwrap_or_default();
+    (template, statuses)
+}
+
+/// Sends every call at once — they interleave at each platform call, as concurrent requests do
+/// in workerd — and returns the answers in order. Every answer must be documented for its route
+/// and none may be a server error.
+pub fn at_once(calls: Vec<Call<'_>>) -> Vec<Answer> {
+    let routes: Vec<_> = calls
+        .iter()
+        .map(|c| (c.req.method, documented(c.req.method, &c.req.path)))
+        .collect();
+    let answers = block_on(futures_util::future::join_all(
+        calls.into_iter().map(Call::send),
+    ));
+    for (answer, (method, (template, statuses))) in answers.iter().zip(&routes) {
+        assert!(
+            answer.status < 500 && statuses.contains(&answer.status),
+            "{} {template} answered {} (documented: {statuses:?}): {}",
+            method.as_str(),
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        );
+    }
+    answers
+}
+
+/// How many answers have each status, as `[(status, count)]` sorted by status.
+#[must_use]
+pub fn tally(answers: &[Answer]) -> Vec<(u16, usize)> {
+    let mut out: Vec<(u16, usize)> = Vec::new();
+    for a in answers {
+        match out.iter_mut().find(|(s, _)| *s == a.status) {
+            Some((_, n)) => *n += 1,
+            None => out.push((a.status, 1)),
+        }
+    }
+    out.sort_unstable();
+    out
+}
 
 /// A stack of every worker.
 #[must_use]
@@ -132,4 +203,58 @@ pub fn deliver_events(stack: &Stack) {
             assert!(acks.iter().all(|a| *a), "the consumer refused a message");
         }
     });
+}
+
+/// The example UBL order the stories send.
+pub const ORDER: &[u8] = include_bytes!("../../shared/tests/fixtures/formats/ubl-order.xml");
+
+/// A text field of a JSON answer (empty when missing).
+#[must_use]
+pub fn text(v: &Value, field: &str) -> String {
+    v[field].as_str().unwrap_or_default().to_owned()
+}
+
+/// `POST /v1/documents` of [`ORDER`] as an ERP sends it: raw body, metadata in headers.
+#[must_use]
+pub fn order<'s>(stack: &'s Stack, key: &str, recipient: &str, filename: &str) -> Call<'s> {
+    stack
+        .post("/v1/documents")
+        .bearer(key)
+        .header("tradepost-recipient", recipient)
+        .header("tradepost-type", "order")
+        .header("tradepost-filename", filename)
+        .bytes("application/xml", ORDER.to_vec())
+}
+
+/// A supplier (`acme-print`) and a customer (`wydawnictwo`) in an active relationship, and the
+/// customer's ERP key (`documents.send`, `documents.receive`).
+pub struct Pair {
+    pub supplier: Company,
+    pub customer: Company,
+    pub relationship: String,
+    pub erp: String,
+}
+
+/// Signs both companies of a [`Pair`] up and connects them.
+#[must_use]
+pub fn pair(stack: &Stack) -> Pair {
+    let supplier = sign_up(stack, "acme-print");
+    let customer = sign_up(stack, "wydawnictwo");
+    let relationship = connect(stack, &supplier, &customer);
+    let erp = customer.api_key(stack, &["documents.send", "documents.receive"]);
+    Pair {
+        supplier,
+        customer,
+        relationship,
+        erp,
+    }
+}
+
+/// An order from the customer of `pair`, delivered to the supplier's inbox; its id.
+#[must_use]
+pub fn delivered(stack: &Stack, pair: &Pair) -> String {
+    let doc = order(stack, &pair.erp, "acme-print", "PO-1.xml")
+        .run()
+        .expect(201);
+    text(&doc, "id")
 }

@@ -25,6 +25,10 @@ pub struct MemoryFiles {
     /// `create_multipart`, `upload_part`, `complete_multipart`, `abort_multipart`), how many
     /// more times.
     pub failing: RefCell<HashMap<&'static str, u32>>,
+    /// Operations counted so far, and which (by number) fail: before they act, or after
+    /// (done, but the caller hears of a failure, as when the answer is lost).
+    calls: Cell<u64>,
+    fail_at: RefCell<Vec<(u64, bool)>>,
 }
 
 /// A file's bytes on their way out.
@@ -57,6 +61,15 @@ async fn collect(mut body: ByteStream, length: u64) -> PlatformResult<Vec<u8>> {
     }
 }
 
+/// What an operation answers: its value, or a failure after it acted (fault injection).
+fn answer<T>(lost: bool, op: &str, value: T) -> PlatformResult<T> {
+    if lost {
+        Err(format!("{op} failed after it was done (injected)"))
+    } else {
+        Ok(value)
+    }
+}
+
 fn etag(bytes: &[u8]) -> String {
     shared::secrets::sha256_hex(bytes)[..32].to_owned()
 }
@@ -67,14 +80,39 @@ impl MemoryFiles {
         self.failing.borrow_mut().insert(op, times);
     }
 
-    fn check(&self, op: &'static str) -> PlatformResult<()> {
+    /// Makes the `n`-th operation from now (1 = the next) fail: before it acts, or after it
+    /// acted when `after`.
+    pub fn fail_nth(&self, n: u64, after: bool) {
+        self.fail_at
+            .borrow_mut()
+            .push((self.calls.get() + n, after));
+    }
+
+    /// How many operations ran so far.
+    #[must_use]
+    pub fn calls(&self) -> u64 {
+        self.calls.get()
+    }
+
+    /// Whether `op` fails now: `Err` before it acts, `Ok(true)` once it has acted.
+    fn check(&self, op: &'static str) -> PlatformResult<bool> {
+        self.calls.set(self.calls.get() + 1);
+        let now = self.calls.get();
+        let mut fail_at = self.fail_at.borrow_mut();
+        if let Some(i) = fail_at.iter().position(|(at, _)| *at == now) {
+            let (_, after) = fail_at.remove(i);
+            if !after {
+                return Err(format!("{op} failed (injected)"));
+            }
+            return Ok(true);
+        }
         let mut failing = self.failing.borrow_mut();
         match failing.get_mut(op) {
             Some(n) if *n > 0 => {
                 *n -= 1;
                 Err(format!("{op} failed (injected)"))
             }
-            _ => Ok(()),
+            _ => Ok(false),
         }
     }
 
@@ -108,10 +146,10 @@ impl Files for MemoryFiles {
     ) -> LocalBoxFuture<'a, PlatformResult<()>> {
         Box::pin(async move {
             yield_now().await;
-            self.check("put")?;
+            let lost = self.check("put")?;
             let bytes = collect(body, length).await?;
             self.objects.borrow_mut().insert(key.to_owned(), bytes);
-            Ok(())
+            answer(lost, "put", ())
         })
     }
 
@@ -122,7 +160,7 @@ impl Files for MemoryFiles {
     ) -> LocalBoxFuture<'a, PlatformResult<Option<Box<dyn FileBody>>>> {
         Box::pin(async move {
             yield_now().await;
-            self.check("get")?;
+            let lost = self.check("get")?;
             let objects = self.objects.borrow();
             let Some(bytes) = objects.get(key) else {
                 return Ok(None);
@@ -138,32 +176,34 @@ impl Files for MemoryFiles {
                     &bytes[start..clamp(offset.saturating_add(length)).max(start)]
                 }
             };
-            Ok(Some(
-                Box::new(MemoryBody(slice.to_vec())) as Box<dyn FileBody>
-            ))
+            answer(
+                lost,
+                "get",
+                Some(Box::new(MemoryBody(slice.to_vec())) as Box<dyn FileBody>),
+            )
         })
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, PlatformResult<()>> {
         Box::pin(async move {
             yield_now().await;
-            self.check("delete")?;
+            let lost = self.check("delete")?;
             self.objects.borrow_mut().remove(key);
-            Ok(())
+            answer(lost, "delete", ())
         })
     }
 
     fn create_multipart<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, PlatformResult<String>> {
         Box::pin(async move {
             yield_now().await;
-            self.check("create_multipart")?;
+            let lost = self.check("create_multipart")?;
             let n = self.next_upload.get() + 1;
             self.next_upload.set(n);
             let id = format!("mpu-{n}");
             self.uploads
                 .borrow_mut()
                 .insert(id.clone(), (key.to_owned(), BTreeMap::new()));
-            Ok(id)
+            answer(lost, "create_multipart", id)
         })
     }
 
@@ -177,7 +217,7 @@ impl Files for MemoryFiles {
     ) -> LocalBoxFuture<'a, PlatformResult<String>> {
         Box::pin(async move {
             yield_now().await;
-            self.check("upload_part")?;
+            let lost = self.check("upload_part")?;
             let bytes = collect(body, length).await?;
             let tag = etag(&bytes);
             let mut uploads = self.uploads.borrow_mut();
@@ -188,7 +228,7 @@ impl Files for MemoryFiles {
                 return Err("the multipart upload belongs to another key".to_owned());
             }
             parts.insert(number, bytes);
-            Ok(tag)
+            answer(lost, "upload_part", tag)
         })
     }
 
@@ -200,7 +240,7 @@ impl Files for MemoryFiles {
     ) -> LocalBoxFuture<'a, PlatformResult<()>> {
         Box::pin(async move {
             yield_now().await;
-            self.check("complete_multipart")?;
+            let lost = self.check("complete_multipart")?;
             let mut uploads = self.uploads.borrow_mut();
             let (upload_key, stored) = uploads
                 .get(upload_id)
@@ -220,7 +260,7 @@ impl Files for MemoryFiles {
             }
             uploads.remove(upload_id);
             self.objects.borrow_mut().insert(key.to_owned(), file);
-            Ok(())
+            answer(lost, "complete_multipart", ())
         })
     }
 
@@ -231,9 +271,9 @@ impl Files for MemoryFiles {
     ) -> LocalBoxFuture<'a, PlatformResult<()>> {
         Box::pin(async move {
             yield_now().await;
-            self.check("abort_multipart")?;
+            let lost = self.check("abort_multipart")?;
             self.uploads.borrow_mut().remove(upload_id);
-            Ok(())
+            answer(lost, "abort_multipart", ())
         })
     }
 }

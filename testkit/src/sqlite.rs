@@ -13,9 +13,10 @@ use crate::yield_now;
 
 pub struct Sqlite {
     conn: RefCell<Connection>,
-    /// Fails the next statements (by their 1-based number from now) with this error: fault
-    /// injection for the tests of what a failed write leaves behind.
-    fail_at: RefCell<Vec<(u64, DbError)>>,
+    /// Fails the next calls (by their 1-based number from now) with this error, before they
+    /// run or after (`true`: done, but the caller hears of a failure, as when D1's answer is
+    /// lost): fault injection for the tests of what a failed write leaves behind.
+    fail_at: RefCell<Vec<(u64, DbError, bool)>>,
     count: RefCell<u64>,
 }
 
@@ -57,7 +58,20 @@ impl Sqlite {
     /// Makes the `n`-th statement or batch from now fail with `error` (1 = the next one).
     pub fn fail_nth(&self, n: u64, error: DbError) {
         let at = *self.count.borrow() + n;
-        self.fail_at.borrow_mut().push((at, error));
+        self.fail_at.borrow_mut().push((at, error, false));
+    }
+
+    /// Makes the `n`-th statement or batch from now run, and then fail with `error` as if its
+    /// answer was lost.
+    pub fn fail_nth_after(&self, n: u64, error: DbError) {
+        let at = *self.count.borrow() + n;
+        self.fail_at.borrow_mut().push((at, error, true));
+    }
+
+    /// How many statements and batches ran so far.
+    #[must_use]
+    pub fn calls(&self) -> u64 {
+        *self.count.borrow()
     }
 
     /// Runs SQL directly (test set-up and checks), returning the rows.
@@ -76,13 +90,15 @@ impl Sqlite {
         .map(|o| o.rows)
     }
 
-    fn injected(&self) -> Option<DbError> {
+    /// The failure injected for this call, if any, and whether it comes after the call ran.
+    fn injected(&self) -> Option<(DbError, bool)> {
         let mut count = self.count.borrow_mut();
         *count += 1;
         let now = *count;
         let mut fail_at = self.fail_at.borrow_mut();
-        let i = fail_at.iter().position(|(at, _)| *at == now)?;
-        Some(fail_at.remove(i).1)
+        let i = fail_at.iter().position(|(at, _, _)| *at == now)?;
+        let (_, error, after) = fail_at.remove(i);
+        Some((error, after))
     }
 }
 
@@ -164,10 +180,15 @@ impl Database for Sqlite {
     fn execute(&self, statement: Statement) -> LocalBoxFuture<'_, Result<Outcome, DbError>> {
         Box::pin(async move {
             yield_now().await;
-            if let Some(e) = self.injected() {
+            let injected = self.injected();
+            if let Some((e, false)) = injected {
                 return Err(e);
             }
-            run(&self.conn.borrow(), &statement)
+            let outcome = run(&self.conn.borrow(), &statement);
+            match injected {
+                Some((e, _)) => Err(e),
+                None => outcome,
+            }
         })
     }
 
@@ -177,7 +198,8 @@ impl Database for Sqlite {
     ) -> LocalBoxFuture<'_, Result<Vec<Outcome>, DbError>> {
         Box::pin(async move {
             yield_now().await;
-            if let Some(e) = self.injected() {
+            let injected = self.injected();
+            if let Some((e, false)) = injected {
                 return Err(e);
             }
             let conn = self.conn.borrow();
@@ -193,7 +215,10 @@ impl Database for Sqlite {
                 }
             }
             conn.execute_batch("COMMIT").map_err(|e| error_of(&e))?;
-            Ok(out)
+            match injected {
+                Some((e, _)) => Err(e),
+                None => Ok(out),
+            }
         })
     }
 }

@@ -186,6 +186,19 @@ impl Stack {
         }
     }
 
+    /// The first column of a query's rows, as text (NULL as an empty string).
+    #[must_use]
+    pub fn texts(&self, sql: &str, params: &[Value]) -> Vec<String> {
+        self.rows(sql, params)
+            .iter()
+            .map(|r| match r.0.first() {
+                Some((_, Value::Text(t))) => t.clone(),
+                Some((_, Value::Integer(n))) => n.to_string(),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
     /// The messages sent to the queue so far, parsed.
     #[must_use]
     pub fn queued(&self) -> Vec<serde_json::Value> {

@@ -38,6 +38,8 @@ pub struct UploadRow {
     pub document_id: Option<DocumentId>,
     pub created_at: Time,
     pub expires_at: Time,
+    /// When the running completion began, if one runs (see [`claim_completion`]).
+    pub completing_at: Option<Time>,
     pub partner_name: String,
     pub partner_handle: String,
     pub partner_created_at: Time,
@@ -111,7 +113,8 @@ pub async fn load(db: &Db, viewer: &CompanyId, id: &UploadId) -> Result<Option<U
     db.first(
         "SELECT u.id, u.recipient_id, u.type, u.filename, u.content_type, \
          u.reference, u.in_reply_to, u.object_key, u.r2_upload_id, u.status, u.document_id, \
-         u.created_at, u.expires_at, p.name AS partner_name, p.handle AS partner_handle, \
+         u.created_at, u.expires_at, u.completing_at, p.name AS partner_name, \
+         p.handle AS partner_handle, \
          p.created_at AS partner_created_at \
          FROM uploads u JOIN companies p ON p.id = u.recipient_id \
          WHERE u.id = ?1 AND u.sender_id = ?2",
@@ -193,15 +196,65 @@ pub fn complete_stmt(id: &UploadId, document: &DocumentId) -> Statement {
     )
 }
 
-/// The statements that abort an open upload and forget its parts.
+/// Whether a completion holds the upload at `now`.
 #[must_use]
-pub fn abort_stmts(id: &UploadId) -> Vec<Statement> {
+pub fn is_completing(row: &UploadRow, now: Time) -> bool {
+    row.completing_at.is_some_and(|at| at >= lease_start(now))
+}
+
+/// How long a running completion holds its upload: others (completes, aborts, the sweep) wait
+/// until it is done, or this old (one cut off by a crash).
+pub const COMPLETION_LEASE_MINUTES: i64 = 5;
+
+/// The moment before which a completion's claim counts as abandoned.
+fn lease_start(now: Time) -> Time {
+    Time(now.0 - chrono::Duration::minutes(COMPLETION_LEASE_MINUTES))
+}
+
+/// Claims an open upload for the completion starting `now`, unless another completion holds
+/// it; whether this one has it.
+///
+/// # Errors
+/// A database error.
+pub async fn claim_completion(db: &Db, id: &UploadId, now: Time) -> Result<bool> {
+    let changed = db
+        .run(
+            "UPDATE uploads SET completing_at = ?2 WHERE id = ?1 AND status = 'open' \
+             AND (completing_at IS NULL OR completing_at < ?3)",
+            &[id, &now, &lease_start(now)],
+        )
+        .await?;
+    Ok(changed > 0)
+}
+
+/// Gives up the claim of a completion that failed, so a retry need not wait for it to go stale.
+///
+/// # Errors
+/// A database error.
+pub async fn release_completion(db: &Db, id: &UploadId) -> Result<()> {
+    db.run(
+        "UPDATE uploads SET completing_at = NULL WHERE id = ?1 AND status = 'open'",
+        &[id],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The statements that abort an open upload no completion holds, and forget its parts (the
+/// first one's change count says whether it was aborted).
+#[must_use]
+pub fn abort_stmts(id: &UploadId, now: Time) -> Vec<Statement> {
     vec![
         Statement::new(
-            "UPDATE uploads SET status = 'aborted' WHERE id = ?1 AND status = 'open'",
+            "UPDATE uploads SET status = 'aborted' WHERE id = ?1 AND status = 'open' \
+             AND (completing_at IS NULL OR completing_at < ?2)",
+            &[id, &lease_start(now)],
+        ),
+        Statement::new(
+            "DELETE FROM upload_parts WHERE upload_id = ?1 \
+             AND EXISTS (SELECT 1 FROM uploads WHERE id = ?1 AND status = 'aborted')",
             &[id],
         ),
-        drop_parts_stmt(id),
     ]
 }
 

@@ -106,24 +106,6 @@ pub async fn enabled_endpoints(db: &Db, company: &CompanyId) -> Result<Vec<Endpo
     .await
 }
 
-/// How many endpoints the viewer has.
-///
-/// # Errors
-/// A database error.
-pub async fn count(db: &Db, viewer: &CompanyId) -> Result<u64> {
-    #[derive(Deserialize)]
-    struct Count {
-        n: u64,
-    }
-    let row: Option<Count> = db
-        .first(
-            "SELECT COUNT(*) AS n FROM webhook_endpoints WHERE company_id = ?1",
-            &[viewer],
-        )
-        .await?;
-    Ok(row.map_or(0, |c| c.n))
-}
-
 /// What a new endpoint holds.
 pub struct NewEndpoint<'a> {
     pub id: &'a WebhookId,
@@ -138,15 +120,18 @@ pub struct NewEndpoint<'a> {
     pub now: Time,
 }
 
-/// Stores a new endpoint.
+/// Stores a new endpoint unless the company has `max` already; whether it was stored.
 ///
 /// # Errors
 /// A database error.
-pub async fn insert_endpoint(db: &Db, e: &NewEndpoint<'_>) -> Result<()> {
+pub async fn insert_endpoint(db: &Db, e: &NewEndpoint<'_>, max: u64) -> Result<bool> {
+    // The count is checked in the insert itself, so endpoints registered at the same moment
+    // cannot pass the limit together.
     db.run(
         "INSERT INTO webhook_endpoints (id, company_id, url, description, event_types, \
          enabled, secret, created_by, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 \
+         WHERE (SELECT COUNT(*) FROM webhook_endpoints WHERE company_id = ?2) < ?10",
         &[
             e.id,
             e.company_id,
@@ -157,10 +142,11 @@ pub async fn insert_endpoint(db: &Db, e: &NewEndpoint<'_>) -> Result<()> {
             &e.secret,
             &e.created_by,
             &e.now,
+            &max,
         ],
     )
     .await
-    .map(|_| ())
+    .map(|changes| changes > 0)
 }
 
 /// An endpoint's changeable fields, as they are to be.

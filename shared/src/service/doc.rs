@@ -2,9 +2,9 @@
 //!
 //! Each route's `doc` fills in a [`Doc`]: its summary, path ids, query and header parameters,
 //! request body, answers and the statuses only it knows. The statuses every endpoint of its
-//! kind can answer are added here from the route itself: 401 (and 403) where credentials are
-//! needed, 404 where the path names a resource or the route is dev-only, 400/413/415/422 for a
-//! JSON body, 422 for query parameters. Every error answer is an RFC 9457 problem document.
+//! kind can answer are added here from the route itself: 500 everywhere (a platform failure),
+//! 401 (and 403) where credentials are needed, 404 where the path names a resource or the route
+//! is dev-only, 400/413/415/422 for a JSON body, 422 for query parameters. Every error answer is an RFC 9457 problem document.
 
 use std::collections::BTreeMap;
 
@@ -358,7 +358,11 @@ fn http_method(method: Method) -> Option<HttpMethod> {
 
 /// The statuses the route itself implies, with their meaning.
 fn implied(route: &Route, doc: &Doc) -> Vec<(u16, &'static str)> {
-    let mut out = Vec::new();
+    let mut out = vec![(
+        500,
+        "the platform failed (storage or database unavailable): nothing half-done is kept, \
+         and asking again is safe (with the same Idempotency-Key where the endpoint takes one)",
+    )];
     if route.access.authenticated() {
         out.push((401, "no credentials, or they are invalid or expired"));
         if route.access != Access::Token && route.access != Access::Caller {

@@ -26,7 +26,7 @@ use crate::api::{ApprovalList, ApprovalOut, ApprovalQuery, DecisionIn, VersionOu
 pub const DEFAULT_MAX_PROOF_BYTES: u64 = 100 * 1024 * 1024;
 
 /// How often a proof is written before a stream of simultaneous proofs makes it give up.
-const WRITE_ATTEMPTS: u32 = 5;
+const WRITE_ATTEMPTS: u32 = 10;
 
 /// The permissions that let a company's people and keys read approvals of either side.
 pub const READ_PERMISSIONS: &[Permission] = &[

@@ -51,12 +51,6 @@ pub async fn create_webhook(cx: &mut Cx) -> Result<Reply> {
         input.description.as_deref(),
         MAX_DESCRIPTION_CHARS,
     )?;
-    if webhooks::count(&cx.db, &me.company_id).await? >= MAX_ENDPOINTS {
-        return Err(Error::conflict(
-            "too_many_webhooks",
-            "a company has at most 20 webhook endpoints; delete one first",
-        ));
-    }
     let id = WebhookId::new(cx.now)?;
     let secret = webhook::new_secret()?;
     // Only its sealed form is stored (see `SecretBox`); the secret itself is shown once.
@@ -66,7 +60,7 @@ pub async fn create_webhook(cx: &mut Cx) -> Result<Reply> {
         .as_ref()
         .map(ToString::to_string)
         .or_else(|| me.api_key_id.as_ref().map(ToString::to_string));
-    webhooks::insert_endpoint(
+    let stored = webhooks::insert_endpoint(
         &cx.db,
         &NewEndpoint {
             id: &id,
@@ -79,8 +73,15 @@ pub async fn create_webhook(cx: &mut Cx) -> Result<Reply> {
             created_by: created_by.as_deref(),
             now: Time(cx.now),
         },
+        MAX_ENDPOINTS,
     )
     .await?;
+    if !stored {
+        return Err(Error::conflict(
+            "too_many_webhooks",
+            "a company has at most 20 webhook endpoints; delete one first",
+        ));
+    }
     let row = reload(cx, &me, &id).await?;
     Ok(Reply::json(201, &WebhookOut::of(&row, Some(secret)))?
         .with_header("location", format!("/v1/webhooks/{id}")))

@@ -397,6 +397,12 @@ async fn change_status(cx: &Cx, me: &Principal, row: &DocumentRow, mv: Move<'_>)
     }
     let changed = cx.db.batch(statements).await?;
     if changed.first().copied().unwrap_or(0) == 0 {
+        // Another request moved the document meanwhile. The same move (an acknowledgement or
+        // report sent twice at once) is this one's answer too; any other is a conflict.
+        let (now, _) = load_for(cx, me).await?;
+        if now.status == mv.to {
+            return with_history(cx, me, now, 200).await;
+        }
         return Err(Error::conflict(
             "changed_meanwhile",
             "the document changed while this request ran; load it again",

@@ -115,6 +115,7 @@ async fn read_form(cx: &Cx, me: &Principal, mut form: Form, limit: u64) -> Resul
                 size,
                 sha256: t.hash.finish_hex(),
                 recognition: t.recognition(),
+                kept_on_failure: false,
             }
         };
         // 4. and 5.

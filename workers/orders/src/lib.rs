@@ -98,17 +98,17 @@ pub static SERVICE: Service = Service {
         Delete "/v1/uploads/{id}" => uploads::abort_upload, Access::Permission(DocumentsSend),
             |d| d.summary("Abort a multipart upload").path_param::<UploadId>("id")
                 .empty(204, "aborted (again is fine); the parts are discarded")
-                .errors(&[(409, "the upload is completed")]);
+                .errors(&[(409, "the upload is completed, or a completion of it is running (`upload_completing`, with Retry-After)")]);
         Put "/v1/uploads/{id}/parts/{n}" => uploads::upload_part, Access::Permission(DocumentsSend),
             |d| d.summary("Upload one part (1–10000; again replaces it)").path_param::<UploadId>("id")
                 .file_body("the part, with Content-Length")
                 .ok::<PartOut>("the stored part")
-                .errors(&[(400, "the body ended early"), (409, "the upload is not open or expired"), (411, "no Content-Length"), (413, "the part is larger than part_size_max"), (422, "the part number is out of range or the body is empty")]);
+                .errors(&[(400, "the body ended early"), (409, "the upload is not open or expired, or its completion is running"), (411, "no Content-Length"), (413, "the part is larger than part_size_max"), (422, "the part number is out of range or the body is empty")]);
         Post "/v1/uploads/{id}/complete" => uploads::complete_upload, Access::Permission(DocumentsSend),
             |d| d.summary("Complete a multipart upload into a document").path_param::<UploadId>("id")
                 .created::<DocumentOut>("the document")
                 .answer::<DocumentOut>(200, "completed already: the same document")
-                .errors(&[(403, "the relationship is blocked"), (409, "the upload is not open, or the relationship changed"), (422, "the parts do not make a file (`field: parts`)")]);
+                .errors(&[(403, "the relationship is blocked"), (409, "the upload is not open, the relationship changed, or another complete of it is running (`upload_completing`, with Retry-After: ask again, it answers 200 with the document)"), (422, "the parts do not make a file (`field: parts`)")]);
         Post "/v1/dev/sweep" => sweep::dev_sweep, Access::Dev,
             |d| d.summary("Run the housekeeping sweep now (local stack only)")
                 .optional_body::<SweepIn>().ok::<SweepOut>("what the sweep did");

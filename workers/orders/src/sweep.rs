@@ -102,12 +102,17 @@ async fn sweep(db: &Db, files: &dyn Files, as_of: Timestamp, scope: &Scope) -> R
     }
     let expired = uploads::expired(db, Time(as_of), scope.sender.as_ref(), BATCH).await?;
     for upload in expired {
-        // Already gone in R2 is fine: the row is what keeps it listed.
-        let _ = files
-            .abort_multipart(&upload.object_key, &upload.r2_upload_id)
-            .await;
-        db.batch(uploads::abort_stmts(&upload.id)).await?;
-        out.uploads_expired += 1;
+        // The row first: an upload a completion holds is left to it. Already gone in R2 is
+        // fine: the row is what keeps it listed.
+        let aborted = db
+            .batch(uploads::abort_stmts(&upload.id, Time(as_of)))
+            .await?;
+        if aborted.first().copied().unwrap_or(0) > 0 {
+            let _ = files
+                .abort_multipart(&upload.object_key, &upload.r2_upload_id)
+                .await;
+            out.uploads_expired += 1;
+        }
     }
     for key in documents::discarded_files(db, BATCH).await? {
         files.delete(&key).await.map_err(Error::internal)?;

@@ -264,6 +264,10 @@ pub struct NewFile {
     pub size: u64,
     pub sha256: String,
     pub recognition: Recognition,
+    /// Whether the file stays when its document cannot be written: an assembled multipart
+    /// upload, which the retried complete uses again (its announcement lets the sweep remove it
+    /// if none comes).
+    pub kept_on_failure: bool,
 }
 
 /// Receives the raw body of `length` bytes as the file of a new document for `prepared`.
@@ -281,6 +285,7 @@ pub async fn receive(cx: &mut Cx, prepared: &Prepared, length: u64, limit: u64) 
         size: length,
         sha256: t.hash.finish_hex(),
         recognition: t.recognition(),
+        kept_on_failure: false,
     })
 }
 
@@ -289,7 +294,8 @@ pub async fn receive(cx: &mut Cx, prepared: &Prepared, length: u64, limit: u64) 
 /// Writes the document of a stored file, with its history entry, the relationship request at
 /// first contact, `extra` statements (a completed multipart upload) and the events, in one
 /// transaction; then answers 201. On any failure the file is deleted again; a concurrent upload
-/// with the same `Idempotency-Key` that won is answered as a replay.
+/// with the same `Idempotency-Key` that won is answered as a replay, and one that opened the
+/// relationship request first is joined.
 ///
 /// # Errors
 /// A database error; 409 `idempotency_key_reused`.
@@ -297,11 +303,30 @@ pub async fn finish(
     cx: &Cx,
     me: &Principal,
     meta: &UploadMeta,
-    prepared: Prepared,
+    mut prepared: Prepared,
     file: NewFile,
     extra: Vec<Statement>,
 ) -> Result<Reply> {
-    match write(cx, me, meta, &prepared, &file, extra).await {
+    let mut outcome = write(cx, me, meta, &prepared, &file, extra.clone()).await;
+    // Another first-contact upload to the same partner opened the relationship request
+    // meanwhile: this one joins it (and is held with it), as if it had come second.
+    if let (Err(e), Target::Request { .. }) = (&outcome, &prepared.target) {
+        if e.unique_violation() == Some(relationships::PAIR_TAKEN) {
+            outcome = async {
+                let (_, link) = relationships::partner_link(
+                    &cx.db,
+                    &me.company_id,
+                    "recipient",
+                    prepared.partner.id.as_str(),
+                )
+                .await?;
+                prepared.target = target(cx, me, link)?;
+                write(cx, me, meta, &prepared, &file, extra).await
+            }
+            .await;
+        }
+    }
+    match outcome {
         Ok(events) => {
             cx.publish(events);
             // Answered from what was written: reading it back would cost two more round trips.
@@ -323,13 +348,19 @@ pub async fn finish(
             )
         }
         Err(e) => {
-            store::discard(cx, &file.key).await;
-            if e.unique_violation() == Some(documents::IDEMPOTENCY_KEY_TAKEN) {
-                if let Some(existing) = idempotent(cx, me, meta).await? {
-                    return replay(cx, me, &existing, &file.sha256).await;
-                }
+            let existing = match e.unique_violation() {
+                Some(documents::IDEMPOTENCY_KEY_TAKEN) => idempotent(cx, me, meta).await?,
+                _ => None,
+            };
+            // The file is the winner's when both came from one multipart upload.
+            let ours = existing.as_ref().is_none_or(|d| d.object_key != file.key);
+            if ours && !file.kept_on_failure {
+                store::discard(cx, &file.key).await;
             }
-            Err(e)
+            match existing {
+                Some(existing) => replay(cx, me, &existing, &file.sha256).await,
+                None => Err(e),
+            }
         }
     }
 }

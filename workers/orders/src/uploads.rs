@@ -152,6 +152,10 @@ pub async fn upload_part(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     let row = load(cx, &me).await?;
     check_open(cx, &row)?;
+    // A part after the completion began would not be in the file.
+    if uploads::is_completing(&row, Time(cx.now)) {
+        return Ok(completing());
+    }
     let number = document::part_number(cx.param("n"))?;
     let limit = max_part(cx);
     let length = upload::content_length(cx, limit)?;
@@ -222,12 +226,15 @@ pub async fn upload_part(cx: &mut Cx) -> Result<Reply> {
     )
 }
 
-/// `POST /v1/uploads/{id}/complete`.
+/// `POST /v1/uploads/{id}/complete`. A completion claims the upload first, so completes sent
+/// at the same time assemble it once: the others answer 409 `upload_completing` until it is done,
+/// then 200 with its document. A completion that failed after assembling the file leaves it for
+/// the next complete.
 pub async fn complete_upload(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     let row = load(cx, &me).await?;
-    if let (Some(document_id), UploadStatus::Completed) = (&row.document_id, row.status) {
-        return documents::respond_with(cx, &me, document_id, 200).await;
+    if let Some(done) = completed(cx, &me, &row).await? {
+        return Ok(done);
     }
     check_open(cx, &row)?;
     let parts = uploads::parts(&cx.db, &row.id).await?;
@@ -244,40 +251,78 @@ pub async fn complete_upload(cx: &mut Cx) -> Result<Reply> {
         content_type: row.content_type.clone(),
         reference: row.reference.clone(),
         in_reply_to: row.in_reply_to.clone(),
-        idempotency_key: None,
+        // One document per upload, whatever happens: a second write of it is a replay.
+        idempotency_key: Some(format!("upload:{}", row.id)),
     };
     // The relationship may have changed since the upload began.
     let prepared = upload::prepare(cx, &me, &meta).await?;
+    if !uploads::claim_completion(&cx.db, &row.id, Time(cx.now)).await? {
+        let row = load(cx, &me).await?;
+        if let Some(done) = completed(cx, &me, &row).await? {
+            return Ok(done);
+        }
+        check_open(cx, &row)?;
+        return Ok(completing());
+    }
+    let outcome = assemble(cx, &me, &row, &parts, total, &meta, prepared).await;
+    if outcome.is_err() {
+        // Best effort: a retry waits for the claim to go stale otherwise.
+        let _ = uploads::release_completion(&cx.db, &row.id).await;
+    }
+    outcome
+}
+
+/// The answer for an upload completed already: its document.
+async fn completed(cx: &Cx, me: &Principal, row: &UploadRow) -> Result<Option<Reply>> {
+    match (&row.document_id, row.status) {
+        (Some(document_id), UploadStatus::Completed) => {
+            documents::respond_with(cx, me, document_id, 200)
+                .await
+                .map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Assembles the claimed upload's parts into its file and writes its document.
+async fn assemble(
+    cx: &Cx,
+    me: &Principal,
+    row: &UploadRow,
+    parts: &[PartRow],
+    total: u64,
+    meta: &UploadMeta,
+    prepared: upload::Prepared,
+) -> Result<Reply> {
     let files = cx.files()?;
     pending::announce(&cx.db, &row.object_key, cx.now).await?;
     let mut etags = Vec::with_capacity(parts.len());
-    for p in &parts {
+    for p in parts {
         let number = u16::try_from(p.part_number).map_err(|_| Error::internal("part number"))?;
         etags.push((number, p.etag.clone()));
     }
-    files
+    // A completion before this one may have assembled the file and failed to write the
+    // document: the bucket's upload is gone then, and the file is there to be used.
+    let assembled = files
         .complete_multipart(&row.object_key, &row.r2_upload_id, etags)
-        .await
-        .map_err(Error::internal)?;
-    let file = match summarise(files, &row.object_key, &parts, total).await {
-        Ok((sha256, recognition)) => NewFile {
-            id: DocumentId::new(cx.now)?,
-            key: row.object_key.clone(),
-            size: total,
-            sha256,
-            recognition,
-        },
-        Err(e) => {
-            store::delete_quietly(files, &row.object_key).await;
-            pending::forget(&cx.db, &row.object_key).await;
-            return Err(e);
-        }
+        .await;
+    let (sha256, recognition) = match summarise(files, &row.object_key, parts, total).await {
+        Ok(summary) => summary,
+        Err(e) => return Err(assembled.err().map_or(e, Error::internal)),
+    };
+    let file = NewFile {
+        id: DocumentId::new(cx.now)?,
+        key: row.object_key.clone(),
+        size: total,
+        sha256,
+        recognition,
+        kept_on_failure: true,
     };
     let extra = vec![
         uploads::complete_stmt(&row.id, &file.id),
         uploads::drop_parts_stmt(&row.id),
     ];
-    upload::finish(cx, &me, &meta, prepared, file, extra).await
+    upload::finish(cx, me, meta, prepared, file, extra).await
 }
 
 /// The SHA-256 of the assembled file (from the parts' chained states as far as they reach,
@@ -356,9 +401,34 @@ pub async fn abort_upload(cx: &mut Cx) -> Result<Reply> {
         }
         UploadStatus::Open => {}
     }
+    // The row first: a completion that holds the upload keeps it (and the bucket's upload).
+    let aborted = cx
+        .db
+        .batch(uploads::abort_stmts(&row.id, Time(cx.now)))
+        .await?;
+    if aborted.first().copied().unwrap_or(0) == 0 {
+        let row = load(cx, &me).await?;
+        return match row.status {
+            UploadStatus::Aborted => Ok(Reply::no_content()),
+            UploadStatus::Completed => Err(Error::conflict(
+                "upload_not_open",
+                "the upload is completed; cancel its document instead",
+            )),
+            UploadStatus::Open => Ok(completing()),
+        };
+    }
     abort_r2(cx.files()?, &row.object_key, &row.r2_upload_id).await;
-    cx.db.batch(uploads::abort_stmts(&row.id)).await?;
     Ok(Reply::no_content())
+}
+
+/// 409 `upload_completing`: a completion of the upload is running; asking again in a moment
+/// gets its outcome.
+fn completing() -> Reply {
+    Reply::problem(&Error::conflict(
+        "upload_completing",
+        "a completion of this upload is running; ask again in a moment",
+    ))
+    .with_header("retry-after", "2")
 }
 
 /// Aborts an R2 multipart upload, logging a failure (it may be gone already).

@@ -1,0 +1,911 @@
+//! Every write endpoint called several times at once, natively: the requests interleave at each
+//! platform call as concurrent requests do in workerd (D1 runs one statement or batch at a
+//! time). Each answer must be a documented status and never a server error ([`at_once`]
+//! checks that against the OpenAPI document), and what is stored afterwards must be one
+//! coherent outcome — read back from the tables, as the tenant tests do.
+//!
+//! A new write endpoint joins this file when it lands.
+
+use serde_json::json;
+use shared::platform::Value;
+use shared::service::Method;
+use tradepost_stories::{
+    at_once, connect, delivered, link_token, login, order, pair, sign_up, stack, tally, text, Pair,
+    ORDER,
+};
+use tradepost_testkit::{Answer, Call, Stack};
+
+/// How many copies of a request go at once.
+const N: usize = 8;
+
+fn count(s: &Stack, sql: &str, params: &[&str]) -> i64 {
+    let params: Vec<Value> = params
+        .iter()
+        .map(|p| Value::Text((*p).to_owned()))
+        .collect();
+    s.count(sql, &params)
+}
+
+fn same<'s>(n: usize, make: impl Fn() -> Call<'s>) -> Vec<Call<'s>> {
+    (0..n).map(|_| make()).collect()
+}
+
+// ---- the document exchange ------------------------------------------------------------------
+
+#[test]
+fn first_orders_to_a_new_partner_sent_at_once_all_wait_in_one_request() {
+    let s = stack();
+    let _supplier = sign_up(&s, "acme-print");
+    let customer = sign_up(&s, "wydawnictwo");
+    let erp = customer.api_key(&s, &["documents.send"]);
+    let answers = at_once(
+        (0..N)
+            .map(|i| order(&s, &erp, "acme-print", &format!("PO-{i}.xml")))
+            .collect(),
+    );
+    assert_eq!(tally(&answers), [(201, N)]);
+    let relationships: Vec<String> = answers
+        .iter()
+        .map(|a| text(&a.json(), "relationship_id"))
+        .collect();
+    assert!(relationships.iter().all(|r| *r == relationships[0]));
+    assert!(answers.iter().all(|a| a.json()["status"] == "held"));
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM relationships", &[]), 1);
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM documents WHERE status = 'held' AND relationship_id = ?1",
+            &[&relationships[0]]
+        ),
+        N as i64
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM events WHERE type = 'relationship.requested'",
+            &[]
+        ),
+        1
+    );
+    assert_eq!(s.files.objects.borrow().len(), N, "one file per document");
+}
+
+#[test]
+fn one_idempotency_key_sent_at_once_is_one_document() {
+    let s = stack();
+    let p = pair(&s);
+    let answers = at_once(same(N, || {
+        order(&s, &p.erp, "acme-print", "PO-1.xml").header("idempotency-key", "po-1")
+    }));
+    assert_eq!(tally(&answers), [(200, N - 1), (201, 1)]);
+    let ids: Vec<String> = answers.iter().map(|a| text(&a.json(), "id")).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]));
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM documents", &[]), 1);
+    assert_eq!(
+        s.files.objects.borrow().len(),
+        1,
+        "the losers' files are gone"
+    );
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM pending_objects", &[]),
+        0,
+        "nothing is left for the sweep"
+    );
+}
+
+#[test]
+fn an_acknowledgement_sent_at_once_is_one_status_entry() {
+    let s = stack();
+    let p = pair(&s);
+    let doc = delivered(&s, &p);
+    let inbox = p.supplier.api_key(&s, &["documents.receive"]);
+    let answers = at_once(same(N, || {
+        s.post(&format!("/v1/documents/{doc}/ack"))
+            .bearer(&inbox)
+            .json(&json!({"reference": "SO-1"}))
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM document_history WHERE document_id = ?1 AND status = 'imported'",
+            &[&doc]
+        ),
+        1
+    );
+}
+
+#[test]
+fn status_reports_and_cancellations_at_once_leave_one_history() {
+    let s = stack();
+    let p = pair(&s);
+    let doc = delivered(&s, &p);
+    let inbox = p.supplier.api_key(&s, &["documents.receive"]);
+    let answers = at_once(same(N, || {
+        s.post(&format!("/v1/documents/{doc}/status"))
+            .bearer(&inbox)
+            .json(&json!({"status": "shipped", "carrier": "DHL", "tracking_number": "1Z"}))
+    }));
+    assert!(answers.iter().any(|a| a.status == 200));
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM documents WHERE id = ?1 AND status = 'shipped'",
+            &[&doc]
+        ),
+        1
+    );
+
+    let other = delivered(&s, &p);
+    let answers = at_once(same(N, || {
+        s.post(&format!("/v1/documents/{other}/cancel"))
+            .bearer(&p.erp)
+            .json(&json!({"reason": "ordered twice"}))
+    }));
+    assert!(answers.iter().any(|a| a.status == 200));
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM document_history WHERE document_id = ?1 AND status = 'cancelled'",
+            &[&other]
+        ),
+        1,
+        "one cancellation"
+    );
+}
+
+/// A multipart upload with one stored part; returns its id.
+fn open_upload(s: &Stack, p: &Pair, body: &[u8]) -> String {
+    let upload = s
+        .post("/v1/uploads")
+        .bearer(&p.erp)
+        .json(&json!({"recipient": "acme-print", "type": "order", "filename": "big.xml"}))
+        .run()
+        .expect(201);
+    let id = text(&upload, "id");
+    s.call(Method::Put, &format!("/v1/uploads/{id}/parts/1"))
+        .bearer(&p.erp)
+        .bytes("application/octet-stream", body.to_vec())
+        .run()
+        .expect(200);
+    id
+}
+
+#[test]
+fn completes_of_one_upload_at_once_give_one_document() {
+    let s = stack();
+    let p = pair(&s);
+    let id = open_upload(&s, &p, ORDER);
+    let answers = at_once(same(N, || {
+        s.post(&format!("/v1/uploads/{id}/complete")).bearer(&p.erp)
+    }));
+    let created: Vec<&Answer> = answers.iter().filter(|a| a.status == 201).collect();
+    assert_eq!(created.len(), 1, "{:?}", tally(&answers));
+    let doc = text(&created[0].json(), "id");
+    for a in &answers {
+        match a.status {
+            200 | 201 => assert_eq!(text(&a.json(), "id"), doc),
+            409 => assert_eq!(a.json()["code"], "upload_completing"),
+            other => panic!("complete answered {other}"),
+        }
+    }
+    // A retry after the race gets the document.
+    let again = s
+        .post(&format!("/v1/uploads/{id}/complete"))
+        .bearer(&p.erp)
+        .run()
+        .expect(200);
+    assert_eq!(text(&again, "id"), doc);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM documents", &[]), 1);
+    assert_eq!(
+        s.files.objects.borrow().get(&text(&again, "object_key")),
+        None
+    );
+    let stored: Vec<Vec<u8>> = s.files.objects.borrow().values().cloned().collect();
+    assert_eq!(stored, [ORDER.to_vec()]);
+}
+
+#[test]
+fn a_complete_and_an_abort_at_once_leave_one_or_the_other() {
+    let s = stack();
+    let p = pair(&s);
+    let id = open_upload(&s, &p, ORDER);
+    let answers = at_once(vec![
+        s.post(&format!("/v1/uploads/{id}/complete")).bearer(&p.erp),
+        s.call(Method::Delete, &format!("/v1/uploads/{id}"))
+            .bearer(&p.erp),
+    ]);
+    let status: String = s.rows("SELECT status FROM uploads", &[])[0]
+        .get("status")
+        .map(|v| format!("{v:?}"))
+        .unwrap_or_default();
+    let documents = count(&s, "SELECT COUNT(*) FROM documents", &[]);
+    if status.contains("completed") {
+        assert_eq!(answers[0].status, 201);
+        assert_eq!(documents, 1);
+        assert_eq!(s.files.objects.borrow().len(), 1);
+    } else {
+        assert!(status.contains("aborted"), "{status}");
+        assert_eq!(answers[1].status, 204);
+        assert_eq!(documents, 0);
+        assert!(s.files.objects.borrow().is_empty());
+    }
+}
+
+#[test]
+fn one_part_sent_at_once_is_one_part_and_many_aborts_one_abort() {
+    let s = stack();
+    let p = pair(&s);
+    let upload = s
+        .post("/v1/uploads")
+        .bearer(&p.erp)
+        .json(&json!({"recipient": "acme-print", "type": "order", "filename": "big.xml"}))
+        .run()
+        .expect(201);
+    let id = text(&upload, "id");
+    let answers = at_once(same(N, || {
+        s.call(Method::Put, &format!("/v1/uploads/{id}/parts/1"))
+            .bearer(&p.erp)
+            .bytes("application/octet-stream", ORDER.to_vec())
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM upload_parts", &[]), 1);
+    let answers = at_once(same(N, || {
+        s.call(Method::Delete, &format!("/v1/uploads/{id}"))
+            .bearer(&p.erp)
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 204),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM uploads WHERE status = 'aborted'",
+            &[]
+        ),
+        1
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM upload_parts", &[]), 0);
+    let answers = at_once(same(N, || {
+        s.post("/v1/uploads")
+            .bearer(&p.erp)
+            .json(&json!({"recipient": "acme-print", "type": "order", "filename": "b.xml"}))
+    }));
+    assert!(answers.iter().all(|a| a.status == 201));
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM uploads WHERE status = 'open'",
+            &[]
+        ),
+        N as i64
+    );
+}
+
+// ---- accounts -------------------------------------------------------------------------------
+
+fn signup_body(handle: &str, email: &str) -> serde_json::Value {
+    json!({
+        "company_name": format!("{handle} GmbH"),
+        "handle": handle,
+        "name": "Ada",
+        "email": email,
+        "password": "a long passphrase",
+    })
+}
+
+#[test]
+fn sign_ups_with_one_handle_or_one_email_at_once_make_one_company() {
+    let s = stack();
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                s.post("/v1/auth/signup")
+                    .json(&signup_body("acme-print", &format!("ada{i}@acme.example")))
+            })
+            .collect(),
+    );
+    assert_eq!(tally(&answers), [(201, 1), (409, N - 1)]);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM companies", &[]), 1);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM users", &[]), 1);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM mails", &[]), 1);
+
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                s.post("/v1/auth/signup")
+                    .json(&signup_body(&format!("other-{i}"), "bea@other.example"))
+            })
+            .collect(),
+    );
+    assert_eq!(tally(&answers), [(201, 1), (409, N - 1)]);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM companies", &[]), 2);
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM users WHERE email = ?1",
+            &["bea@other.example"]
+        ),
+        1
+    );
+}
+
+#[test]
+fn one_confirmation_link_used_at_once_confirms_once() {
+    let s = stack();
+    s.post("/v1/auth/signup")
+        .json(&signup_body("acme-print", "ada@acme.example"))
+        .run()
+        .expect(201);
+    let token = link_token(&s, "ada@acme.example");
+    let answers = at_once(same(N, || {
+        s.post("/v1/auth/confirm").json(&json!({ "token": token }))
+    }));
+    assert!(
+        answers.iter().any(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM users WHERE status = 'active'",
+            &[]
+        ),
+        1
+    );
+}
+
+#[test]
+fn logins_refreshes_and_logouts_at_once_stay_coherent() {
+    let s = stack();
+    let acme = sign_up(&s, "acme-print");
+    let answers = at_once(same(N, || {
+        s.post("/v1/auth/login")
+            .json(&json!({"email": acme.admin_email, "password": "a long passphrase"}))
+    }));
+    assert!(answers.iter().all(|a| a.status == 200));
+    // One refresh token used N times at once (two browser tabs): one new pair at most, and no
+    // token is left that works without the session the reuse ended.
+    let refresh = text(&answers[0].json(), "refresh_token");
+    let session = answers[0].json();
+    let answers = at_once(same(N, || {
+        s.post("/v1/auth/refresh")
+            .json(&json!({ "refresh_token": refresh }))
+    }));
+    let renewed: Vec<&Answer> = answers.iter().filter(|a| a.status == 200).collect();
+    assert!(renewed.len() <= 1, "{:?}", tally(&answers));
+    let access = text(&session, "access_token");
+    let answers = at_once(same(N, || s.post("/v1/auth/logout").bearer(&access)));
+    assert!(answers.iter().all(|a| a.status < 500));
+    s.get("/v1/me").bearer(&access).run().expect(401);
+}
+
+#[test]
+fn a_password_reset_link_used_at_once_sets_one_password() {
+    let s = stack();
+    let acme = sign_up(&s, "acme-print");
+    let answers = at_once(same(N, || {
+        s.post("/v1/auth/password-reset")
+            .json(&json!({ "email": acme.admin_email }))
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 202),
+        "{:?}",
+        tally(&answers)
+    );
+    // Which of those links is the valid one depends on the order the mails were written in;
+    // once they have expired, one more gives a single valid link to race on.
+    s.clock.advance(chrono::Duration::hours(3));
+    s.post("/v1/auth/password-reset")
+        .json(&json!({ "email": acme.admin_email }))
+        .run()
+        .expect(202);
+    let token = link_token(&s, &acme.admin_email);
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                s.post("/v1/auth/password-reset/confirm")
+                    .json(&json!({"token": token, "password": format!("new passphrase {i}")}))
+            })
+            .collect(),
+    );
+    let winners: Vec<usize> = (0..N).filter(|i| answers[*i].status == 200).collect();
+    assert_eq!(winners.len(), 1, "{:?}", tally(&answers));
+    let password = format!("new passphrase {}", winners[0]);
+    login(&s, &acme.admin_email, &password).expect(200);
+}
+
+#[test]
+fn colleagues_invited_at_once_and_an_invitation_accepted_at_once() {
+    let s = stack();
+    let acme = sign_up(&s, "acme-print");
+    let answers = at_once(same(N, || {
+        acme.call(&s, Method::Post, "/v1/users").json(
+            &json!({"email": "bea@acme-print.example", "name": "Bea", "permissions": ["talk"]}),
+        )
+    }));
+    assert_eq!(tally(&answers), [(201, 1), (409, N - 1)]);
+    let token = link_token(&s, "bea@acme-print.example");
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                s.post("/v1/auth/accept-invitation")
+                    .json(&json!({"token": token, "password": format!("bea's passphrase {i}")}))
+            })
+            .collect(),
+    );
+    let winners: Vec<usize> = (0..N).filter(|i| answers[*i].status == 201).collect();
+    assert_eq!(winners.len(), 1, "{:?}", tally(&answers));
+    login(
+        &s,
+        "bea@acme-print.example",
+        &format!("bea's passphrase {}", winners[0]),
+    )
+    .expect(200);
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM users WHERE email = ?1 AND status = 'active'",
+            &["bea@acme-print.example"]
+        ),
+        1
+    );
+}
+
+#[test]
+fn people_and_keys_changed_and_removed_at_once() {
+    let s = stack();
+    let acme = sign_up(&s, "acme-print");
+    let bea = acme
+        .call(&s, Method::Post, "/v1/users")
+        .json(&json!({"email": "bea@acme-print.example", "name": "Bea", "permissions": ["talk"]}))
+        .run()
+        .expect(201);
+    let bea = text(&bea, "id");
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                acme.call(&s, Method::Patch, &format!("/v1/users/{bea}"))
+                    .json(&json!({"name": format!("Bea {i}")}))
+            })
+            .collect(),
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                acme.call(&s, Method::Patch, "/v1/me")
+                    .json(&json!({"name": format!("Ada {i}")}))
+            })
+            .collect(),
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    let answers = at_once(same(N, || {
+        acme.call(&s, Method::Delete, &format!("/v1/users/{bea}"))
+    }));
+    assert!(
+        answers.iter().any(|a| a.status == 204),
+        "{:?}",
+        tally(&answers)
+    );
+    let key = acme
+        .call(&s, Method::Post, "/v1/api-keys")
+        .json(&json!({"name": "ERP", "permissions": ["documents.send"]}))
+        .run()
+        .expect(201);
+    let key_id = text(&key, "id");
+    let answers = at_once(same(N, || {
+        acme.call(&s, Method::Delete, &format!("/v1/api-keys/{key_id}"))
+    }));
+    assert!(
+        answers.iter().any(|a| a.status == 204),
+        "{:?}",
+        tally(&answers)
+    );
+    s.get("/v1/documents")
+        .bearer(&text(&key, "key"))
+        .run()
+        .expect(401);
+    let answers = at_once(same(N, || {
+        acme.call(&s, Method::Post, "/v1/api-keys")
+            .json(&json!({"name": "ERP", "permissions": ["documents.send"]}))
+    }));
+    assert!(answers.iter().all(|a| a.status == 201));
+}
+
+// ---- partners -------------------------------------------------------------------------------
+
+#[test]
+fn relationship_requests_at_once_and_mutual_ones_make_one_relationship() {
+    let s = stack();
+    let supplier = sign_up(&s, "acme-print");
+    let customer = sign_up(&s, "wydawnictwo");
+    let mut calls = same(N / 2, || {
+        supplier
+            .call(&s, Method::Post, "/v1/relationships")
+            .json(&json!({"handle": "wydawnictwo", "my_role": "supplier"}))
+    });
+    calls.extend(same(N / 2, || {
+        customer
+            .call(&s, Method::Post, "/v1/relationships")
+            .json(&json!({"handle": "acme-print", "my_role": "customer"}))
+    }));
+    let answers = at_once(calls);
+    assert_eq!(tally(&answers), [(201, 1), (409, N - 1)]);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM relationships", &[]), 1);
+}
+
+#[test]
+fn decisions_on_one_relationship_at_once_leave_one_status() {
+    let s = stack();
+    let supplier = sign_up(&s, "acme-print");
+    let customer = sign_up(&s, "wydawnictwo");
+    let asked = supplier
+        .call(&s, Method::Post, "/v1/relationships")
+        .json(&json!({"handle": "wydawnictwo", "my_role": "supplier"}))
+        .run()
+        .expect(201);
+    let rel = text(&asked, "id");
+    let decide =
+        |what: &str| customer.call(&s, Method::Post, &format!("/v1/relationships/{rel}/{what}"));
+    let answers = at_once(vec![
+        decide("approve"),
+        decide("reject"),
+        decide("approve"),
+        decide("reject"),
+    ]);
+    let final_status = s.rows("SELECT status FROM relationships", &[])[0]
+        .get("status")
+        .map(|v| format!("{v:?}"))
+        .unwrap_or_default();
+    let approved = answers
+        .iter()
+        .any(|a| a.status == 200 && a.json()["status"] == "active");
+    let rejected = answers
+        .iter()
+        .any(|a| a.status == 200 && a.json()["status"] == "rejected");
+    assert!(
+        approved != rejected,
+        "one decision wins: {:?}",
+        tally(&answers)
+    );
+    assert!(
+        final_status.contains(if approved { "active" } else { "rejected" }),
+        "{final_status}"
+    );
+    assert!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM events WHERE type IN ('relationship.approved', 'relationship.rejected')",
+            &[]
+        ) <= 1
+    );
+
+    let other = sign_up(&s, "drukarnia");
+    let rel = connect(&s, &other, &customer);
+    for what in ["block", "unblock"] {
+        let answers = at_once(same(N, || {
+            customer.call(&s, Method::Post, &format!("/v1/relationships/{rel}/{what}"))
+        }));
+        assert!(
+            answers.iter().any(|a| a.status == 200),
+            "{what}: {:?}",
+            tally(&answers)
+        );
+    }
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                other
+                    .call(&s, Method::Patch, &format!("/v1/relationships/{rel}"))
+                    .json(&json!({"settings": {"customer_number": format!("K-{i}")}}))
+            })
+            .collect(),
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+}
+
+#[test]
+fn invitations_and_cards_sent_at_once() {
+    let s = stack();
+    let supplier = sign_up(&s, "acme-print");
+    let answers = at_once(same(N, || {
+        supplier
+            .call(&s, Method::Post, "/v1/relationships/invitations")
+            .json(&json!({"email": "buyer@newcustomer.example", "company_name": "New Customer"}))
+    }));
+    assert!(
+        answers.iter().any(|a| a.status == 201),
+        "{:?}",
+        tally(&answers)
+    );
+    assert!(
+        count(&s, "SELECT COUNT(*) FROM company_invitations", &[]) >= 1,
+        "an invitation is stored"
+    );
+
+    let customer = sign_up(&s, "wydawnictwo");
+    let _ = connect(&s, &supplier, &customer);
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                supplier
+                    .call(&s, Method::Put, "/v1/cards/me")
+                    .json(&json!({"name": format!("Ada {i}"), "title": "Sales"}))
+            })
+            .collect(),
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    let answers = at_once(same(N, || {
+        supplier
+            .call(&s, Method::Post, "/v1/cards/me/send")
+            .json(&json!({ "company_id": customer.id }))
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM contacts WHERE owner_company_id = ?1",
+            &[&customer.id]
+        ),
+        1,
+        "one contact, however often the card came"
+    );
+}
+
+// ---- approvals ------------------------------------------------------------------------------
+
+#[test]
+fn proofs_sent_at_once_get_distinct_versions_and_one_decision() {
+    let s = stack();
+    let p = pair(&s);
+    let doc = delivered(&s, &p);
+    let proof = |bytes: Vec<u8>| {
+        p.supplier
+            .call(&s, Method::Post, &format!("/v1/documents/{doc}/proofs"))
+            .header("tradepost-filename", "proof.pdf")
+            .bytes("application/pdf", bytes)
+    };
+    let answers = at_once(
+        (0..N)
+            .map(|i| proof(format!("%PDF-1.7 version {i}").into_bytes()))
+            .collect(),
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 201),
+        "{:?}",
+        tally(&answers)
+    );
+    let mut versions: Vec<i64> = answers
+        .iter()
+        .filter_map(|a| a.json()["version"].as_i64())
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions, (1..=N as i64).collect::<Vec<_>>());
+
+    let answers = at_once(same(N, || {
+        proof(b"%PDF-1.7 retried".to_vec()).header("idempotency-key", "proof-9")
+    }));
+    assert_eq!(tally(&answers), [(200, N - 1), (201, 1)]);
+
+    let newest = text(&answers[0].json(), "id");
+    let decide = |what: &str| {
+        p.customer
+            .call(&s, Method::Post, &format!("/v1/approvals/{newest}/{what}"))
+            .json(&json!({"comment": "looks right"}))
+    };
+    let answers = at_once(vec![
+        decide("approve"),
+        decide("reject"),
+        decide("approve"),
+        decide("reject"),
+    ]);
+    assert_eq!(
+        answers.iter().filter(|a| a.status == 200).count(),
+        1,
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM approvals WHERE id = ?1 AND decided_at IS NOT NULL",
+            &[&newest]
+        ),
+        1
+    );
+}
+
+// ---- talk -----------------------------------------------------------------------------------
+
+#[test]
+fn threads_messages_reads_and_attachments_at_once() {
+    let s = stack();
+    let p = pair(&s);
+    let answers = at_once(same(N, || {
+        p.supplier
+            .call(&s, Method::Post, "/v1/threads")
+            .json(&json!({"partner": "wydawnictwo", "subject": "Delivery", "text": "Friday?"}))
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 201),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM threads", &[]), N as i64);
+    let thread = text(&answers[0].json(), "id");
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                p.customer
+                    .call(&s, Method::Post, &format!("/v1/threads/{thread}/messages"))
+                    .json(&json!({"text": format!("answer {i}")}))
+            })
+            .collect(),
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 201),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM messages WHERE thread_id = ?1",
+            &[&thread]
+        ),
+        N as i64 + 1
+    );
+    let answers = at_once(same(N, || {
+        p.supplier
+            .call(&s, Method::Post, &format!("/v1/threads/{thread}/read"))
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(
+        p.supplier
+            .call(&s, Method::Get, &format!("/v1/threads/{thread}"))
+            .run()
+            .expect(200)["unread_count"],
+        0
+    );
+    let answers = at_once(same(N, || {
+        p.supplier
+            .call(&s, Method::Post, "/v1/attachments")
+            .header("tradepost-filename", "photo.png")
+            .bytes("image/png", b"\x89PNG not really".to_vec())
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 201),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM attachments", &[]), N as i64);
+}
+
+// ---- webhooks -------------------------------------------------------------------------------
+
+#[test]
+fn webhook_endpoints_registered_at_once_stay_within_the_limit() {
+    let s = stack();
+    let p = pair(&s);
+    let hook = |i: usize| {
+        p.customer
+            .call(&s, Method::Post, "/v1/webhooks")
+            .json(&json!({"url": format!("https://erp.example/hooks/{i}")}))
+    };
+    let answers = at_once((0..25).map(hook).collect());
+    let created = answers.iter().filter(|a| a.status == 201).count();
+    assert_eq!(created, 20, "{:?}", tally(&answers));
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM webhook_endpoints", &[]), 20);
+}
+
+#[test]
+fn one_webhook_endpoint_changed_pinged_rotated_and_deleted_at_once() {
+    let s = stack();
+    let p = pair(&s);
+    let hook = p
+        .customer
+        .call(&s, Method::Post, "/v1/webhooks")
+        .json(&json!({"url": "https://erp.example/hooks"}))
+        .run()
+        .expect(201);
+    let id = text(&hook, "id");
+    let path = format!("/v1/webhooks/{id}");
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                p.customer
+                    .call(&s, Method::Patch, &path)
+                    .json(&json!({"description": format!("ERP {i}")}))
+            })
+            .collect(),
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    let answers = at_once(same(N, || {
+        p.customer.call(&s, Method::Post, &format!("{path}/ping"))
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 202),
+        "{:?}",
+        tally(&answers)
+    );
+    let answers = at_once(same(N, || {
+        p.customer
+            .call(&s, Method::Post, &format!("{path}/rotate-secret"))
+    }));
+    assert!(
+        answers.iter().any(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    let answers = at_once(same(N, || {
+        p.customer
+            .call(&s, Method::Post, &format!("{path}/deliveries/replay"))
+            .json(&json!({"since": "2020-01-01T00:00:00Z"}))
+    }));
+    assert!(
+        answers.iter().all(|a| a.status == 202),
+        "{:?}",
+        tally(&answers)
+    );
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                p.customer
+                    .call(&s, Method::Put, "/v1/me/notifications")
+                    .json(&json!({"events": if i % 2 == 0 { ["talk.message"] } else { ["approval.requested"] }}))
+            })
+            .collect(),
+    );
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        tally(&answers)
+    );
+    let answers = at_once(same(N, || p.customer.call(&s, Method::Delete, &path)));
+    assert!(
+        answers.iter().any(|a| a.status == 204),
+        "{:?}",
+        tally(&answers)
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM webhook_endpoints", &[]), 0);
+}
