@@ -151,6 +151,19 @@ impl Error {
         }
     }
 
+    /// Whether this failure of a write shows that nothing was written: anything but a database
+    /// failure of unknown outcome (D1 unavailable, or its answer lost after it committed).
+    #[must_use]
+    pub fn nothing_written(&self) -> bool {
+        !matches!(
+            self,
+            Self::Database {
+                error: crate::platform::DbError::Other(_),
+                ..
+            }
+        )
+    }
+
     /// The HTTP status code of this error.
     #[must_use]
     pub fn status(&self) -> u16 {

@@ -2010,3 +2010,93 @@ fn the_sweep_clears_expired_uploads_and_discarded_files() {
     )
     .expect_problem(409, "file_deleted");
 }
+
+#[test]
+fn first_orders_sent_at_once_to_a_new_supplier_all_wait_in_one_request() {
+    let customer = Company::signup_confirmed("eilkunde");
+    let supplier = Company::signup_confirmed("eillieferant");
+    let erp = api_key(&customer, &["documents.send"]);
+    // An ERP sends a batch of orders to a partner it has never dealt with, eight at once.
+    let replies: Vec<Reply> = std::thread::scope(|scope| {
+        let sends: Vec<_> = (0..8)
+            .map(|i| {
+                let (api, to) = (&erp.api, &supplier.handle);
+                scope.spawn(move || {
+                    api.upload_reply(
+                        to,
+                        "order",
+                        &format!("PO-{i}.xml"),
+                        UBL_ORDER.to_vec(),
+                        &[("Content-Type", "application/xml")],
+                    )
+                })
+            })
+            .collect();
+        sends.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    let docs: Vec<Value> = replies.iter().map(|r| r.expect(201)).collect();
+    assert!(docs.iter().all(|d| d["status"] == "held"), "{docs:?}");
+    let relationship = &docs[0]["relationship_id"];
+    assert!(
+        docs.iter().all(|d| &d["relationship_id"] == relationship),
+        "one relationship request for all of them: {docs:?}"
+    );
+    let outbox = customer.api().documents(&[("box", "outbox")]);
+    assert_eq!(outbox["counts"]["held"], 8, "{outbox}");
+    // The supplier accepts once, and all eight arrive.
+    let rel = text(relationship);
+    supplier
+        .api()
+        .post_empty(&format!("/v1/relationships/{rel}/approve"), 200);
+    let inbox = supplier.api().documents(&[]);
+    assert_eq!(ids(&inbox).len(), 8, "{inbox}");
+}
+
+#[test]
+fn completes_of_one_upload_sent_at_once_give_one_document() {
+    let customer = Company::signup_confirmed("eilteile");
+    let supplier = Company::signup_confirmed("eildruck");
+    connect(&customer, &supplier);
+    let api = customer.api();
+    let created = api.post(
+        "/v1/uploads",
+        json!({"recipient": supplier.id, "type": "other", "filename": "k.pdf"}),
+        201,
+    );
+    let upl = text(&created["id"]);
+    let file = pseudo_random_bytes(MIB, 0x5eed);
+    api.put_part(&upl, 1, file.clone()).expect(200);
+    // A client whose complete timed out sends it again while the first still runs.
+    let path = upload_path(&upl, "complete");
+    let replies: Vec<Reply> = std::thread::scope(|scope| {
+        let sends: Vec<_> = (0..6)
+            .map(|_| scope.spawn(|| api.send(Method::POST, &path, None)))
+            .collect();
+        sends.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "one completion: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 200 | 201 | 409)),
+        "{statuses:?}"
+    );
+    let doc = replies
+        .iter()
+        .find(|r| r.status == 201)
+        .map(|r| text(&r.json()["id"]))
+        .unwrap_or_default();
+    for reply in replies.iter().filter(|r| r.status == 409) {
+        reply.expect_problem(409, "upload_completing");
+    }
+    // Asked again, every caller gets the one document.
+    let again = api.send(Method::POST, &path, None).expect(200);
+    assert_eq!(text(&again["id"]), doc);
+    assert_eq!(listed(api, &[("box", "outbox")]), vec![doc.clone()]);
+    let content = supplier.api().download(&doc, &[]);
+    assert_eq!(content.status, 200);
+    assert_eq!(sha256_hex(&content.body), sha256_hex(&file));
+}

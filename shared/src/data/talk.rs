@@ -19,6 +19,8 @@ use crate::Result;
 /// The NOT NULL column a message's guarded insert leaves empty when a listed attachment was
 /// taken by another message or swept meanwhile (see [`message_stmt`]).
 pub const ATTACHMENT_TAKEN: &str = "messages.text";
+/// The unique constraint a message's `Idempotency-Key` used before by its company fails on.
+pub const MESSAGE_KEY_TAKEN: &str = "messages.company_id, messages.idempotency_key";
 
 /// A thread's columns as the viewer (`?1` company, `?2` reader id) sees them: the partner is
 /// the other company, `unread_count` counts the other company's messages after the reader's
@@ -300,6 +302,25 @@ pub async fn messages(
     .await
 }
 
+/// The message the viewer's company wrote with this `Idempotency-Key`, if any.
+///
+/// # Errors
+/// A database error.
+pub async fn message_by_idempotency_key(
+    db: &Db,
+    viewer: &CompanyId,
+    key: &str,
+) -> Result<Option<MessageRow>> {
+    db.first(
+        &format!(
+            "SELECT {MESSAGE_COLUMNS} {MESSAGE_FROM} \
+             WHERE m.company_id = ?1 AND m.idempotency_key = ?2"
+        ),
+        &[viewer, &key],
+    )
+    .await
+}
+
 /// The latest message of each of these threads (the viewer's).
 ///
 /// # Errors
@@ -362,6 +383,7 @@ pub struct NewMessage<'a> {
     pub text: &'a str,
     pub at: Time,
     pub attachments: &'a [AttachmentRow],
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// The insert of a message and the statements that give it its attachments. The insert only
@@ -375,11 +397,12 @@ pub fn message_stmts(m: &NewMessage<'_>) -> Vec<Statement> {
     let list = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
     let count = ids.len() as u64;
     let mut statements = vec![Statement::new(
-        "INSERT INTO messages (id, thread_id, company_id, user_id, user_name, text, created_at) \
+        "INSERT INTO messages (id, thread_id, company_id, user_id, user_name, text, created_at, \
+         idempotency_key) \
          VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN (SELECT COUNT(*) FROM attachments \
          WHERE id IN (SELECT value FROM json_each(?8)) AND message_id IS NULL \
          AND user_id = ?4 AND object_key IN (SELECT object_key FROM pending_objects)) = ?9 \
-         THEN ?6 END, ?7)",
+         THEN ?6 END, ?7, ?10)",
         &[
             m.id,
             m.thread,
@@ -390,6 +413,7 @@ pub fn message_stmts(m: &NewMessage<'_>) -> Vec<Statement> {
             &m.at,
             &list,
             &count,
+            &m.idempotency_key,
         ],
     )];
     for attachment in m.attachments {

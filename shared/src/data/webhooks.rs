@@ -120,18 +120,20 @@ pub struct NewEndpoint<'a> {
     pub now: Time,
 }
 
-/// Stores a new endpoint unless the company has `max` already; whether it was stored.
+/// Stores a new endpoint unless the company has `max` already or one with its URL (a retried
+/// registration); whether it was stored.
 ///
 /// # Errors
 /// A database error.
 pub async fn insert_endpoint(db: &Db, e: &NewEndpoint<'_>, max: u64) -> Result<bool> {
-    // The count is checked in the insert itself, so endpoints registered at the same moment
-    // cannot pass the limit together.
+    // Checked in the insert itself, so endpoints registered at the same moment cannot pass the
+    // limit, or share a URL, together.
     db.run(
         "INSERT INTO webhook_endpoints (id, company_id, url, description, event_types, \
          enabled, secret, created_by, created_at, updated_at) \
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 \
-         WHERE (SELECT COUNT(*) FROM webhook_endpoints WHERE company_id = ?2) < ?10",
+         WHERE (SELECT COUNT(*) FROM webhook_endpoints WHERE company_id = ?2) < ?10 \
+         AND NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE company_id = ?2 AND url = ?3)",
         &[
             e.id,
             e.company_id,
@@ -638,4 +640,22 @@ pub fn endpoint_failing_stmt(id: &WebhookId, now: Time) -> Statement {
          WHERE id = ?1",
         &[id, &now],
     )
+}
+
+/// The viewer's endpoint with this URL, if any.
+///
+/// # Errors
+/// A database error.
+pub async fn id_by_url(db: &Db, viewer: &CompanyId, url: &str) -> Result<Option<WebhookId>> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: WebhookId,
+    }
+    let row: Option<Id> = db
+        .first(
+            "SELECT id FROM webhook_endpoints WHERE company_id = ?1 AND url = ?2",
+            &[viewer, &url],
+        )
+        .await?;
+    Ok(row.map(|r| r.id))
 }

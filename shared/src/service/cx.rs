@@ -196,6 +196,17 @@ impl Cx {
         self.req.header(name)
     }
 
+    /// The `Idempotency-Key` header, checked: a retry that sends it again is answered with what
+    /// the first request wrote.
+    ///
+    /// # Errors
+    /// 422 `idempotency_key` when malformed.
+    pub fn idempotency_key(&self) -> Result<Option<String>> {
+        self.header("idempotency-key")
+            .map(|k| crate::document::idempotency_key(&k))
+            .transpose()
+    }
+
     /// A numeric setting with a default.
     #[must_use]
     pub fn number(&self, name: &str, default: u64) -> u64 {

@@ -36,6 +36,9 @@ pub struct Tap {
     keep: Option<Vec<u8>>,
     sniffed: Option<Format>,
     too_big: bool,
+    /// Whether the body ended, or broke off: only then is a short body the client's doing
+    /// (the bucket may fail while the body is still coming).
+    pub body_done: bool,
 }
 
 pub type SharedTap = Rc<RefCell<Tap>>;
@@ -53,6 +56,7 @@ impl Tap {
             keep: recognise.then(Vec::new),
             sniffed: None,
             too_big: false,
+            body_done: false,
         }))
     }
 
@@ -99,14 +103,20 @@ impl Tap {
 
 /// Passes a body's chunks through a tap; a chunk over the limit ends the stream with an error.
 #[must_use]
-pub fn tapped(body: ByteStream, tap: SharedTap) -> ByteStream {
-    Box::pin(body.map(move |chunk| {
-        let chunk = chunk?;
-        if tap.borrow_mut().feed(&chunk) {
-            Ok(chunk)
-        } else {
-            Err("body over the size limit".to_owned())
-        }
+pub fn tapped(mut body: ByteStream, tap: SharedTap) -> ByteStream {
+    Box::pin(futures_util::stream::poll_fn(move |cx| {
+        let item = match body.as_mut().poll_next(cx) {
+            std::task::Poll::Pending => return std::task::Poll::Pending,
+            std::task::Poll::Ready(item) => item,
+        };
+        std::task::Poll::Ready(match item {
+            Some(Ok(chunk)) if tap.borrow_mut().feed(&chunk) => Some(Ok(chunk)),
+            Some(Ok(_)) => Some(Err("body over the size limit".to_owned())),
+            other => {
+                tap.borrow_mut().body_done = true;
+                other
+            }
+        })
     }))
 }
 
@@ -139,7 +149,7 @@ pub fn body_failure(tap: &Tap, declared: Option<u64>, limit: u64, err: &str) -> 
             detail: format!("files are limited to {}", size_text(limit)),
         };
     }
-    if let Some(len) = declared.filter(|len| tap.count != *len) {
+    if let Some(len) = declared.filter(|len| tap.count != *len && tap.body_done) {
         return Error::bad_request(
             "body_incomplete",
             format!(
@@ -198,9 +208,15 @@ pub async fn receive(
     Ok(tap)
 }
 
-/// Deletes a received file whose row could not be written, and its announcement (a failure is
-/// logged; the sweep finds what is left).
-pub async fn discard(cx: &Cx, key: &str) {
+/// After the write of a received file's row failed with `cause`: deletes the file and its
+/// announcement when nothing was written. When the outcome is unknown (the database may have
+/// committed and lost its answer) the file stays announced: if the row did land, its batch
+/// settled the announcement and the file is kept; if not, the sweep deletes it. (A failure to
+/// delete is logged; the sweep finds what is left.)
+pub async fn discard(cx: &Cx, key: &str, cause: &Error) {
+    if !cause.nothing_written() {
+        return;
+    }
     if let Ok(files) = cx.files() {
         delete_quietly(files, key).await;
     }

@@ -54,10 +54,7 @@ fn meta_from_headers(cx: &Cx) -> Result<ProofMeta> {
         content_type: document::content_type(cx.header("content-type").as_deref()),
         approvers: approval::parse_approvers(cx.header("tradepost-approvers").as_deref())?,
         note: approval::note(cx.header("tradepost-note").as_deref())?,
-        idempotency_key: cx
-            .header("idempotency-key")
-            .map(|k| document::idempotency_key(&k))
-            .transpose()?,
+        idempotency_key: cx.idempotency_key()?,
     })
 }
 
@@ -153,7 +150,7 @@ pub async fn create_proof(cx: &mut Cx) -> Result<Reply> {
             Ok(Reply::json(201, &out)?.with_header("location", format!("/v1/approvals/{id}")))
         }
         Err(e) => {
-            store::discard(cx, &key).await;
+            store::discard(cx, &key, &e).await;
             // The same proof sent again at the same moment took the key first.
             if let Some(key) = &meta.idempotency_key {
                 if e.unique_violation().is_some() {

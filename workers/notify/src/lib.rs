@@ -43,7 +43,7 @@ pub static SERVICE: Service = Service {
             |d| d.summary("Register a webhook endpoint (its secret is shown once)")
                 .body::<WebhookIn>()
                 .created::<WebhookOut>("the endpoint with its whsec_ secret")
-                .errors(&[(409, "the company has 20 endpoints already")]);
+                .errors(&[(409, "the company has 20 endpoints already (`too_many_webhooks`), or one with this URL (`webhook_url_taken`: a retried registration)")]);
         Get "/v1/webhooks/{id}" => webhooks::get_webhook, MANAGE,
             |d| d.summary("Read a webhook endpoint").path_param::<WebhookId>("id")
                 .ok::<WebhookOut>("the endpoint");

@@ -77,10 +77,16 @@ pub async fn create_webhook(cx: &mut Cx) -> Result<Reply> {
     )
     .await?;
     if !stored {
-        return Err(Error::conflict(
-            "too_many_webhooks",
-            "a company has at most 20 webhook endpoints; delete one first",
-        ));
+        return Err(match webhooks::id_by_url(&cx.db, &me.company_id, &url).await? {
+            Some(existing) => Error::conflict(
+                "webhook_url_taken",
+                format!("endpoint {existing} has this URL already (its secret was shown when it was registered; rotate it to see a new one)"),
+            ),
+            None => Error::conflict(
+                "too_many_webhooks",
+                "a company has at most 20 webhook endpoints; delete one first",
+            ),
+        });
     }
     let row = reload(cx, &me, &id).await?;
     Ok(Reply::json(201, &WebhookOut::of(&row, Some(secret)))?

@@ -285,6 +285,20 @@ pub async fn report_document_status(cx: &mut Cx) -> Result<Reply> {
     if to == DocumentStatus::Rejected && reason.is_none() {
         return Err(Error::invalid("reason", "say why the document is rejected"));
     }
+    // The same report again (a retry after a lost answer) is answered, not recorded twice; a
+    // further shipment of a shipped order comes with its own tracking number.
+    if current == to {
+        let history = documents::history(&cx.db, &row.id).await?;
+        if history.last().is_some_and(|last| {
+            last.status == to
+                && last.note == note
+                && last.reason == reason
+                && last.carrier == carrier
+                && last.tracking_number == tracking
+        }) {
+            return Reply::json(200, &DocumentOut::of(&row, &me.company_id, Some(history)));
+        }
+    }
     let extra = json!({
         "previous_status": current,
         "note": note,
@@ -329,6 +343,10 @@ pub async fn cancel_document(cx: &mut Cx) -> Result<Reply> {
     let input: CancelIn = cx.optional_body().await?;
     let reason = validate::optional_text("reason", input.reason.as_deref(), NOTE_MAX)?;
     let current = row.status;
+    // Cancelled already (a retry after a lost answer): the same answer.
+    if current == DocumentStatus::Cancelled {
+        return with_history(cx, &me, row, 200).await;
+    }
     document::cancel(current)?;
     change_status(
         cx,

@@ -84,7 +84,7 @@ async fn read_form(cx: &Cx, me: &Principal, mut form: Form, limit: u64) -> Resul
                 REFERENCE_MAX,
             )?,
             in_reply_to: field_text("in_reply_to"),
-            idempotency_key: upload::idempotency_key(cx)?,
+            idempotency_key: cx.idempotency_key()?,
         };
         // 2. Checks.
         let prepared = upload::prepare(cx, me, &meta).await?;

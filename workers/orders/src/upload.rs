@@ -82,18 +82,8 @@ pub fn meta_from_headers(cx: &Cx) -> Result<UploadMeta> {
             REFERENCE_MAX,
         )?,
         in_reply_to: cx.header("tradepost-in-reply-to"),
-        idempotency_key: idempotency_key(cx)?,
+        idempotency_key: cx.idempotency_key()?,
     })
-}
-
-/// The `Idempotency-Key` header, checked.
-///
-/// # Errors
-/// 422 `idempotency_key` when malformed.
-pub fn idempotency_key(cx: &Cx) -> Result<Option<String>> {
-    cx.header("idempotency-key")
-        .map(|k| document::idempotency_key(&k))
-        .transpose()
 }
 
 /// The announced length of a raw body, checked against the limit.
@@ -355,7 +345,7 @@ pub async fn finish(
             // The file is the winner's when both came from one multipart upload.
             let ours = existing.as_ref().is_none_or(|d| d.object_key != file.key);
             if ours && !file.kept_on_failure {
-                store::discard(cx, &file.key).await;
+                store::discard(cx, &file.key, &e).await;
             }
             match existing {
                 Some(existing) => replay(cx, me, &existing, &file.sha256).await,

@@ -190,8 +190,8 @@ pub async fn upload_part(cx: &mut Cx) -> Result<Reply> {
     {
         Ok(etag) => etag,
         Err(e) => {
-            let got = tap.borrow().count;
-            return Err(if got == length {
+            let (got, body_done) = (tap.borrow().count, tap.borrow().body_done);
+            return Err(if got == length || !body_done {
                 Error::internal(format!("storing part {number} failed: {e}"))
             } else {
                 Error::bad_request(

@@ -55,7 +55,7 @@ pub async fn create_attachment(cx: &mut Cx) -> Result<Reply> {
     )
     .await;
     if let Err(e) = written {
-        store::discard(cx, &key).await;
+        store::discard(cx, &key, &e).await;
         return Err(e);
     }
     Ok(Reply::json(

@@ -34,9 +34,12 @@ pub static SERVICE: Service = Service {
     routes: shared::routes![
         Post "/v1/threads" => threads::create_thread, WRITE,
             |d| d.summary("Open a thread with a partner, with its first message")
+                .header("idempotency-key", false, "a retry with the same key and text answers 200 with the thread it opened")
                 .body::<ThreadIn>()
                 .created::<ThreadOut>("the thread as the caller sees it")
-                .errors(&[(403, "an API key, a person whose card was not received, or a blocked relationship"), (409, "the relationship is not active or talk is not enabled")]);
+                .answer::<ThreadOut>(200, "the same thread again (same Idempotency-Key): the one it opened")
+                .answer_header(200, "idempotent-replayed", "true")
+                .errors(&[(403, "an API key, a person whose card was not received, or a blocked relationship"), (409, "the relationship is not active or talk is not enabled, or the Idempotency-Key was used for another message (`idempotency_key_reused`)")]);
         Get "/v1/threads" => threads::list_threads, READ,
             |d| d.summary("List the threads by last activity, with unread counts")
                 .query::<ThreadQuery>().query::<shared::service::page::Paging>()
@@ -46,9 +49,12 @@ pub static SERVICE: Service = Service {
                 .ok::<ThreadOut>("the thread with its latest message");
         Post "/v1/threads/{id}/messages" => messages::create_message, WRITE,
             |d| d.summary("Reply in a thread").path_param::<ThreadId>("id")
+                .header("idempotency-key", false, "a retry with the same key and text answers 200 with the message it wrote")
                 .body::<MessageIn>()
                 .answer::<MessageOut>(201, "the message")
-                .errors(&[(403, "an API key, or the relationship is blocked"), (409, "the relationship is not active or talk is not enabled")]);
+                .answer::<MessageOut>(200, "the same message again (same Idempotency-Key): the one written")
+                .answer_header(200, "idempotent-replayed", "true")
+                .errors(&[(403, "an API key, or the relationship is blocked"), (409, "the relationship is not active or talk is not enabled, or the Idempotency-Key was used for another message (`idempotency_key_reused`)")]);
         Get "/v1/threads/{id}/messages" => messages::list_messages, READ,
             |d| d.summary("List a thread's messages, newest first").path_param::<ThreadId>("id")
                 .query::<shared::service::page::Paging>()

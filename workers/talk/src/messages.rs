@@ -100,6 +100,7 @@ pub struct Posted<'a> {
     pub user_name: &'a str,
     pub text: &'a str,
     pub attachments: &'a [AttachmentRow],
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// What a message does to its thread.
@@ -143,6 +144,7 @@ pub async fn write(cx: &Cx, me: &Writer, thread: ThreadWrite, m: &Posted<'_>) ->
         text: m.text,
         at: Time(m.at),
         attachments: m.attachments,
+        idempotency_key: m.idempotency_key,
     })
     .into_iter();
     let mut batch: Vec<Statement> = Vec::new();
@@ -190,6 +192,10 @@ pub async fn create_message(cx: &mut Cx) -> Result<Reply> {
     let input: MessageIn = cx.body().await?;
     let text = talk::message_text(&input.text)?;
     let attachment_ids = talk::attachment_list(&input.attachments)?;
+    let key = cx.idempotency_key()?;
+    if let Some(earlier) = earlier(cx, &me, key.as_deref(), Some(&thread.id), &text).await? {
+        return replayed(cx, &me, earlier).await;
+    }
     // The relationship may have been blocked or talk switched off since the thread began.
     relationships::require_stored_service(
         thread.relationship_status,
@@ -206,7 +212,7 @@ pub async fn create_message(cx: &mut Cx) -> Result<Reply> {
         _ => None,
     };
     let (message_id, at) = talk::next_message_id(cx.now, after)?;
-    write(
+    let written = write(
         cx,
         &me,
         ThreadWrite::Bump(data::bump_thread_stmt(&thread.id, Time(at))),
@@ -221,9 +227,20 @@ pub async fn create_message(cx: &mut Cx) -> Result<Reply> {
             user_name: &user_name,
             text: &text,
             attachments: &attachments,
+            idempotency_key: key.as_deref(),
         },
     )
-    .await?;
+    .await;
+    if let Err(e) = written {
+        // The same message sent again at the same moment took the key first.
+        if e.unique_violation() == Some(data::MESSAGE_KEY_TAKEN) {
+            if let Some(earlier) = earlier(cx, &me, key.as_deref(), Some(&thread.id), &text).await?
+            {
+                return replayed(cx, &me, earlier).await;
+            }
+        }
+        return Err(e);
+    }
     let out = MessageOut {
         id: message_id,
         thread_id: thread.id,
@@ -245,6 +262,47 @@ pub async fn create_message(cx: &mut Cx) -> Result<Reply> {
         created_at: Time(at),
     };
     Reply::json(201, &out)
+}
+
+/// The message the caller's company wrote before with this `Idempotency-Key` (none without a
+/// key), if it is the same: in this thread (`None`: any, a new thread's first message) with this
+/// text.
+///
+/// # Errors
+/// 409 `idempotency_key_reused` when the key was used for another message.
+pub async fn earlier(
+    cx: &Cx,
+    me: &Writer,
+    key: Option<&str>,
+    thread: Option<&ThreadId>,
+    text: &str,
+) -> Result<Option<MessageRow>> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    let Some(row) = data::message_by_idempotency_key(&cx.db, &me.company_id, key).await? else {
+        return Ok(None);
+    };
+    if thread.is_some_and(|t| *t != row.thread_id) || row.text != text {
+        return Err(Error::conflict(
+            "idempotency_key_reused",
+            format!(
+                "this Idempotency-Key was used for message {} with another text or thread",
+                row.id
+            ),
+        ));
+    }
+    Ok(Some(row))
+}
+
+/// The answer to a message sent again with its `Idempotency-Key`: the one written the first
+/// time (200, `Idempotent-Replayed: true`).
+async fn replayed(cx: &Cx, me: &Writer, row: MessageRow) -> Result<Reply> {
+    let out = messages_out(cx, &me.company_id, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::internal("a replayed message vanished"))?;
+    Ok(Reply::json(200, &out)?.with_header("idempotent-replayed", "true"))
 }
 
 /// `GET /v1/threads/{id}/messages`.

@@ -21,6 +21,10 @@ pub async fn create_thread(cx: &mut Cx) -> Result<Reply> {
     let subject = talk::subject(&input.subject)?;
     let text = talk::message_text(&input.text)?;
     let attachment_ids = talk::attachment_list(&input.attachments)?;
+    let key = cx.idempotency_key()?;
+    if let Some(first) = messages::earlier(cx, &me, key.as_deref(), None, &text).await? {
+        return replayed(cx, &me, &first.thread_id).await;
+    }
     let (partner, link) =
         relationships::partner_link(&cx.db, &me.company_id, "partner", &input.partner).await?;
     let link = relationships::require_link(link, Service::Talk)?;
@@ -50,7 +54,7 @@ pub async fn create_thread(cx: &mut Cx) -> Result<Reply> {
         created_by: &me.user_id,
         at: Time(at),
     });
-    messages::write(
+    let written = messages::write(
         cx,
         &me,
         messages::ThreadWrite::Open(insert),
@@ -65,13 +69,31 @@ pub async fn create_thread(cx: &mut Cx) -> Result<Reply> {
             user_name: &user_name,
             text: &text,
             attachments: &attachments,
+            idempotency_key: key.as_deref(),
         },
     )
-    .await?;
+    .await;
+    if let Err(e) = written {
+        // The same thread started again at the same moment took the key first.
+        if e.unique_violation() == Some(data::MESSAGE_KEY_TAKEN) {
+            if let Some(first) = messages::earlier(cx, &me, key.as_deref(), None, &text).await? {
+                return replayed(cx, &me, &first.thread_id).await;
+            }
+        }
+        return Err(e);
+    }
     let reader = me.reader();
     let row = load(cx, &reader, &thread_id).await?;
     Ok(Reply::json(201, &one(cx, &reader, row).await?)?
         .with_header("location", format!("/v1/threads/{thread_id}")))
+}
+
+/// The answer to a thread started again with its `Idempotency-Key`: the thread its first
+/// message opened (200, `Idempotent-Replayed: true`).
+async fn replayed(cx: &Cx, me: &Writer, thread_id: &ThreadId) -> Result<Reply> {
+    let reader = me.reader();
+    let row = load(cx, &reader, thread_id).await?;
+    Ok(Reply::json(200, &one(cx, &reader, row).await?)?.with_header("idempotent-replayed", "true"))
 }
 
 /// The person of the partner company a thread is addressed to: only one whose business card the

@@ -94,6 +94,26 @@ export async function api(method, path, opts = {}) {
 
 export const get = (path) => api("GET", path);
 export const post = (path, json) => api("POST", path, json === undefined ? {} : { json });
+
+/** A fresh Idempotency-Key. */
+export const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
+
+/**
+ * A POST a person may send again after a failure (a message): the same text goes with the same
+ * Idempotency-Key, so a retry is answered with what the first one wrote and never appears twice.
+ * Call it once per form; its function posts `json`, keyed by `same` (the message's text: the
+ * attachments are uploaded anew on each try).
+ */
+export function retrySafePost() {
+  let last = null;
+  return async (path, json, same) => {
+    const text = String(same);
+    if (!last || last.text !== text) last = { text, key: newKey() };
+    const out = await api("POST", path, { json, headers: { "idempotency-key": last.key } });
+    last = null;
+    return out;
+  };
+}
 export const patch = (path, json) => api("PATCH", path, { json });
 export const put = (path, json) => api("PUT", path, { json });
 export const del = (path) => api("DELETE", path);

@@ -1,7 +1,7 @@
 // The mailbox: inbox and outbox with filters, upload for a partner (drag and drop, progress,
 // multipart for big files), one document (summary, download, acknowledge, status reports, the
 // status bar, its proofs) and the documents of one order.
-import { get, post, send, download, withQuery, ApiError } from "../api.js";
+import { get, post, send, download, withQuery, newKey, ApiError } from "../api.js";
 import { t, fmtDate, fmtSize } from "../i18n.js";
 import { h, show, field, form, table, badge, label, action, dl, notice, statusBar } from "../ui.js";
 import { navigate, can } from "../app.js";
@@ -85,7 +85,7 @@ export async function upload(ctx) {
         "tradepost-recipient": v.recipient, "tradepost-type": v.type,
         "tradepost-filename": encodeURIComponent(file.name),
         "tradepost-reference": v.reference, "tradepost-in-reply-to": v.in_reply_to,
-        "idempotency-key": crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random(),
+        "idempotency-key": newKey(),
       }, onProgress);
       navigate(`/documents/${doc.id}`);
     }, { submit: t("mailbox.send") }) : notice(t("mailbox.no_partners"), "info"));

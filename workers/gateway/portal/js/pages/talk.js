@@ -1,6 +1,6 @@
 // Talk: threads with unread counts, one thread with its messages and a reply form, and a new
 // thread with a partner company, one of its contacts, or about a document.
-import { get, post, send, download, withQuery, ApiError } from "../api.js";
+import { get, post, send, download, withQuery, retrySafePost, ApiError } from "../api.js";
 import { t, fmtDate } from "../i18n.js";
 import { h, show, field, form, table, notice } from "../ui.js";
 import { navigate } from "../app.js";
@@ -50,6 +50,7 @@ export async function start(ctx) {
     toField.querySelector("select").replaceChildren(...[["", t("talk.to_company")], ...list.data.map((c) => [c.user_id, c.card.name])]
       .map(([v, l]) => h("option", { value: v }, l)));
   });
+  const openThread = retrySafePost();
   show(ctx.main, ctx.title("talk.new"),
     partners.length ? form([
       partnerField,
@@ -60,8 +61,8 @@ export async function start(ctx) {
       attachField(),
     ], async (v) => {
       const attachments = await uploadAttachments(v.attachments);
-      const thread = await post("/v1/threads", { partner: v.partner, to: v.to || undefined, subject: v.subject, text: v.text,
-        document_id: documentId || undefined, attachments: attachments.length ? attachments : undefined });
+      const thread = await openThread("/v1/threads", { partner: v.partner, to: v.to || undefined, subject: v.subject, text: v.text,
+        document_id: documentId || undefined, attachments: attachments.length ? attachments : undefined }, v.text);
       navigate(`/talk/${thread.id}`);
     }, { submit: t("talk.send") }) : notice(t("talk.no_partners"), "info"));
 }
@@ -85,10 +86,11 @@ export async function thread(ctx) {
   ctx.poll(async () => {
     try { const p = await get(`/v1/threads/${id}/messages?limit=200`); if ((p.data[0]?.id || null) !== newest) drawMessages(p.data); } catch { /* next round */ }
   }, 4000);
+  const sendReply = retrySafePost();
   const reply = form([field(t("talk.reply"), "text", { kind: "textarea", rows: 4, required: true }), attachField()], async (v, f) => {
     if (!v.text) throw new ApiError(422, { code: "text_missing", field: "text" });
     const attachments = await uploadAttachments(v.attachments);
-    await post(`/v1/threads/${id}/messages`, { text: v.text, attachments: attachments.length ? attachments : undefined });
+    await sendReply(`/v1/threads/${id}/messages`, { text: v.text, attachments: attachments.length ? attachments : undefined }, v.text);
     f.reset();
     drawMessages((await get(`/v1/threads/${id}/messages?limit=200`)).data);
   }, { submit: t("talk.send"), class: "reply" });
