@@ -258,3 +258,15 @@ pub fn delivered(stack: &Stack, pair: &Pair) -> String {
         .expect(201);
     text(&doc, "id")
 }
+
+/// A multipart upload from the customer of `pair` to the supplier, open and empty; its id.
+#[must_use]
+pub fn new_upload(stack: &Stack, pair: &Pair) -> String {
+    let upload = stack
+        .post("/v1/uploads")
+        .bearer(&pair.erp)
+        .json(&json!({"recipient": "acme-print", "type": "order", "filename": "big.xml"}))
+        .run()
+        .expect(201);
+    text(&upload, "id")
+}

@@ -10,8 +10,8 @@ use serde_json::json;
 use shared::platform::Value;
 use shared::service::Method;
 use tradepost_stories::{
-    at_once, connect, delivered, link_token, login, order, pair, sign_up, stack, tally, text, Pair,
-    ORDER,
+    at_once, connect, delivered, link_token, login, new_upload, order, pair, sign_up, stack, tally,
+    text, Pair, ORDER,
 };
 use tradepost_testkit::{Answer, Call, Stack};
 
@@ -160,13 +160,7 @@ fn status_reports_and_cancellations_at_once_leave_one_history() {
 
 /// A multipart upload with one stored part; returns its id.
 fn open_upload(s: &Stack, p: &Pair, body: &[u8]) -> String {
-    let upload = s
-        .post("/v1/uploads")
-        .bearer(&p.erp)
-        .json(&json!({"recipient": "acme-print", "type": "order", "filename": "big.xml"}))
-        .run()
-        .expect(201);
-    let id = text(&upload, "id");
+    let id = new_upload(s, p);
     s.call(Method::Put, &format!("/v1/uploads/{id}/parts/1"))
         .bearer(&p.erp)
         .bytes("application/octet-stream", body.to_vec())
@@ -240,13 +234,7 @@ fn a_complete_and_an_abort_at_once_leave_one_or_the_other() {
 fn one_part_sent_at_once_is_one_part_and_many_aborts_one_abort() {
     let s = stack();
     let p = pair(&s);
-    let upload = s
-        .post("/v1/uploads")
-        .bearer(&p.erp)
-        .json(&json!({"recipient": "acme-print", "type": "order", "filename": "big.xml"}))
-        .run()
-        .expect(201);
-    let id = text(&upload, "id");
+    let id = new_upload(&s, &p);
     let answers = at_once(same(N, || {
         s.call(Method::Put, &format!("/v1/uploads/{id}/parts/1"))
             .bearer(&p.erp)

@@ -19,8 +19,8 @@ use serde_json::json;
 use shared::platform::{DbError, Value};
 use shared::service::Method;
 use tradepost_stories::{
-    deliver_events, delivered, documented, link_token, order, pair, sign_up, stack, text, Pair,
-    ORDER,
+    deliver_events, delivered, documented, link_token, new_upload, order, pair, sign_up, stack,
+    text, Pair, ORDER,
 };
 use tradepost_testkit::{block_on, Answer, Call, Stack};
 
@@ -300,13 +300,8 @@ fn a_form_upload_survives_every_fault() {
 /// A pair with an open multipart upload of [`ORDER`] in one part.
 fn with_upload(s: &Stack) -> (Pair, String) {
     let p = pair(s);
-    let upload = s
-        .post("/v1/uploads")
-        .bearer(&p.erp)
-        .json(&json!({"recipient": "acme-print", "type": "order", "filename": "big.xml"}))
-        .run()
-        .expect(201);
-    (p, text(&upload, "id"))
+    let id = new_upload(s, &p);
+    (p, id)
 }
 
 fn put_part<'s>(s: &'s Stack, w: &(Pair, String)) -> Call<'s> {
@@ -422,7 +417,8 @@ fn acknowledgements_status_reports_and_cancellations_survive_every_fault() {
                 .bearer(&w.0.erp)
                 .json(&json!({"reason": "ordered twice"}))
         },
-        retry_may: &[],
+        // Cancelled is final: a cancel again is refused, and the cancellation stands.
+        retry_may: &[409],
         settled: |s, _| {
             one(
                 s,

@@ -343,10 +343,6 @@ pub async fn cancel_document(cx: &mut Cx) -> Result<Reply> {
     let input: CancelIn = cx.optional_body().await?;
     let reason = validate::optional_text("reason", input.reason.as_deref(), NOTE_MAX)?;
     let current = row.status;
-    // Cancelled already (a retry after a lost answer): the same answer.
-    if current == DocumentStatus::Cancelled {
-        return with_history(cx, &me, row, 200).await;
-    }
     document::cancel(current)?;
     change_status(
         cx,
