@@ -262,6 +262,18 @@ pub fn local_d1(sql: &str) -> Option<Vec<Value>> {
     None
 }
 
+/// An error and every error that caused it, `: `-separated (reqwest's own text names none).
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// The start of the 503 body `wrangler dev`'s proxy writes when it lost the connection to the
 /// workers before they answered (not an answer of ours; see [`Api::run`]).
 pub const LOCAL_PROXY_LOST: &str = "Your worker restarted mid-request.";
@@ -286,10 +298,15 @@ impl Api {
     #[must_use]
     pub fn new() -> Self {
         // One connection pool for all tests of a binary; each blocking client runs a thread.
+        // The local server closes keep-alive connections that sat idle; a request sent on one
+        // just as it closes fails with "error sending request" (seen once in CI, in a burst of
+        // concurrent proofs). Idle connections are dropped here after 2 s, before the server
+        // closes them, so such a request goes out on a fresh connection instead.
         static HTTP: OnceLock<Client> = OnceLock::new();
         let http = HTTP.get_or_init(|| {
             Client::builder()
                 .timeout(Duration::from_secs(60))
+                .pool_idle_timeout(Duration::from_secs(2))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("the HTTP client should build")
@@ -368,7 +385,13 @@ impl Api {
     fn run_once(&self, method: Method, path: &str, request: RequestBuilder) -> Reply {
         let response = request
             .send()
-            .unwrap_or_else(|e| panic!("{method} {path}: no answer from {}: {e}", self.base));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{method} {path}: no answer from {}: {}",
+                    self.base,
+                    causes(&e)
+                )
+            });
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response
@@ -1085,7 +1108,13 @@ impl Api {
     pub fn run_bytes(&self, method: Method, path: &str, request: RequestBuilder) -> Download {
         let response = request
             .send()
-            .unwrap_or_else(|e| panic!("{method} {path}: no answer from {}: {e}", self.base));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{method} {path}: no answer from {}: {}",
+                    self.base,
+                    causes(&e)
+                )
+            });
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response
