@@ -26,6 +26,20 @@ fn count(s: &Stack, sql: &str, params: &[&str]) -> i64 {
     s.count(sql, &params)
 }
 
+/// Every answer has `status`; otherwise fails with the tally of statuses.
+fn all_answered(answers: &[Answer], status: u16) {
+    assert!(
+        answers.iter().all(|a| a.status == status),
+        "all should be {status}: {:?}",
+        tally(answers)
+    );
+}
+
+/// The query `sql` with `params` counts `expected` rows.
+fn expect_count(s: &Stack, sql: &str, params: &[&str], expected: i64) {
+    assert_eq!(count(s, sql, params), expected, "{sql}");
+}
+
 fn same<'s>(n: usize, make: impl Fn() -> Call<'s>) -> Vec<Call<'s>> {
     (0..n).map(|_| make()).collect()
 }
@@ -59,13 +73,11 @@ fn first_orders_to_a_new_partner_sent_at_once_all_wait_in_one_request() {
         ),
         N as i64
     );
-    assert_eq!(
-        count(
-            &s,
-            "SELECT COUNT(*) FROM events WHERE type = 'relationship.requested'",
-            &[]
-        ),
-        1
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'relationship.requested'",
+        &[],
+        1,
     );
     assert_eq!(s.files.objects.borrow().len(), N, "one file per document");
 }
@@ -104,18 +116,12 @@ fn an_acknowledgement_sent_at_once_is_one_status_entry() {
             .bearer(&inbox)
             .json(&json!({"reference": "SO-1"}))
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
-    assert_eq!(
-        count(
-            &s,
-            "SELECT COUNT(*) FROM document_history WHERE document_id = ?1 AND status = 'imported'",
-            &[&doc]
-        ),
-        1
+    all_answered(&answers, 200);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM document_history WHERE document_id = ?1 AND status = 'imported'",
+        &[&doc],
+        1,
     );
 }
 
@@ -131,13 +137,11 @@ fn status_reports_and_cancellations_at_once_leave_one_history() {
             .json(&json!({"status": "shipped", "carrier": "DHL", "tracking_number": "1Z"}))
     }));
     assert!(answers.iter().any(|a| a.status == 200));
-    assert_eq!(
-        count(
-            &s,
-            "SELECT COUNT(*) FROM documents WHERE id = ?1 AND status = 'shipped'",
-            &[&doc]
-        ),
-        1
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM documents WHERE id = ?1 AND status = 'shipped'",
+        &[&doc],
+        1,
     );
 
     let other = delivered(&s, &p);
@@ -240,28 +244,18 @@ fn one_part_sent_at_once_is_one_part_and_many_aborts_one_abort() {
             .bearer(&p.erp)
             .bytes("application/octet-stream", ORDER.to_vec())
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 200);
     assert_eq!(count(&s, "SELECT COUNT(*) FROM upload_parts", &[]), 1);
     let answers = at_once(same(N, || {
         s.call(Method::Delete, &format!("/v1/uploads/{id}"))
             .bearer(&p.erp)
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 204),
-        "{:?}",
-        tally(&answers)
-    );
-    assert_eq!(
-        count(
-            &s,
-            "SELECT COUNT(*) FROM uploads WHERE status = 'aborted'",
-            &[]
-        ),
-        1
+    all_answered(&answers, 204);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM uploads WHERE status = 'aborted'",
+        &[],
+        1,
     );
     assert_eq!(count(&s, "SELECT COUNT(*) FROM upload_parts", &[]), 0);
     let answers = at_once(same(N, || {
@@ -318,13 +312,11 @@ fn sign_ups_with_one_handle_or_one_email_at_once_make_one_company() {
     );
     assert_eq!(tally(&answers), [(201, 1), (409, N - 1)]);
     assert_eq!(count(&s, "SELECT COUNT(*) FROM companies", &[]), 2);
-    assert_eq!(
-        count(
-            &s,
-            "SELECT COUNT(*) FROM users WHERE email = ?1",
-            &["bea@other.example"]
-        ),
-        1
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM users WHERE email = ?1",
+        &["bea@other.example"],
+        1,
     );
 }
 
@@ -344,13 +336,11 @@ fn one_confirmation_link_used_at_once_confirms_once() {
         "{:?}",
         tally(&answers)
     );
-    assert_eq!(
-        count(
-            &s,
-            "SELECT COUNT(*) FROM users WHERE status = 'active'",
-            &[]
-        ),
-        1
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM users WHERE status = 'active'",
+        &[],
+        1,
     );
 }
 
@@ -387,11 +377,7 @@ fn a_password_reset_link_used_at_once_sets_one_password() {
         s.post("/v1/auth/password-reset")
             .json(&json!({ "email": acme.admin_email }))
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 202),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 202);
     // Which of those links is the valid one depends on the order the mails were written in;
     // once they have expired, one more gives a single valid link to race on.
     s.clock.advance(chrono::Duration::hours(3));
@@ -441,13 +427,11 @@ fn colleagues_invited_at_once_and_an_invitation_accepted_at_once() {
         &format!("bea's passphrase {}", winners[0]),
     )
     .expect(200);
-    assert_eq!(
-        count(
-            &s,
-            "SELECT COUNT(*) FROM users WHERE email = ?1 AND status = 'active'",
-            &["bea@acme-print.example"]
-        ),
-        1
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM users WHERE email = ?1 AND status = 'active'",
+        &["bea@acme-print.example"],
+        1,
     );
 }
 
@@ -469,11 +453,7 @@ fn people_and_keys_changed_and_removed_at_once() {
             })
             .collect(),
     );
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 200);
     let answers = at_once(
         (0..N)
             .map(|i| {
@@ -482,11 +462,7 @@ fn people_and_keys_changed_and_removed_at_once() {
             })
             .collect(),
     );
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 200);
     let answers = at_once(same(N, || {
         acme.call(&s, Method::Delete, &format!("/v1/users/{bea}"))
     }));
@@ -609,11 +585,7 @@ fn decisions_on_one_relationship_at_once_leave_one_status() {
             })
             .collect(),
     );
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 200);
 }
 
 #[test]
@@ -646,21 +618,13 @@ fn invitations_and_cards_sent_at_once() {
             })
             .collect(),
     );
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 200);
     let answers = at_once(same(N, || {
         supplier
             .call(&s, Method::Post, "/v1/cards/me/send")
             .json(&json!({ "company_id": customer.id }))
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 200);
     assert_eq!(
         count(
             &s,
@@ -690,11 +654,7 @@ fn proofs_sent_at_once_get_distinct_versions_and_one_decision() {
             .map(|i| proof(format!("%PDF-1.7 version {i}").into_bytes()))
             .collect(),
     );
-    assert!(
-        answers.iter().all(|a| a.status == 201),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 201);
     let mut versions: Vec<i64> = answers
         .iter()
         .filter_map(|a| a.json()["version"].as_i64())
@@ -725,13 +685,11 @@ fn proofs_sent_at_once_get_distinct_versions_and_one_decision() {
         "{:?}",
         tally(&answers)
     );
-    assert_eq!(
-        count(
-            &s,
-            "SELECT COUNT(*) FROM approvals WHERE id = ?1 AND decided_at IS NOT NULL",
-            &[&newest]
-        ),
-        1
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM approvals WHERE id = ?1 AND decided_at IS NOT NULL",
+        &[&newest],
+        1,
     );
 }
 
@@ -746,11 +704,7 @@ fn threads_messages_reads_and_attachments_at_once() {
             .call(&s, Method::Post, "/v1/threads")
             .json(&json!({"partner": "wydawnictwo", "subject": "Delivery", "text": "Friday?"}))
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 201),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 201);
     assert_eq!(count(&s, "SELECT COUNT(*) FROM threads", &[]), N as i64);
     let thread = text(&answers[0].json(), "id");
     let answers = at_once(
@@ -762,11 +716,7 @@ fn threads_messages_reads_and_attachments_at_once() {
             })
             .collect(),
     );
-    assert!(
-        answers.iter().all(|a| a.status == 201),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 201);
     assert_eq!(
         count(
             &s,
@@ -779,11 +729,7 @@ fn threads_messages_reads_and_attachments_at_once() {
         p.supplier
             .call(&s, Method::Post, &format!("/v1/threads/{thread}/read"))
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 200);
     assert_eq!(
         p.supplier
             .call(&s, Method::Get, &format!("/v1/threads/{thread}"))
@@ -797,11 +743,7 @@ fn threads_messages_reads_and_attachments_at_once() {
             .header("tradepost-filename", "photo.png")
             .bytes("image/png", b"\x89PNG not really".to_vec())
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 201),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 201);
     assert_eq!(count(&s, "SELECT COUNT(*) FROM attachments", &[]), N as i64);
 }
 
@@ -843,19 +785,11 @@ fn one_webhook_endpoint_changed_pinged_rotated_and_deleted_at_once() {
             })
             .collect(),
     );
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 200);
     let answers = at_once(same(N, || {
         p.customer.call(&s, Method::Post, &format!("{path}/ping"))
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 202),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 202);
     let answers = at_once(same(N, || {
         p.customer
             .call(&s, Method::Post, &format!("{path}/rotate-secret"))
@@ -870,11 +804,7 @@ fn one_webhook_endpoint_changed_pinged_rotated_and_deleted_at_once() {
             .call(&s, Method::Post, &format!("{path}/deliveries/replay"))
             .json(&json!({"since": "2020-01-01T00:00:00Z"}))
     }));
-    assert!(
-        answers.iter().all(|a| a.status == 202),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 202);
     let answers = at_once(
         (0..N)
             .map(|i| {
@@ -884,11 +814,7 @@ fn one_webhook_endpoint_changed_pinged_rotated_and_deleted_at_once() {
             })
             .collect(),
     );
-    assert!(
-        answers.iter().all(|a| a.status == 200),
-        "{:?}",
-        tally(&answers)
-    );
+    all_answered(&answers, 200);
     let answers = at_once(same(N, || p.customer.call(&s, Method::Delete, &path)));
     assert!(
         answers.iter().any(|a| a.status == 204),

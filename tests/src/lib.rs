@@ -383,15 +383,13 @@ impl Api {
     }
 
     fn run_once(&self, method: Method, path: &str, request: RequestBuilder) -> Reply {
-        let response = request
-            .send()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{method} {path}: no answer from {}: {}",
-                    self.base,
-                    causes(&e)
-                )
-            });
+        let response = request.send().unwrap_or_else(|e| {
+            panic!(
+                "{method} {path}: no answer from {}: {}",
+                self.base,
+                causes(&e)
+            )
+        });
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response
@@ -1106,15 +1104,13 @@ impl Api {
     /// Sends a request built with [`Api::raw`] and keeps the body as bytes.
     #[must_use]
     pub fn run_bytes(&self, method: Method, path: &str, request: RequestBuilder) -> Download {
-        let response = request
-            .send()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{method} {path}: no answer from {}: {}",
-                    self.base,
-                    causes(&e)
-                )
-            });
+        let response = request.send().unwrap_or_else(|e| {
+            panic!(
+                "{method} {path}: no answer from {}: {}",
+                self.base,
+                causes(&e)
+            )
+        });
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response
