@@ -13,8 +13,9 @@
 //!    first contact, the file's settlement and the events, all or nothing ([`write`]);
 //! 5. **events** — sent to the queue after the answer (`Cx::publish`).
 //!
-//! A failure after step 3 deletes the file again; a file left by a request that was cut off is
-//! found by the sweep (`pending_objects`).
+//! A failure after step 3 deletes the file again when the batch surely wrote nothing
+//! (`store::discard`); a file whose row may have landed, or one left by a request that was cut
+//! off, is announced in `pending_objects` and the sweep decides.
 
 use serde_json::json;
 use shared::data::companies::CompanyOut;
