@@ -333,6 +333,16 @@ fn people_of_both_companies_talk_and_a_webhook_tells_the_customers_system() {
         .run()
         .expect(201);
     let secret = endpoint["secret"].as_str().unwrap().to_owned();
+    // The database holds the secret only sealed (AES-256-GCM under WEBHOOK_SECRETS_KEY).
+    let stored = s.rows(
+        "SELECT secret FROM webhook_endpoints WHERE id = ?1",
+        &[Value::Text(endpoint["id"].as_str().unwrap().to_owned())],
+    );
+    let Some(Value::Text(sealed)) = stored[0].get("secret") else {
+        panic!("no stored secret: {stored:?}");
+    };
+    assert!(sealed.starts_with("enc1."), "{sealed}");
+    assert!(!sealed.contains(&secret["whsec_".len()..]), "{sealed}");
     s.http.answer(|_| {
         Ok(OutResponse {
             status: 204,

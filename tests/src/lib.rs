@@ -230,38 +230,6 @@ pub fn assert_field(problem: &Value, field: &str) {
     );
 }
 
-/// The rows of one SQL query against the local stack's D1, read with `wrangler d1 execute
-/// --local` from the stack's state directory (`TRADEPOST_STATE`, which scripts/test sets), so a
-/// test can check what is stored. `None` when that is not set (a stack started by hand), or when
-/// the database stayed busy: the running stack writes to the same file, and a second process
-/// then gets an internal error now and again; it is asked up to five times.
-#[must_use]
-pub fn local_d1(sql: &str) -> Option<Vec<Value>> {
-    let state = std::env::var("TRADEPOST_STATE").ok()?;
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let mut last = String::new();
-    for _ in 0..5 {
-        let out = std::process::Command::new(format!("{root}/node_modules/.bin/wrangler"))
-            .args(["d1", "execute", "tradepost", "--local", "--json"])
-            .arg("--persist-to")
-            .arg(&state)
-            .args(["-c", "workers/notify/wrangler.toml", "--command", sql])
-            .current_dir(root)
-            .output()
-            .expect("wrangler should run (scripts/setup installs it)");
-        last = String::from_utf8_lossy(&out.stdout).into_owned();
-        let answer: Option<Value> = serde_json::from_str(&last).ok();
-        if let Some(rows) = answer.as_ref().and_then(|a| a[0]["results"].as_array()) {
-            if out.status.success() {
-                return Some(rows.clone());
-            }
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    eprintln!("local_d1: no answer from the local D1, check skipped: {last}");
-    None
-}
-
 /// An error and every error that caused it, `: `-separated (reqwest's own text names none).
 fn causes(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();

@@ -17,9 +17,7 @@ use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use tradepost_e2e::{
-    api_key, connect, invite_colleague, local_d1, mails, text, Api, Company, Method,
-};
+use tradepost_e2e::{api_key, connect, invite_colleague, mails, Api, Company, Method};
 
 // ---------------------------------------------------------------------------------------------
 // The receiver
@@ -384,16 +382,9 @@ fn an_upload_reaches_the_receiver_signed_both_ways() {
     let receiver = Receiver::start(&[]);
     let hook = register(customer.api(), &receiver.url, None);
     let secret = hook["secret"].as_str().unwrap();
-    // D1 holds the secret only sealed (AES-256-GCM under WEBHOOK_SECRETS_KEY).
-    let stored = local_d1(&format!(
-        "SELECT secret FROM webhook_endpoints WHERE id = '{}'",
-        text(&hook["id"])
-    ));
-    if let Some(rows) = stored {
-        let stored = text(&rows[0]["secret"]);
-        assert!(stored.starts_with("enc1."), "{stored}");
-        assert!(!stored.contains(&secret["whsec_".len()..]), "{stored}");
-    }
+    // That the database holds the secret only sealed is checked natively
+    // (stories::people_of_both_companies_talk_…): reading the stack's D1 file from a second
+    // process here made the stack itself answer 500 (SQLITE_BUSY) now and then.
     let started = Instant::now();
     let doc = upload(&supplier, &customer);
     // Subscribed to every type: the relationship's own events may come first.
