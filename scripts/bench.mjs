@@ -19,7 +19,8 @@
 //       {rss_before_mb, rss_peak_mb, rss_growth_mb, rss_after_mb, upload_s, download_s, …} as JSON.
 //   node scripts/bench.mjs load NAME URL [--method M] [--header 'K: V']… [--body JSON | --body-file F]
 //       Warms up, then measures with autocannon and prints
-//       {name, rps, p50_ms, p99_ms, requests, non2xx, errors} as JSON.
+//       {name, rps, p50_ms, p99_ms, requests, non2xx, errors, d1_trips} as JSON (d1_trips: the
+//       D1 round trips of the first request, from its Server-Timing; null without one).
 //       BENCH_CONNECTIONS (10), BENCH_DURATION (10 s) and BENCH_WARMUP (3 s) tune it.
 
 import autocannon from "autocannon";
@@ -371,6 +372,9 @@ async function load({ name, url, method, headers, body }) {
   const probe = await fetch(url, { method, headers, body });
   await probe.arrayBuffer();
   if (probe.status >= 300) die(`${name}: ${method} ${url} answered ${probe.status}`);
+  // The workers count their D1 round trips per request in Server-Timing (`db;desc="N round
+  // trips";dur=…`); the baseline sends none.
+  const timing = /db;desc="(\d+) round trips?"/.exec(probe.headers.get("server-timing") ?? "");
   const run = (seconds) =>
     autocannon({ url, method, headers, body, connections, duration: seconds });
   if (warmup > 0) await run(warmup);
@@ -383,6 +387,7 @@ async function load({ name, url, method, headers, body }) {
     requests: r.requests.total,
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
+    d1_trips: timing ? Number(timing[1]) : null,
   };
 }
 

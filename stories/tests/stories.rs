@@ -421,3 +421,24 @@ fn people_of_both_companies_talk_and_a_webhook_tells_the_customers_system() {
         1
     );
 }
+
+#[test]
+fn every_answer_says_how_many_database_round_trips_it_took() {
+    let s = stack();
+    let acme = sign_up(&s, "acme-print");
+    for (method, path) in [
+        (Method::Get, "/v1/me"),
+        (Method::Get, "/v1/relationships"),
+        (Method::Get, "/v1/documents"),
+        (Method::Delete, "/v1/me"),
+    ] {
+        let before = s.db.calls();
+        let answer = acme.call(&s, method, path).run();
+        let made = s.db.calls() - before;
+        let timing = answer.header("server-timing").unwrap_or_default();
+        assert!(
+            timing.starts_with(&format!("db;desc=\"{made} round trips\";dur=")),
+            "{path}: {made} database calls, Server-Timing says {timing:?}"
+        );
+    }
+}

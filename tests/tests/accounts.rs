@@ -400,3 +400,21 @@ fn the_reset_form_cannot_flood_a_mailbox() {
         .count();
     assert_eq!(resets, 3);
 }
+
+/// The workers count their D1 round trips per request and say so in `Server-Timing`, through
+/// the gateway, so browsers' developer tools and `scripts/bench` show them.
+#[test]
+fn answers_say_their_database_round_trips_in_server_timing() {
+    let company = Company::signup_confirmed("timing");
+    for path in ["/v1/me", "/v1/relationships", "/v1/documents"] {
+        let answer = company.api().send(Method::GET, path, None);
+        assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+        let timing = answer.header("server-timing").unwrap_or_default();
+        let trips: u32 = timing
+            .strip_prefix("db;desc=\"")
+            .and_then(|rest| rest.split_once(" round trips\";dur="))
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap_or_else(|| panic!("{path}: Server-Timing {timing:?}"));
+        assert!(trips >= 1, "{path} reads the database: {timing:?}");
+    }
+}

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
 
-pub use db::{Bind, Database, Db, DbError, Json, Outcome, Query, Row, Statement, Value};
+pub use db::{Bind, Database, Db, DbError, Json, Outcome, Query, Row, Statement, Trips, Value};
 pub use files::{ByteStream, FileBody, FileRange, Files};
 
 use crate::time::Timestamp;

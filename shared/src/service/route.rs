@@ -19,7 +19,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::{auth, Cx, Method, Reply, Request};
 use crate::permissions::{Permission, Principal};
-use crate::platform::Platform;
+use crate::platform::{Platform, Trips};
 use crate::{Error, Result};
 
 /// What a handler returns.
@@ -247,17 +247,30 @@ pub async fn handle(service: &Service, env: Platform, req: Request) -> Reply {
         Resolved::Found(route, params) => (route, params),
         Resolved::WrongMethod(allowed) => {
             let names: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
-            return Reply::problem(&Error::MethodNotAllowed).with_header("allow", names.join(", "));
+            let reply =
+                Reply::problem(&Error::MethodNotAllowed).with_header("allow", names.join(", "));
+            return timed(reply, Trips::default());
         }
-        Resolved::NotFound => return Reply::problem(&Error::not_found("route")),
+        Resolved::NotFound => {
+            return timed(Reply::problem(&Error::not_found("route")), Trips::default())
+        }
     };
     let mut cx = Cx::new(req, env, params);
     let outcome = match authorize(&mut cx, service.sessions, route.access).await {
         Ok(()) => (route.handler)(&mut cx).await,
         Err(e) => Err(e),
     };
-    let mut reply = outcome.unwrap_or_else(|e| Reply::problem(&e));
-    let trips = cx.db.trips();
+    let reply = timed(
+        outcome.unwrap_or_else(|e| Reply::problem(&e)),
+        cx.db.trips(),
+    );
+    super::publish_after(&cx.env, cx.take_events());
+    reply
+}
+
+/// `reply` with `Server-Timing` saying how many database round trips the request made and how
+/// long they took (every answer has it, a 404 too).
+fn timed(mut reply: Reply, trips: Trips) -> Reply {
     // Tenths of a millisecond by integer arithmetic: `{:.1}` on a float would bring the float
     // formatting machinery into every worker.
     let tenths = (trips.millis.max(0.0) * 10.0).round() as u64;
@@ -270,7 +283,6 @@ pub async fn handle(service: &Service, env: Platform, req: Request) -> Reply {
             tenths % 10
         ),
     );
-    super::publish_after(&cx.env, cx.take_events());
     reply
 }
 
