@@ -194,7 +194,7 @@ pub async fn create_message(cx: &mut Cx) -> Result<Reply> {
     let attachment_ids = talk::attachment_list(&input.attachments)?;
     let key = cx.idempotency_key()?;
     if let Some(earlier) = earlier(cx, &me, key.as_deref(), Some(&thread.id), &text).await? {
-        return replayed(cx, &me, earlier).await;
+        return replayed(&me, earlier);
     }
     // The relationship may have been blocked or talk switched off since the thread began.
     relationships::require_stored_service(
@@ -236,7 +236,7 @@ pub async fn create_message(cx: &mut Cx) -> Result<Reply> {
         if e.unique_violation() == Some(data::MESSAGE_KEY_TAKEN) {
             if let Some(earlier) = earlier(cx, &me, key.as_deref(), Some(&thread.id), &text).await?
             {
-                return replayed(cx, &me, earlier).await;
+                return replayed(&me, earlier);
             }
         }
         return Err(e);
@@ -297,9 +297,8 @@ pub async fn earlier(
 
 /// The answer to a message sent again with its `Idempotency-Key`: the one written the first
 /// time (200, `Idempotent-Replayed: true`).
-async fn replayed(cx: &Cx, me: &Writer, row: MessageRow) -> Result<Reply> {
-    let out = messages_out(cx, &me.company_id, vec![row])
-        .await?
+fn replayed(me: &Writer, row: MessageRow) -> Result<Reply> {
+    let out = messages_out(&me.company_id, vec![row])
         .pop()
         .ok_or_else(|| Error::internal("a replayed message vanished"))?;
     Ok(Reply::json(200, &out)?.with_header("idempotent-replayed", "true"))
@@ -312,29 +311,20 @@ pub async fn list_messages(cx: &mut Cx) -> Result<Reply> {
     let page = Page::from_request(cx)?;
     let rows = data::messages(&cx.db, &thread.id, page.before.as_deref(), page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.to_string());
-    let data = messages_out(cx, &me.company_id, rows).await?;
+    let data = messages_out(&me.company_id, rows);
     Reply::json(200, &MessageList { data, next_cursor })
 }
 
-/// Messages as the viewer's company sees them, with their attachments.
-///
-/// # Errors
-/// A database error.
-pub async fn messages_out(
-    cx: &Cx,
-    viewer: &CompanyId,
-    rows: Vec<MessageRow>,
-) -> Result<Vec<MessageOut>> {
-    let ids: Vec<&MessageId> = rows.iter().map(|r| &r.id).collect();
-    let attachments = data::attachments_of(&cx.db, &ids).await?;
-    Ok(rows
-        .into_iter()
+/// Messages as the viewer's company sees them, with their attachments (oldest first).
+#[must_use]
+pub fn messages_out(viewer: &CompanyId, rows: Vec<MessageRow>) -> Vec<MessageOut> {
+    rows.into_iter()
         .map(|r| MessageOut {
-            attachments: attachments
-                .iter()
-                .filter(|a| a.message_id.as_ref() == Some(&r.id))
-                .map(AttachmentRef::of)
-                .collect(),
+            attachments: {
+                let mut attachments = r.attachments.0;
+                attachments.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+                attachments.iter().map(AttachmentRef::of).collect()
+            },
             mine: &r.company_id == viewer,
             from: Sender {
                 company: CompanyOut {
@@ -353,7 +343,7 @@ pub async fn messages_out(
             text: r.text,
             created_at: r.created_at,
         })
-        .collect())
+        .collect()
 }
 
 /// Threads as the reader sees them, each with its latest message.
@@ -363,7 +353,7 @@ pub async fn messages_out(
 pub async fn threads_out(cx: &Cx, me: &Reader, rows: Vec<ThreadRow>) -> Result<Vec<ThreadOut>> {
     let thread_ids: Vec<&ThreadId> = rows.iter().map(|r| &r.id).collect();
     let last_rows = data::last_messages(&cx.db, &thread_ids).await?;
-    let mut last = messages_out(cx, &me.company_id, last_rows).await?;
+    let mut last = messages_out(&me.company_id, last_rows);
     Ok(rows
         .into_iter()
         .map(|r| {
