@@ -17,10 +17,13 @@
 //       downloaded whole (streamed, discarded, size and SHA-256 checked), while the resident size
 //       (VmRSS) of the workerd processes in process group PGID is sampled every 200 ms. Prints
 //       {rss_before_mb, rss_peak_mb, rss_growth_mb, rss_after_mb, upload_s, download_s, …} as JSON.
+//   node scripts/bench.mjs memory-baseline URL PGID
+//       The same transfer against the bare baseline worker (POST /mpu, PUT /mpu/{key}, POST
+//       /mpu/{key}/complete, GET /r2/{key}): what the local R2 itself costs in memory.
 //   node scripts/bench.mjs load NAME URL [--method M] [--header 'K: V']… [--body JSON | --body-file F]
 //       Warms up, then measures with autocannon and prints
 //       {name, rps, p50_ms, p99_ms, requests, non2xx, errors, d1_trips} as JSON (d1_trips: the
-//       D1 round trips of the first request, from its Server-Timing; null without one).
+//       D1 round trips of a request, from its Server-Timing; null without one).
 //       BENCH_CONNECTIONS (10), BENCH_DURATION (10 s) and BENCH_WARMUP (3 s) tune it.
 
 import autocannon from "autocannon";
@@ -211,14 +214,9 @@ function workerdRss(pgid) {
 // PUT of `size` bytes made of `piece` repeated (no buffer of the whole part); resolves the answer.
 function putStreamed(url, token, size, piece, hash) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: "PUT",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/octet-stream",
-        "content-length": String(size),
-      },
-    }, (res) => {
+    const headers = { "content-type": "application/octet-stream", "content-length": String(size) };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const req = http.request(url, { method: "PUT", headers }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
@@ -246,7 +244,8 @@ function putStreamed(url, token, size, piece, hash) {
 // GET, streamed and discarded; resolves {status, bytes, sha256}.
 function getStreamed(url, token) {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    const req = http.get(url, { headers }, (res) => {
       const hash = createHash("sha256");
       let bytes = 0;
       res.on("data", (c) => {
@@ -260,19 +259,68 @@ function getStreamed(url, token) {
   });
 }
 
-async function memory(base, pgid, setup) {
+// The memory run's transfer through Tradepost: POST /v1/uploads, its parts, complete, and the
+// recipient's download of the document.
+function tradepostTransfer(base, setup) {
+  let upload;
+  let doc;
+  return {
+    async start(partSize) {
+      upload = await call(base, "POST", "/v1/uploads", {
+        recipient: setup.recipient_id,
+        type: "other",
+        filename: "bench-1gib.bin",
+        content_type: "application/octet-stream",
+      }, 201, setup.sender_key);
+      if (partSize > upload.part_size_max) die(`parts of ${partSize} bytes are over part_size_max ${upload.part_size_max}`);
+    },
+    part: (n) => ({ url: new URL(`/v1/uploads/${upload.id}/parts/${n}`, base), token: setup.sender_key }),
+    async complete(total, sha256) {
+      doc = await call(base, "POST", `/v1/uploads/${upload.id}/complete`, undefined, 201, setup.sender_key);
+      if (doc.size !== total) die(`completed document has ${doc.size} bytes, not ${total}`);
+      if (doc.sha256 !== sha256) die(`completed document's sha256 ${doc.sha256} is not the uploaded ${sha256}`);
+      return doc.id;
+    },
+    download: () => ({ url: new URL(`/v1/documents/${doc.id}/content`, base), token: setup.recipient_key }),
+  };
+}
+
+// The same transfer against the bare baseline worker: only R2's multipart calls, the part
+// bodies streamed straight into R2, and one D1 row (bench/baseline).
+function baselineTransfer(base) {
+  let upload;
+  const parts = [];
+  return {
+    async start() {
+      upload = await call(base, "POST", "/mpu", undefined, 201);
+    },
+    part: (n) => ({
+      url: new URL(`/mpu/${upload.key}?upload_id=${encodeURIComponent(upload.upload_id)}&part=${n}`, base),
+      onAnswer: (text) => parts.push([n, JSON.parse(text).etag]),
+    }),
+    async complete() {
+      const res = await fetch(new URL(`/mpu/${upload.key}/complete?upload_id=${encodeURIComponent(upload.upload_id)}`, base), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(parts),
+      });
+      if (res.status !== 201) die(`baseline complete: expected 201, got ${res.status}: ${(await res.text()).slice(0, 500)}`);
+      return upload.key;
+    },
+    download: () => ({ url: new URL(`/r2/${upload.key}`, base) }),
+  };
+}
+
+// A BENCH_MEMORY_MIB (1024) MiB multipart upload in BENCH_PART_MIB (64) MiB parts through
+// `transfer`, completed and downloaded whole, while workerd's RSS in process group `pgid` is
+// sampled every 200 ms.
+async function memory(pgid, transfer) {
   const MiB = 1024 * 1024;
   const total = Number(process.env.BENCH_MEMORY_MIB ?? 1024) * MiB;
   const partSize = Number(process.env.BENCH_PART_MIB ?? 64) * MiB;
   const first = workerdRss(pgid);
   if (first.count === 0) die(`no workerd process in process group ${pgid}`);
-  const upload = await call(base, "POST", "/v1/uploads", {
-    recipient: setup.recipient_id,
-    type: "other",
-    filename: "bench-1gib.bin",
-    content_type: "application/octet-stream",
-  }, 201, setup.sender_key);
-  if (partSize > upload.part_size_max) die(`parts of ${partSize} bytes are over part_size_max ${upload.part_size_max}`);
+  await transfer.start(partSize);
 
   let peak = 0;
   let samples = 0;
@@ -299,17 +347,17 @@ async function memory(base, pgid, setup) {
   for (let offset = 0; offset < total; offset += partSize) {
     parts++;
     const size = Math.min(partSize, total - offset);
-    const url = new URL(`/v1/uploads/${upload.id}/parts/${parts}`, base);
-    const res = await putStreamed(url, setup.sender_key, size, piece, hash);
+    const part = transfer.part(parts);
+    const res = await putStreamed(part.url, part.token, size, piece, hash);
     if (res.status !== 200) die(`PUT part ${parts}: expected 200, got ${res.status}: ${res.text.slice(0, 500)}`);
+    part.onAnswer?.(res.text);
   }
   const t1 = performance.now();
-  const doc = await call(base, "POST", `/v1/uploads/${upload.id}/complete`, undefined, 201, setup.sender_key);
-  const t2 = performance.now();
   const expected = hash.digest("hex");
-  if (doc.size !== total) die(`completed document has ${doc.size} bytes, not ${total}`);
-  if (doc.sha256 !== expected) die(`completed document's sha256 ${doc.sha256} is not the uploaded ${expected}`);
-  const down = await getStreamed(new URL(`/v1/documents/${doc.id}/content`, base), setup.recipient_key);
+  const id = await transfer.complete(total, expected);
+  const t2 = performance.now();
+  const download = transfer.download();
+  const down = await getStreamed(download.url, download.token);
   const t3 = performance.now();
   clearInterval(timer);
   sample();
@@ -335,7 +383,7 @@ async function memory(base, pgid, setup) {
     download_s: secs(t3 - t2),
     upload_mib_s: Math.round(total / MiB / ((t1 - t0) / 1000)),
     download_mib_s: Math.round(total / MiB / ((t3 - t2) / 1000)),
-    document_id: doc.id,
+    id,
   };
 }
 
@@ -373,8 +421,11 @@ async function load({ name, url, method, headers, body }) {
   await probe.arrayBuffer();
   if (probe.status >= 300) die(`${name}: ${method} ${url} answered ${probe.status}`);
   // The workers count their D1 round trips per request in Server-Timing (`db;desc="N round
-  // trips";dur=…`); the baseline sends none.
-  const timing = /db;desc="(\d+) round trips?"/.exec(probe.headers.get("server-timing") ?? "");
+  // trips";dur=…`; the baseline sends none). Taken from a second request: the first may do
+  // once-only work (an API key's last-used stamp, a first download's status change).
+  const again = await fetch(url, { method, headers, body });
+  await again.arrayBuffer();
+  const timing = /db;desc="(\d+) round trips?"/.exec(again.headers.get("server-timing") ?? "");
   const run = (seconds) =>
     autocannon({ url, method, headers, body, connections, duration: seconds });
   if (warmup > 0) await run(warmup);
@@ -406,9 +457,12 @@ if (cmd === "credentials") {
   console.log(JSON.stringify(await talk(args[0])));
 } else if (cmd === "memory") {
   if (!args[0] || !(Number(args[1]) > 0) || !args[2]) die("usage: memory URL PGID SETUP_JSON");
-  console.log(JSON.stringify(await memory(args[0], Number(args[1]), JSON.parse(args[2]))));
+  console.log(JSON.stringify(await memory(Number(args[1]), tradepostTransfer(args[0], JSON.parse(args[2])))));
+} else if (cmd === "memory-baseline") {
+  if (!args[0] || !(Number(args[1]) > 0)) die("usage: memory-baseline URL PGID");
+  console.log(JSON.stringify(await memory(Number(args[1]), baselineTransfer(args[0]))));
 } else if (cmd === "load") {
   console.log(JSON.stringify(await load(parseLoadArgs(args))));
 } else {
-  die("usage: node scripts/bench.mjs credentials URL | order BYTES | documents URL ORDER_FILE | talk URL | memory URL PGID SETUP_JSON | load NAME URL [options]");
+  die("usage: node scripts/bench.mjs credentials URL | order BYTES | documents URL ORDER_FILE | talk URL | memory URL PGID SETUP_JSON | memory-baseline URL PGID | load NAME URL [options]");
 }

@@ -4,6 +4,10 @@
 //! `POST /r2` and `GET /r2/{key}` do only the storage work of a document upload and download:
 //! one R2 put and one D1 insert (into `pending_objects`, the row an upload announces its file
 //! with), and one D1 select by primary key and one R2 get streamed back.
+//! `POST /mpu`, `PUT /mpu/{key}?upload_id=…&part=N` and `POST /mpu/{key}/complete?upload_id=…`
+//! do only the R2 work of a multipart upload (the part's body streamed straight into R2; the
+//! completion also writes the `pending_objects` row, so `GET /r2/{key}` serves the file): the
+//! floor of the memory bench, a big file up in parts and down again.
 //! scripts/bench compares the real workers with these, so the figures separate what Tradepost's
 //! own code (gateway hop, token check, handler) costs from what the local D1 and R2 cost.
 
@@ -29,7 +33,10 @@ pub fn valid_key(key: &str) -> bool {
 mod edge {
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    use worker::{event, Context, Date, Env, Method, Request, Response, Result};
+    use worker::{
+        event, Context, Data, Date, Env, FixedLengthStream, Method, Request, Response, Result,
+        UploadedPart,
+    };
 
     static UPLOADS: AtomicU64 = AtomicU64::new(0);
 
@@ -79,6 +86,23 @@ mod edge {
                     .with_status(201),
             );
         }
+        if path == "/mpu" && req.method() == Method::Post {
+            let now = Date::now().as_millis();
+            let key = super::object_key(now, UPLOADS.fetch_add(1, Ordering::Relaxed));
+            let upload = env
+                .bucket("FILES")?
+                .create_multipart_upload(key.clone())
+                .execute()
+                .await?;
+            let upload_id = upload.upload_id().await;
+            return Ok(Response::from_json(
+                &serde_json::json!({ "key": key, "upload_id": upload_id }),
+            )?
+            .with_status(201));
+        }
+        if let Some(rest) = path.strip_prefix("/mpu/") {
+            return multipart(req, &env, rest).await;
+        }
         if let Some(key) = path.strip_prefix("/r2/") {
             // One D1 select and one R2 get, streamed back, like GET /v1/documents/{id}/content.
             if !super::valid_key(key) {
@@ -111,6 +135,66 @@ mod edge {
         Ok(Response::builder()
             .with_header("content-type", "application/json")?
             .fixed(super::BODY.as_bytes().to_vec()))
+    }
+
+    /// `PUT /mpu/{key}?upload_id=…&part=N` (a part, streamed into R2) and
+    /// `POST /mpu/{key}/complete?upload_id=…` (body: `[[N, "etag"], …]`).
+    async fn multipart(mut req: Request, env: &Env, rest: &str) -> Result<Response> {
+        let query: Vec<(String, String)> = req.url()?.query_pairs().into_owned().collect();
+        let arg = |name: &str| {
+            query
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let (key, complete) = match rest.strip_suffix("/complete") {
+            Some(key) => (key, true),
+            None => (rest, false),
+        };
+        let Some(upload_id) = arg("upload_id") else {
+            return Response::error("upload_id missing", 400);
+        };
+        if !super::valid_key(key) {
+            return Response::error("not found", 404);
+        }
+        let upload = env
+            .bucket("FILES")?
+            .resume_multipart_upload(key, upload_id)?;
+        if complete && req.method() == Method::Post {
+            let parts: Vec<(u16, String)> = req.json().await?;
+            upload
+                .complete(
+                    parts
+                        .into_iter()
+                        .map(|(n, etag)| UploadedPart::new(n, etag)),
+                )
+                .await?;
+            env.d1("DB")?
+                .prepare(
+                    "INSERT OR REPLACE INTO pending_objects (object_key, created_at) \
+                     VALUES (?1, ?2)",
+                )
+                .bind(&[key.into(), Date::now().as_millis().to_string().into()])?
+                .run()
+                .await?;
+            return Ok(Response::from_json(&serde_json::json!({ "key": key }))?.with_status(201));
+        }
+        if complete || req.method() != Method::Put {
+            return Response::error("method not allowed", 405);
+        }
+        let Some(part) = arg("part").and_then(|p| p.parse::<u16>().ok()) else {
+            return Response::error("part missing", 400);
+        };
+        let Some(length) = req
+            .headers()
+            .get("content-length")?
+            .and_then(|l| l.parse::<u64>().ok())
+        else {
+            return Response::error("content-length missing", 411);
+        };
+        let body = Data::Stream(FixedLengthStream::wrap(req.stream()?, length));
+        let uploaded = upload.upload_part(part, body).await?;
+        Response::from_json(&serde_json::json!({ "part": part, "etag": uploaded.etag() }))
     }
 }
 
