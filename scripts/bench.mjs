@@ -353,6 +353,7 @@ async function memory(pgid, transfer) {
     part.onAnswer?.(res.text);
   }
   const t1 = performance.now();
+  const uploadPeak = Math.max(peak, sample());
   const expected = hash.digest("hex");
   const id = await transfer.complete(total, expected);
   const t2 = performance.now();
@@ -376,6 +377,7 @@ async function memory(pgid, transfer) {
     rss_before_mb: mb(before),
     rss_peak_mb: mb(peak),
     rss_growth_mb: mb(Math.max(0, peak - before)),
+    rss_upload_growth_mb: mb(Math.max(0, uploadPeak - before)),
     rss_after_mb: mb(after),
     samples,
     upload_s: secs(t1 - t0),
