@@ -136,8 +136,13 @@ build_worker() {
         local inputs=("$dir" shared Cargo.toml Cargo.lock node_modules/.package-lock.json
             "$WASM_BINDGEN_BIN" "$(command -v worker-build)")
         [[ -d .cargo ]] && inputs+=(.cargo)
-        # The portal's static files sit under workers/gateway but are not part of its wasm.
-        if [[ -z "$(find "${inputs[@]}" -path "$dir/build" -prune -o -path "$dir/portal" -prune -o -type f -newer "$stamp" -print -quit)" ]]; then
+        # The gateway's routing table and OpenAPI document are generated from every worker's
+        # route table (workers/gateway/tables), so any worker's source counts for it.
+        [[ "$dir" == workers/gateway ]] && inputs+=(workers)
+        # Not inputs: build output, the local secrets and state a run writes (.dev.vars,
+        # .wrangler), and the portal's static files (under workers/gateway, not in its wasm).
+        if [[ -z "$(find "${inputs[@]}" \( -path '*/build' -o -name .dev.vars -o -name .wrangler \
+            -o -path workers/gateway/portal \) -prune -o -type f -newer "$stamp" -print -quit)" ]]; then
             say "$dir: up to date (${mode#--} build; FORCE_BUILD=1 rebuilds)"
             return 0
         fi
