@@ -21,10 +21,6 @@ pub struct MemoryFiles {
     pub objects: RefCell<HashMap<String, Vec<u8>>>,
     uploads: RefCell<HashMap<String, Upload>>,
     next_upload: Cell<u64>,
-    /// Which operations fail (fault injection): by name (`put`, `get`, `delete`,
-    /// `create_multipart`, `upload_part`, `complete_multipart`, `abort_multipart`), how many
-    /// more times.
-    pub failing: RefCell<HashMap<&'static str, u32>>,
     /// Operations counted so far, and which (by number) fail: before they act, or after
     /// (done, but the caller hears of a failure, as when the answer is lost).
     calls: Cell<u64>,
@@ -75,11 +71,6 @@ fn etag(bytes: &[u8]) -> String {
 }
 
 impl MemoryFiles {
-    /// Makes the operation `op` fail the next `times` times.
-    pub fn fail(&self, op: &'static str, times: u32) {
-        self.failing.borrow_mut().insert(op, times);
-    }
-
     /// Makes the `n`-th operation from now (1 = the next) fail: before it acts, or after it
     /// acted when `after`.
     pub fn fail_nth(&self, n: u64, after: bool) {
@@ -106,14 +97,7 @@ impl MemoryFiles {
             }
             return Ok(true);
         }
-        let mut failing = self.failing.borrow_mut();
-        match failing.get_mut(op) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                Err(format!("{op} failed (injected)"))
-            }
-            _ => Ok(false),
-        }
+        Ok(false)
     }
 
     /// The bytes stored at `key`.

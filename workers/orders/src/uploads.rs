@@ -391,15 +391,8 @@ async fn read(files: &dyn Files, key: &str, length: u64) -> Result<Vec<u8>> {
 pub async fn abort_upload(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     let row = load(cx, &me).await?;
-    match row.status {
-        UploadStatus::Aborted => return Ok(Reply::no_content()),
-        UploadStatus::Completed => {
-            return Err(Error::conflict(
-                "upload_not_open",
-                "the upload is completed; cancel its document instead",
-            ))
-        }
-        UploadStatus::Open => {}
+    if let Some(answer) = abort_answer(row.status) {
+        return answer;
     }
     // The row first: a completion that holds the upload keeps it (and the bucket's upload).
     let aborted = cx
@@ -407,18 +400,25 @@ pub async fn abort_upload(cx: &mut Cx) -> Result<Reply> {
         .batch(uploads::abort_stmts(&row.id, Time(cx.now)))
         .await?;
     if aborted.first().copied().unwrap_or(0) == 0 {
+        // Aborted, completed or claimed by a completion meanwhile.
         let row = load(cx, &me).await?;
-        return match row.status {
-            UploadStatus::Aborted => Ok(Reply::no_content()),
-            UploadStatus::Completed => Err(Error::conflict(
-                "upload_not_open",
-                "the upload is completed; cancel its document instead",
-            )),
-            UploadStatus::Open => Ok(completing()),
-        };
+        return abort_answer(row.status).unwrap_or_else(|| Ok(completing()));
     }
     abort_r2(cx.files()?, &row.object_key, &row.r2_upload_id).await;
     Ok(Reply::no_content())
+}
+
+/// The answer to an abort of an upload in `status`, unless it is open (`None`): aborting again
+/// is done already; a completed upload's document is cancelled instead.
+fn abort_answer(status: UploadStatus) -> Option<Result<Reply>> {
+    match status {
+        UploadStatus::Aborted => Some(Ok(Reply::no_content())),
+        UploadStatus::Completed => Some(Err(Error::conflict(
+            "upload_not_open",
+            "the upload is completed; cancel its document instead",
+        ))),
+        UploadStatus::Open => None,
+    }
 }
 
 /// 409 `upload_completing`: a completion of the upload is running; asking again in a moment

@@ -232,14 +232,8 @@ pub async fn create_message(cx: &mut Cx) -> Result<Reply> {
     )
     .await;
     if let Err(e) = written {
-        // The same message sent again at the same moment took the key first.
-        if e.unique_violation() == Some(data::MESSAGE_KEY_TAKEN) {
-            if let Some(earlier) = earlier(cx, &me, key.as_deref(), Some(&thread.id), &text).await?
-            {
-                return replayed(&me, earlier);
-            }
-        }
-        return Err(e);
+        let first = written_meanwhile(cx, &me, key.as_deref(), Some(&thread.id), &text, e).await?;
+        return replayed(&me, first);
     }
     let out = MessageOut {
         id: message_id,
@@ -293,6 +287,27 @@ pub async fn earlier(
         ));
     }
     Ok(Some(row))
+}
+
+/// After a message's write failed with `e`: the same message, sent again at the same moment,
+/// that took the `Idempotency-Key` first; any other failure is `e`.
+///
+/// # Errors
+/// `e`; 409 `idempotency_key_reused` as [`earlier`].
+pub async fn written_meanwhile(
+    cx: &Cx,
+    me: &Writer,
+    key: Option<&str>,
+    thread: Option<&ThreadId>,
+    text: &str,
+    e: Error,
+) -> Result<MessageRow> {
+    if e.unique_violation() == Some(data::MESSAGE_KEY_TAKEN) {
+        if let Some(first) = earlier(cx, me, key, thread, text).await? {
+            return Ok(first);
+        }
+    }
+    Err(e)
 }
 
 /// The answer to a message sent again with its `Idempotency-Key`: the one written the first

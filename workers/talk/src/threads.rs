@@ -74,13 +74,8 @@ pub async fn create_thread(cx: &mut Cx) -> Result<Reply> {
     )
     .await;
     if let Err(e) = written {
-        // The same thread started again at the same moment took the key first.
-        if e.unique_violation() == Some(data::MESSAGE_KEY_TAKEN) {
-            if let Some(first) = messages::earlier(cx, &me, key.as_deref(), None, &text).await? {
-                return replayed(cx, &me, &first.thread_id).await;
-            }
-        }
-        return Err(e);
+        let first = messages::written_meanwhile(cx, &me, key.as_deref(), None, &text, e).await?;
+        return replayed(cx, &me, &first.thread_id).await;
     }
     let reader = me.reader();
     let row = load(cx, &reader, &thread_id).await?;
