@@ -413,7 +413,8 @@ fn json_path_at(text: &[u8], offset: usize) -> JsonPath {
     path
 }
 
-fn missing_field_name(message: &str) -> Option<String> {
+/// The field a serde "missing field `x`" message names.
+pub(crate) fn missing_field_name(message: &str) -> Option<String> {
     let rest = message.strip_prefix("missing field `")?;
     rest.split('`').next().map(str::to_owned)
 }

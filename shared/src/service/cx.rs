@@ -172,11 +172,7 @@ impl Cx {
             // The parameter at fault: the one named missing, else the one without which the
             // same error does not come again.
             let message = e.to_string();
-            let missing = message
-                .strip_prefix("missing field `")
-                .and_then(|rest| rest.split('`').next())
-                .map(str::to_owned);
-            let culprit = missing.or_else(|| {
+            let culprit = crate::error::missing_field_name(&message).or_else(|| {
                 map.keys().find_map(|name| {
                     let mut without = map.clone();
                     without.remove(name);
