@@ -5,11 +5,13 @@
 //! in parallel with each other and with the rest of the suite.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use serde_json::{json, Value};
 use tradepost_e2e::browser::{Browser, WAIT};
 use tradepost_e2e::{
-    connect, invite_colleague, request, unique, unique_email, wait_for_link, Api, Company, Method,
-    Person, PASSWORD,
+    api_key, connect, invite_colleague, request, unique, unique_email, wait_for_link, Api, Company,
+    Method, Person, PASSWORD,
 };
 
 /// A catalogue text of the portal, read from the file the browser loads.
@@ -608,6 +610,7 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
         ("/admin/users", "admin.users"),
         (&format!("/admin/users/{}", customer.admin.id), "admin.user"),
         ("/admin/api-keys", "admin.apiKeys"),
+        ("/admin/connectors", "admin.connectors"),
         ("/admin/webhooks", "admin.webhooks"),
         ("/settings", "admin.settings"),
     ];
@@ -681,6 +684,199 @@ fn an_admin_adds_a_webhook_endpoint_and_sees_its_secret_once() {
     );
     b.click_text("main .actions button", &en("webhook.ping"));
     b.wait_text("main .notice", &en("webhook.pinged"));
+}
+
+/// The time `secs` seconds ago as RFC 3339 UTC (days from the civil calendar; no date crate).
+fn seconds_ago(secs: u64) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - secs;
+    let days = i64::try_from(now / 86_400).unwrap();
+    let rem = now % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+#[test]
+fn an_admin_steers_the_erp_connector_in_the_connectors_tab() {
+    let company = Company::signup_confirmed("Connector");
+    // The connector program registers itself with an API key of the company and reports a run
+    // that failed.
+    let key = api_key(&company, &["documents.send", "documents.receive"]);
+    let registered = key.api.post(
+        "/v1/connectors",
+        json!({"name": "ERP Hamburg", "host": "erp01", "version": "0.1.0", "operations": [
+            {"operation": "send", "interval_secs": 60},
+            {"operation": "fetch", "interval_secs": 300},
+            {"operation": "status", "interval_secs": 600},
+        ]}),
+        201,
+    );
+    let id = registered["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("cnr_"), "{registered}");
+    key.api.post(
+        &format!("/v1/connectors/{id}/runs"),
+        json!({"operation": "fetch", "started_at": seconds_ago(90), "finished_at": seconds_ago(30),
+               "files": 3, "errors": 1, "message": "erp-import exited with 2"}),
+        201,
+    );
+
+    let b = Browser::start("connectors_tab");
+    sign_in(&b, &company.admin, "/admin/api-keys");
+    on_page(&b, "admin.apiKeys");
+    // The tab sits beside the API keys.
+    b.click("nav.tabs a[href='/admin/connectors']");
+    on_page(&b, "admin.connectors");
+    assert_eq!(b.text("main h1"), en("admin.connectors"));
+    let c = format!("section.connector[data-connector={id:?}]");
+    b.wait_text(&format!("{c} h2"), "ERP Hamburg");
+    let facts = b.text(&format!("{c} .facts"));
+    assert!(
+        facts.contains("erp01") && facts.contains("0.1.0"),
+        "{facts}"
+    );
+    let send = format!("{c} tr[data-operation=send]");
+    let fetch = format!("{c} tr[data-operation=fetch]");
+    let status = format!("{c} tr[data-operation=status]");
+    assert_eq!(b.text(&format!("{fetch} th")), en("connop.fetch"));
+    // The failed run: highlighted on its operation's row and in the recent runs.
+    b.wait_text(
+        &format!("{fetch} td.last-run.has-errors"),
+        "erp-import exited with 2",
+    );
+    b.wait_text(
+        &format!("{c} table.runs tr.run.has-errors[data-operation=fetch]"),
+        "erp-import exited with 2",
+    );
+
+    // An interval that is no hh:mm:ss is refused by the API; the message stands beside it.
+    b.fill(&format!("{fetch} input[name=interval]"), "2 minutes");
+    b.click(&format!("{fetch} [data-control=save-interval]"));
+    b.find(&format!("{fetch} input[name=interval][aria-invalid=true]"));
+    let message = b.text(&format!("{fetch} input[name=interval] + .field-error"));
+    assert!(
+        !message.is_empty(),
+        "the refusal should be told beside the interval"
+    );
+    // Fetch every two minutes.
+    b.fill(&format!("{fetch} input[name=interval]"), "00:02:00");
+    b.click(&format!("{fetch} [data-control=save-interval]"));
+    b.find(&format!("{fetch}[data-interval-secs=\"120\"]"));
+    b.wait_text(
+        &format!("{c} .notice[data-operation=fetch]"),
+        &en("connop.fetch"),
+    );
+    assert!(!b.exists(&format!("{fetch} .field-error")));
+    // Send: run now.
+    b.click(&format!("{send} [data-control=run-now]"));
+    b.wait_text(
+        &format!("{c} .notice[data-operation=send]"),
+        &en("connop.send"),
+    );
+    b.find(&format!("{send}[data-run-at]"));
+    // Status: switched off.
+    b.find(&format!("{status}[data-enabled=true]"));
+    b.click(&format!("{status} input[data-control=enabled]"));
+    b.find(&format!("{status}[data-enabled=false]"));
+    b.wait_text(
+        &format!("{c} .notice[data-operation=status]"),
+        &en("connop.status"),
+    );
+    assert_eq!(
+        b.property(&format!("{status} input[data-control=enabled]"), "checked"),
+        json!(false)
+    );
+
+    // What the connector reads back.
+    let seen = key.api.get(&format!("/v1/connectors/{id}"), 200);
+    let op = |name: &str| {
+        seen["operations"]
+            .as_array()
+            .and_then(|ops| ops.iter().find(|o| o["operation"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no operation {name} in {seen}"))
+    };
+    assert_eq!(op("fetch")["interval_secs"], json!(120), "{seen}");
+    assert_eq!(op("fetch")["interval"], "00:02:00", "{seen}");
+    assert!(op("send")["run_at"].is_string(), "{seen}");
+    assert_eq!(op("status")["enabled"], json!(false), "{seen}");
+    // Nothing else changed.
+    assert_eq!(op("send")["interval_secs"], json!(60), "{seen}");
+    assert_eq!(op("status")["interval_secs"], json!(600), "{seen}");
+    assert_eq!(op("fetch")["enabled"], json!(true), "{seen}");
+
+    // The tab in German and in Polish.
+    for lang in ["de", "pl"] {
+        let text = |key: &str| catalogue(lang, key);
+        b.select("#language", lang);
+        b.wait_text("main h1", &text("admin.connectors"));
+        assert_eq!(b.attribute("html", "lang").as_deref(), Some(lang));
+        b.wait_text("nav.tabs", &text("admin.api_keys"));
+        b.wait_text(&format!("{fetch} th"), &text("connop.fetch"));
+        b.wait_text(&format!("{status} th"), &text("connop.status"));
+        let heads = b.text(&format!("{c} table.operations thead"));
+        for key in [
+            "connector.operation",
+            "connector.interval",
+            "connector.last_run",
+        ] {
+            assert!(heads.contains(&text(key)), "{lang}: {key} in {heads:?}");
+        }
+        b.wait_text(
+            &format!("{send} [data-control=run-now]"),
+            &text("connector.run_now"),
+        );
+        b.wait_text(
+            &format!("{fetch} td.last-run"),
+            &text("connector.counts")
+                .replace("{files}", "3")
+                .replace("{errors}", "1"),
+        );
+        b.wait_text(
+            &format!("{c} [data-control=remove]"),
+            &text("connector.remove"),
+        );
+    }
+
+    // Removed after a confirmation (in Polish now): the empty page says how to register one.
+    b.execute(
+        "window.confirm = (question) => { window.tpAsked = question; return true; };",
+        vec![],
+    );
+    b.click(&format!("{c} [data-control=remove]"));
+    b.wait_text("#connectors-empty", &catalogue("pl", "connector.none"));
+    b.wait_text("#connectors-empty", "tradepost sync");
+    let asked = b.execute("return window.tpAsked", vec![]);
+    assert!(
+        asked.as_str().is_some_and(|q| q.contains("ERP Hamburg")),
+        "{asked}"
+    );
+    let list = company.api().get("/v1/connectors", 200);
+    assert!(
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != json!(id)),
+        "{list}"
+    );
+    let errors = b.script_errors();
+    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 #[test]

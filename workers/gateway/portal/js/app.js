@@ -29,6 +29,7 @@ const ROUTES = [
   ["/admin/users", "admin", "users"],
   ["/admin/users/:id", "admin", "user"],
   ["/admin/api-keys", "admin", "apiKeys"],
+  ["/admin/connectors", "admin", "connectors"],
   ["/admin/webhooks", "admin", "webhooks"],
   ["/admin/webhooks/:id", "admin", "webhook"],
   ["/settings", "admin", "settings"],

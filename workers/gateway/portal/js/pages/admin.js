@@ -1,9 +1,9 @@
-// Administration: users and invitations with permissions, API keys (the key shown once),
-// webhook endpoints with their delivery log and replay, and my own settings (language,
-// notifications).
+// Administration: users and invitations with permissions, API keys (the key shown once), the
+// ERP connectors registered with the company (their operations' schedules and runs), webhook
+// endpoints with their delivery log and replay, and my own settings (language, notifications).
 import { get, post, patch, put, del, withQuery } from "../api.js";
 import { t, fmtDate, setLanguage, language, LANGUAGES } from "../i18n.js";
-import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice } from "../ui.js";
+import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice, errorText } from "../ui.js";
 import { navigate, can, state, render } from "../app.js";
 
 export const PERMISSIONS = ["documents.send", "documents.receive", "approvals.decide", "talk", "relationships.manage", "users.manage", "webhooks.manage"];
@@ -13,7 +13,8 @@ export const EVENTS = ["document.deposited", "document.downloaded", "document.st
 const permOptions = () => PERMISSIONS.map((p) => [p, label("perm", p)]);
 
 function adminTabs(current) {
-  const tabs = [["/admin/users", "admin.users", can("users.manage")], ["/admin/api-keys", "admin.api_keys", can("users.manage")], ["/admin/webhooks", "admin.webhooks", can("webhooks.manage")]];
+  const tabs = [["/admin/users", "admin.users", can("users.manage")], ["/admin/api-keys", "admin.api_keys", can("users.manage")],
+    ["/admin/connectors", "admin.connectors", can("users.manage")], ["/admin/webhooks", "admin.webhooks", can("webhooks.manage")]];
   return h("nav", { class: "tabs", "aria-label": t("nav.admin") }, h("ul", {}, tabs.filter((x) => x[2]).map(([href, key]) =>
     h("li", {}, h("a", { href, "aria-current": href === current ? "page" : null }, t(key))))));
 }
@@ -82,6 +83,125 @@ export async function apiKeys(ctx) {
         h("button", { type: "button", onclick: () => navigator.clipboard?.writeText(created.key) }, t("action.copy"))));
       shown.querySelector("h2").focus?.();
     }, { submit: t("admin.create_key") })));
+}
+
+// ERP connectors: programs at the company's ERP that registered themselves through the API with
+// one of its keys. Per operation (send, fetch, status): on or off, the interval, a run now or in
+// N minutes, the scheduled run and the last one; the recent runs; remove. A change answers with
+// the connector, whose section is then drawn anew (with its runs), the focus kept on the control.
+const hhmmss = (secs) => [Math.floor(secs / 3600), Math.floor(secs / 60) % 60, secs % 60].map((n) => String(n).padStart(2, "0")).join(":");
+
+/** A catalogue text whose {placeholders} become the nodes in parts (code in a sentence). */
+const rich = (key, parts) => t(key).split(/\{(\w+)\}/).map((piece, i) => (i % 2 ? parts[piece] ?? `{${piece}}` : piece));
+
+export async function connectors(ctx) {
+  const [list, keys] = await Promise.all([get("/v1/connectors"), get("/v1/api-keys?limit=200").catch(() => null)]);
+  if (!ctx.current()) return;
+  const keyOf = (id) => (keys?.data || []).find((k) => k.id === id);
+  const sections = await Promise.all((list.data || []).map((c) => connectorSection(c, keyOf)));
+  if (!ctx.current()) return;
+  const how = h("p", { class: sections.length ? "hint" : null, id: "connectors-how" },
+    rich("connector.how", { command: h("code", {}, "tradepost sync"), doc: h("code", {}, "docs/connector.md") }));
+  const refresh = action(t("connector.refresh"), () => render());
+  refresh.id = "connectors-refresh";
+  show(ctx.main, ctx.title("admin.connectors"), adminTabs("/admin/connectors"), h("p", {}, t("connector.intro")),
+    sections.length ? [h("div", { class: "actions" }, refresh), sections, how]
+      : h("div", { id: "connectors-empty" }, h("p", { class: "empty" }, t("connector.none")), how));
+}
+
+async function connectorSection(c, keyOf, done) {
+  const id = encodeURIComponent(c.id);
+  const runs = await get(withQuery(`/v1/connectors/${id}/runs`, { limit: 10 })).catch((error) => ({ error }));
+  // Saves a change of one operation and draws the section anew; text(op) is the notice to show.
+  const change = async (operation, body, control, text) => {
+    const updated = await patch(`/v1/connectors/${id}/operations/${encodeURIComponent(operation)}`, body);
+    const op = (updated.operations || []).find((o) => o.operation === operation) || {};
+    const next = await connectorSection(updated, keyOf, { operation, text: text(op) });
+    const here = document.querySelector(`section[data-connector="${CSS.escape(c.id)}"]`);
+    if (!here) return;
+    here.replaceWith(next);
+    next.querySelector(`tr[data-operation="${CSS.escape(operation)}"] [data-control="${control}"]`)?.focus();
+  };
+  const row = (o) => {
+    const name = label("connop", o.operation);
+    const scheduled = (op) => (op.run_at ? t("connector.scheduled", { operation: name, at: fmtDate(op.run_at) }) : t("common.saved"));
+
+    const toggle = h("input", { type: "checkbox", role: "switch", name: "enabled", "data-control": "enabled", checked: o.enabled,
+      "aria-label": t("connector.enabled_of", { operation: name }) });
+    toggle.addEventListener("change", async () => {
+      const cell = toggle.closest("td");
+      cell.querySelectorAll(".field-error").forEach((e) => e.remove());
+      toggle.disabled = true;
+      try {
+        await change(o.operation, { enabled: toggle.checked }, "enabled", (op) => t(op.enabled === false ? "connector.switched_off" : "connector.switched_on", { operation: name }));
+      } catch (err) {
+        toggle.checked = !toggle.checked;
+        cell.append(h("p", { class: "field-error", role: "alert" }, errorText(err)));
+      } finally {
+        toggle.disabled = false;
+      }
+    });
+
+    const interval = form([h("input", { name: "interval", "data-field": "interval", "data-control": "interval", value: o.interval || hhmmss(o.interval_secs || 0),
+      placeholder: "hh:mm:ss", autocomplete: "off", "aria-label": t("connector.interval_of", { operation: name }) })],
+    (v) => change(o.operation, { interval: v.interval }, "save-interval", () => t("connector.interval_saved", { operation: name })),
+    { submit: t("action.save"), class: "inline interval" });
+    interval.querySelector("button[type=submit]").dataset.control = "save-interval";
+
+    const runNow = action(t("connector.run_now"), () => change(o.operation, { run_in_minutes: 0 }, "run-now", scheduled));
+    runNow.dataset.control = "run-now";
+    // What is typed goes to the API as it is (a number if it is one): the API says what is wrong.
+    const later = form([t("connector.run_in_before"), " ",
+      h("input", { type: "number", name: "run_in_minutes", "data-field": "run_in_minutes", "data-control": "run-in", min: 0, max: 10080, step: 1, value: "60",
+        "aria-label": t("connector.run_in_of", { operation: name }) }), " ", t("connector.run_in_after")],
+    (v) => change(o.operation, { run_in_minutes: /^\d+$/.test(v.run_in_minutes) ? Number(v.run_in_minutes) : v.run_in_minutes }, "run-later", scheduled),
+    { submit: t("connector.schedule"), class: "inline run-later" });
+    later.querySelector("button[type=submit]").dataset.control = "run-later";
+
+    const last = o.last_run;
+    return h("tr", { "data-operation": o.operation, "data-enabled": String(o.enabled), "data-interval-secs": String(o.interval_secs), "data-run-at": o.run_at || null },
+      h("th", { scope: "row" }, name),
+      h("td", {}, h("label", { class: "switch" }, toggle, " ", t("connector.enabled"))),
+      h("td", {}, interval),
+      h("td", { class: "run" }, h("div", { class: "actions" }, runNow), later),
+      h("td", { class: "run-at" }, o.run_at ? h("time", { datetime: o.run_at }, fmtDate(o.run_at)) : "—"),
+      h("td", { class: last?.errors ? "last-run has-errors" : "last-run" }, last ? [
+        h("time", { datetime: last.finished_at || last.started_at }, fmtDate(last.finished_at || last.started_at)),
+        h("div", { class: "counts" }, t("connector.counts", { files: last.files ?? 0, errors: last.errors ?? 0 })),
+        last.message ? h("p", { class: "message" }, last.message) : null,
+      ] : h("span", { class: "hint" }, t("connector.never"))));
+  };
+
+  const key = keyOf(c.api_key_id);
+  const remove = action(t("connector.remove"), async () => {
+    if (!confirm(t("connector.remove_confirm", { name: c.name }))) return;
+    await del(`/v1/connectors/${id}`);
+    render();
+  }, { class: "danger" });
+  remove.dataset.control = "remove";
+  const saved = done ? notice(done.text) : null;
+  if (saved) saved.dataset.operation = done.operation;
+
+  return h("section", { class: "panel connector", id: `connector-${c.id}`, "data-connector": c.id },
+    h("h2", { class: "name" }, c.name), saved,
+    dl([[t("connector.host"), c.host], [t("connector.version"), c.version],
+      [t("connector.api_key"), key ? [key.name, " ", h("code", {}, key.prefix), key.revoked_at ? ` · ${t("admin.revoked")}` : null] : c.api_key_id ? h("code", {}, c.api_key_id) : null],
+      [t("connector.registered"), fmtDate(c.registered_at)], [t("connector.last_seen"), fmtDate(c.last_seen_at)]]),
+    h("h3", {}, t("connector.operations")),
+    h("div", { class: "table-wrap" }, h("table", { class: "operations" },
+      h("thead", {}, h("tr", {}, [t("connector.operation"), t("connector.enabled"), t("connector.interval"), t("connector.run"), t("connector.run_at"), t("connector.last_run")]
+        .map((x) => h("th", { scope: "col" }, x)))),
+      h("tbody", {}, (c.operations || []).map(row)))),
+    h("p", { class: "hint" }, t("connector.limits")),
+    h("h3", {}, t("connector.runs")),
+    runs.error ? notice(errorText(runs.error), "error") : (runs.data || []).length ? h("div", { class: "table-wrap" }, h("table", { class: "runs" },
+      h("thead", {}, h("tr", {}, [t("connector.operation"), t("connector.started"), t("connector.finished"), t("connector.files"), t("connector.errors"), t("connector.message")]
+        .map((x) => h("th", { scope: "col" }, x)))),
+      h("tbody", {}, runs.data.map((r) => h("tr", { class: r.errors ? "run has-errors" : "run", "data-run": r.id, "data-operation": r.operation },
+        h("td", {}, label("connop", r.operation)), h("td", {}, fmtDate(r.started_at)), h("td", {}, fmtDate(r.finished_at)),
+        h("td", { class: "files" }, String(r.files ?? 0)), h("td", { class: "errors" }, String(r.errors ?? 0)), h("td", { class: "message" }, r.message || ""))))))
+      : h("p", { class: "empty runs-empty" }, t("connector.no_runs")),
+    h("div", { class: "actions" }, remove), h("p", { class: "hint" }, t("connector.remove_hint")));
 }
 
 export async function webhooks(ctx) {
