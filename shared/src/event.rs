@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{CompanyId, EventId};
 use crate::time::{self, Timestamp};
 
+/// `connector.run_failed`: one of the company's ERP connectors reported a run with errors (to
+/// its own company; `data`: `connector_id`, `run_id`, `operation`, `started_at`, `finished_at`,
+/// `files`, `errors`, `message`). Written once per run, however often the report comes.
+pub const CONNECTOR_RUN_FAILED: &str = "connector.run_failed";
+
 /// One event, as queued and as delivered (thin: ids and a summary, never file contents).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

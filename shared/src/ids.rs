@@ -123,6 +123,8 @@ prefixed_id!(/** An invitation (of a colleague or a customer company). */ Invita
 prefixed_id!(/** A business card received as a contact. */ ContactId, "con", "contact");
 prefixed_id!(/** A captured outgoing mail. */ MailId, "mail", "mail");
 prefixed_id!(/** A multipart upload of a document. */ UploadId, "upl", "upload");
+prefixed_id!(/** An ERP connector of a company. */ ConnectorId, "cnr", "connector");
+prefixed_id!(/** One run of a connector's operation, as reported. */ ConnectorRunId, "run", "connector run");
 
 #[cfg(test)]
 mod tests {

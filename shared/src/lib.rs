@@ -14,6 +14,7 @@
 mod macros;
 
 pub mod approval;
+pub mod connector;
 pub mod data;
 pub mod digest;
 pub mod document;

@@ -823,3 +823,74 @@ fn one_webhook_endpoint_changed_pinged_rotated_and_deleted_at_once() {
     );
     assert_eq!(count(&s, "SELECT COUNT(*) FROM webhook_endpoints", &[]), 0);
 }
+
+// ---- connectors -----------------------------------------------------------------------------
+
+#[test]
+fn a_connector_registered_at_once_is_one_connector_and_a_run_reported_at_once_one_run() {
+    let s = stack();
+    let acme = sign_up(&s, "acme-print");
+    let key = acme.api_key(&s, &[]);
+    let register = || {
+        s.post("/v1/connectors").bearer(&key).json(&json!({
+            "name": "ERP-1", "host": "erp01", "version": "1.0.0",
+            "operations": [{"operation": "send", "interval_secs": 60}, {"operation": "status", "interval_secs": 600}],
+        }))
+    };
+    let answers = at_once(same(N, register));
+    assert_eq!(tally(&answers), [(200, N - 1), (201, 1)]);
+    let ids: Vec<String> = answers.iter().map(|a| text(&a.json(), "id")).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]));
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM connectors", &[]), 1);
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM connector_operations", &[]),
+        2
+    );
+    let id = &ids[0];
+
+    let runs = format!("/v1/connectors/{id}/runs");
+    let answers = at_once(same(N, || {
+        s.post(&runs).bearer(&key).json(&json!({
+            "operation": "send", "started_at": "2026-03-02T10:00:00Z",
+            "finished_at": "2026-03-02T10:00:05Z", "files": 3, "errors": 1, "message": "one refused",
+        }))
+    }));
+    assert_eq!(tally(&answers), [(200, N - 1), (201, 1)]);
+    let runs_seen: Vec<String> = answers
+        .iter()
+        .map(|a| text(&a.json()["run"], "id"))
+        .collect();
+    assert!(runs_seen.iter().all(|r| *r == runs_seen[0]));
+    expect_count(&s, "SELECT COUNT(*) FROM connector_runs", &[], 1);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'connector.run_failed'",
+        &[],
+        1,
+    );
+
+    // The admin's changes at once: each answers, one of them stands.
+    let operation = format!("/v1/connectors/{id}/operations/status");
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                acme.call(&s, Method::Patch, &operation)
+                    .json(&json!({"interval": format!("00:{:02}:00", i + 1), "run_in_minutes": i}))
+            })
+            .collect(),
+    );
+    all_answered(&answers, 200);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM connector_operations WHERE operation = 'status' \
+         AND interval_secs BETWEEN 60 AND 480 AND run_at IS NOT NULL",
+        &[],
+        1,
+    );
+    let answers = at_once(same(N, || {
+        acme.call(&s, Method::Delete, &format!("/v1/connectors/{id}"))
+    }));
+    assert_eq!(tally(&answers), [(204, 1), (404, N - 1)]);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM connectors", &[]), 0);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM connector_runs", &[]), 0);
+}

@@ -793,3 +793,55 @@ fn webhook_deliveries_survive_every_fault_and_a_failing_receiver() {
         faults.len()
     );
 }
+
+// ---- connectors -----------------------------------------------------------------------------
+
+#[test]
+fn connector_registrations_and_run_reports_survive_every_fault() {
+    fn register<'s>(s: &'s Stack, key: &str) -> Call<'s> {
+        s.post("/v1/connectors").bearer(key).json(&json!({
+            "name": "ERP-1", "operations": [{"operation": "send", "interval_secs": 60}],
+        }))
+    }
+    break_everywhere(&WritePath {
+        name: "POST /v1/connectors",
+        setup: |s| sign_up(s, "acme-print").api_key(s, &[]),
+        act: |s, key| register(s, key),
+        // Registered already: the same connector, 200.
+        retry_may: &[],
+        settled: |s, _| {
+            one(s, "SELECT COUNT(*) FROM connectors", "one connector");
+            one(
+                s,
+                "SELECT COUNT(*) FROM connector_operations",
+                "one operation",
+            );
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/connectors/{id}/runs",
+        setup: |s| {
+            let key = sign_up(s, "acme-print").api_key(s, &[]);
+            let connector = register(s, &key).run().expect(201);
+            (key, text(&connector, "id"))
+        },
+        act: |s, (key, id)| {
+            s.post(&format!("/v1/connectors/{id}/runs"))
+                .bearer(key)
+                .json(&json!({
+                    "operation": "send", "started_at": "2026-03-02T10:00:00Z",
+                    "finished_at": "2026-03-02T10:00:05Z", "files": 3, "errors": 1,
+                }))
+        },
+        // Reported already: the stored run, 200.
+        retry_may: &[],
+        settled: |s, _| {
+            one(s, "SELECT COUNT(*) FROM connector_runs", "one run");
+            one(
+                s,
+                "SELECT COUNT(*) FROM events WHERE type = 'connector.run_failed'",
+                "one event",
+            );
+        },
+    });
+}

@@ -14,6 +14,7 @@
 pub mod api_keys;
 pub mod approvals;
 pub mod companies;
+pub mod connectors;
 pub mod contacts;
 pub mod documents;
 pub mod events;

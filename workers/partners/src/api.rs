@@ -3,10 +3,15 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use shared::connector::{self, Operation};
 use shared::data::companies::CompanyOut;
+use shared::data::connectors::{ConnectorRow, RunRow};
 use shared::data::contacts::ContactRow;
 use shared::data::relationships::{RelationshipCounts, RelationshipRow};
-use shared::ids::{CompanyId, ContactId, InvitationId, RelationshipId, UserId};
+use shared::ids::{
+    ApiKeyId, CompanyId, ConnectorId, ConnectorRunId, ContactId, InvitationId, RelationshipId,
+    UserId,
+};
 use shared::lang::Language;
 use shared::relationship::{PartyRole, RelationshipStatus, ServiceState, Services, Settings, Side};
 use shared::time::Time;
@@ -302,4 +307,195 @@ pub struct ContactQuery {
     /// Only cards from this company (`co_…`).
     #[param(pattern = "^co_[0-9a-z]{26}$")]
     pub company_id: Option<String>,
+}
+
+// ---- connectors -----------------------------------------------------------------------------
+
+/// An operation a connector registers, with the interval it starts with.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorOperationIn {
+    pub operation: Operation,
+    /// How often it runs, in seconds (10 s to 7 days), until an admin changes it.
+    #[schema(minimum = 10, maximum = 604_800)]
+    pub interval_secs: u64,
+}
+
+/// A connector registering itself (with an API key of its company).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorIn {
+    /// Its name within the company; registering the name again updates that connector.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// The machine it runs on.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
+    pub host: Option<String>,
+    /// The connector's version.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 50)]
+    pub version: Option<String>,
+    /// The operations it runs, each once. Ones already stored keep the admins' settings.
+    #[schema(max_items = 3)]
+    pub operations: Vec<ConnectorOperationIn>,
+}
+
+/// One run of an operation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorRunOut {
+    pub id: ConnectorRunId,
+    pub operation: Operation,
+    pub started_at: Time,
+    pub finished_at: Time,
+    /// Files handled.
+    pub files: u64,
+    /// Files or steps that failed.
+    pub errors: u64,
+    pub message: Option<String>,
+}
+
+impl ConnectorRunOut {
+    /// The run as answered.
+    #[must_use]
+    pub fn of(row: RunRow) -> ConnectorRunOut {
+        ConnectorRunOut {
+            id: row.id,
+            operation: row.operation,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
+            files: row.files,
+            errors: row.errors,
+            message: row.message,
+        }
+    }
+}
+
+/// An operation of a connector with the admins' settings and its last run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorOperationOut {
+    pub operation: Operation,
+    /// Switched off, it does not run until switched on again.
+    pub enabled: bool,
+    /// How often it runs, in seconds.
+    pub interval_secs: u64,
+    /// The same as `hh:mm:ss`.
+    pub interval: String,
+    /// A one-time run is due then (now or in the past: at once); cleared by the first run
+    /// reported to have started at or after it.
+    pub run_at: Option<Time>,
+    /// The newest run reported.
+    pub last_run: Option<ConnectorRunOut>,
+}
+
+/// A connector with its operations (in the order send, fetch, status).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorOut {
+    pub id: ConnectorId,
+    pub name: String,
+    pub host: Option<String>,
+    pub version: Option<String>,
+    /// The API key it last registered with.
+    pub api_key_id: ApiKeyId,
+    pub registered_at: Time,
+    /// Its last registration, poll or run report.
+    pub last_seen_at: Time,
+    pub operations: Vec<ConnectorOperationOut>,
+}
+
+impl ConnectorOut {
+    /// The connector as answered.
+    #[must_use]
+    pub fn of(row: ConnectorRow) -> ConnectorOut {
+        ConnectorOut {
+            operations: row
+                .operations()
+                .into_iter()
+                .map(|o| ConnectorOperationOut {
+                    operation: o.operation,
+                    enabled: o.enabled,
+                    interval_secs: o.interval_secs,
+                    interval: connector::format_interval(o.interval_secs),
+                    run_at: o.run_at,
+                    last_run: o.last_run.map(ConnectorRunOut::of),
+                })
+                .collect(),
+            id: row.id,
+            name: row.name,
+            host: row.host,
+            version: row.version,
+            api_key_id: row.api_key_id,
+            registered_at: row.registered_at,
+            last_seen_at: row.last_seen_at,
+        }
+    }
+}
+
+/// The company's connectors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorList {
+    /// By name.
+    pub data: Vec<ConnectorOut>,
+}
+
+/// A run as the connector reports it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorRunIn {
+    /// One of the operations the connector registered.
+    pub operation: Operation,
+    /// RFC 3339; with the operation, the run's identity (a report sent again is stored once).
+    #[schema(format = DateTime)]
+    pub started_at: String,
+    /// RFC 3339, not before `started_at`.
+    #[schema(format = DateTime)]
+    pub finished_at: String,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub files: u64,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub errors: u64,
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub message: Option<String>,
+}
+
+/// A run stored, and the connector with the settings it is to follow now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorRunReport {
+    pub run: ConnectorRunOut,
+    pub connector: ConnectorOut,
+}
+
+/// A page of runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorRunList {
+    pub data: Vec<ConnectorRunOut>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// Which runs a list shows.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConnectorRunQuery {
+    /// Only the runs of this operation.
+    #[param(value_type = Option<Operation>, inline)]
+    pub operation: Option<Operation>,
+}
+
+/// What an admin changes on an operation: only what is sent changes.
+#[derive(Debug, Deserialize, Default, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorOperationPatch {
+    /// Switch the operation on or off.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// How often it runs, `hh:mm:ss` (00:00:10 to 168:00:00).
+    #[serde(default)]
+    #[schema(pattern = "^[0-9]{1,3}:[0-5][0-9]:[0-5][0-9]$")]
+    pub interval: Option<String>,
+    /// Run it once, in this many minutes (0: now; at most 7 days).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10_080)]
+    pub run_in_minutes: Option<u32>,
 }

@@ -1,30 +1,37 @@
 //! The partners worker: the company directory, relationships (requests from either side,
 //! decisions, blocks, services, the supplier's own settings on each customer), inviting a
-//! customer company by e-mail, business cards and the contacts they make (vCard 4.0).
+//! customer company by e-mail, business cards and the contacts they make (vCard 4.0), and the
+//! company's ERP connectors (their registration, the admins' settings and the runs reported).
 //!
 //! [`SERVICE`] is its route table; the handlers live in one module per resource.
 
 pub mod api;
 mod cards;
 mod companies;
+mod connectors;
 mod relationships;
 
-use shared::permissions::Permission::RelationshipsManage;
+use shared::permissions::Permission::{RelationshipsManage, UsersManage};
 use shared::service::route::Sessions;
 use shared::service::{Access, Service};
 
 #[cfg(not(target_arch = "wasm32"))]
 use {
     api::{
-        CompanyDetail, CompanyList, CompanyQuery, ContactList, ContactOut, ContactQuery,
-        InvitationIn, InvitationOut, RejectIn, RelationshipIn, RelationshipList, RelationshipOut,
-        RelationshipPatch, RelationshipQuery, SendIn, SentOut,
+        CompanyDetail, CompanyList, CompanyQuery, ConnectorIn, ConnectorList,
+        ConnectorOperationPatch, ConnectorOut, ConnectorRunIn, ConnectorRunList, ConnectorRunQuery,
+        ConnectorRunReport, ContactList, ContactOut, ContactQuery, InvitationIn, InvitationOut,
+        RejectIn, RelationshipIn, RelationshipList, RelationshipOut, RelationshipPatch,
+        RelationshipQuery, SendIn, SentOut,
     },
-    shared::ids::{CompanyId, ContactId, RelationshipId},
+    shared::connector::Operation,
+    shared::ids::{CompanyId, ConnectorId, ContactId, RelationshipId},
     shared::vcard::Card,
 };
 
 const MANAGE: Access = Access::Permission(RelationshipsManage);
+/// The company's administration (people, API keys, connectors).
+const ADMIN: Access = Access::Permission(UsersManage);
 
 /// The partners worker's endpoints.
 pub static SERVICE: Service = Service {
@@ -95,6 +102,44 @@ pub static SERVICE: Service = Service {
         Get "/v1/contacts/{id}/vcard" => cards::get_contact_vcard, Access::Caller,
             |d| d.summary("One received card as vCard 4.0").path_param::<ContactId>("id")
                 .text(200, "text/vcard", "the vCard");
+        Get "/v1/connectors" => connectors::list_connectors, ADMIN,
+            |d| d.summary("The company's ERP connectors, with each operation's settings and last run")
+                .ok::<ConnectorList>("the connectors, by name");
+        Post "/v1/connectors" => connectors::register_connector, Access::Caller,
+            |d| d.summary("Register an ERP connector (API keys only): new by its name, or known and updated")
+                .describe("Operations not yet stored are added (enabled, at the interval given); \
+                           stored ones keep the admins' settings.")
+                .body::<ConnectorIn>()
+                .answer::<ConnectorOut>(201, "the new connector")
+                .ok::<ConnectorOut>("the connector registered before under this name, updated")
+                .errors(&[(403, "a person cannot register a connector (api_key_only)")]);
+        Get "/v1/connectors/{id}" => connectors::get_connector, Access::Caller,
+            |d| d.summary("A connector with its settings (a connector polls this with its API key; people need users.manage)")
+                .path_param::<ConnectorId>("id").ok::<ConnectorOut>("the connector")
+                .errors(&[(403, "a person without users.manage")]);
+        Delete "/v1/connectors/{id}" => connectors::delete_connector, ADMIN,
+            |d| d.summary("Delete a connector with its operations and runs")
+                .path_param::<ConnectorId>("id").empty(204, "deleted");
+        Get "/v1/connectors/{id}/runs" => connectors::list_runs, Access::Caller,
+            |d| d.summary("A connector's runs (its API keys, or people with users.manage)")
+                .path_param::<ConnectorId>("id")
+                .query::<ConnectorRunQuery>().query::<shared::service::page::Paging>()
+                .ok::<ConnectorRunList>("a page of runs, newest first")
+                .errors(&[(403, "a person without users.manage")]);
+        Post "/v1/connectors/{id}/runs" => connectors::report_run, Access::Caller,
+            |d| d.summary("Report a run of an operation (API keys only); a report sent again is stored once")
+                .describe("A run that started when a one-time run was due (`run_at` ≤ `started_at`) \
+                           clears it. Errors > 0 emit `connector.run_failed`.")
+                .path_param::<ConnectorId>("id")
+                .body::<ConnectorRunIn>()
+                .answer::<ConnectorRunReport>(201, "the run stored, and the connector")
+                .ok::<ConnectorRunReport>("the run reported before with this operation and start, and the connector")
+                .errors(&[(403, "a person cannot report runs (api_key_only)")]);
+        Patch "/v1/connectors/{id}/operations/{operation}" => connectors::update_connector_operation, ADMIN,
+            |d| d.summary("Switch an operation on or off, change its interval, or run it once now or in some minutes")
+                .path_param::<ConnectorId>("id").path_param::<Operation>("operation")
+                .body::<ConnectorOperationPatch>()
+                .ok::<ConnectorOut>("the connector as it is now");
     ],
 };
 
