@@ -174,6 +174,9 @@ struct SyncArgs {
     /// Files sent and fetched at once.
     #[arg(long)]
     parallel: Option<usize>,
+    /// How often to read the portal's settings between runs (default 00:00:30).
+    #[arg(long, value_parser = config::parse_interval)]
+    poll_interval: Option<Duration>,
 }
 
 fn main() -> ExitCode {
@@ -373,6 +376,7 @@ fn run(cli: Cli, out: Out) -> Result<u8> {
                 listen: args.listen.or_else(|| s.listen.clone()),
                 webhook_secret: args.webhook_secret.or_else(|| s.webhook_secret.clone()),
                 once: args.once,
+                poll: args.poll_interval.unwrap_or(sync::POLL),
                 multipart_threshold: send::DEFAULT_MULTIPART_THRESHOLD,
                 part_size: send::DEFAULT_PART_SIZE,
                 root,
@@ -383,7 +387,8 @@ fn run(cli: Cli, out: Out) -> Result<u8> {
     }
 }
 
-/// The exit code of a `fetch` or `sync --once` in which some files failed (the rest went through).
+/// The exit code of a `sync --once` in which some files failed or wait for a retry (the rest went
+/// through). A `fetch` ends with the exit code of its first failed document instead.
 const PARTIAL: u8 = 11;
 
 fn outgoing(

@@ -59,10 +59,14 @@ pub fn register(
             std::fs::read_to_string("/etc/hostname")
                 .ok()
                 .map(|h| h.trim().to_owned())
-        });
+        })
+        .filter(|h| !h.trim().is_empty())
+        .map(|h| h.chars().take(200).collect::<String>());
     let operations: Vec<_> = intervals
         .iter()
-        .map(|(op, every)| json!({"operation": op, "interval_secs": every.as_secs()}))
+        // The portal takes 10 s to 7 days; a shorter local interval stays in force locally until
+        // the admin sets one.
+        .map(|(op, every)| json!({"operation": op, "interval_secs": every.as_secs().clamp(10, 604_800)}))
         .collect();
     let body = json!({
         "name": name, "host": host, "version": env!("CARGO_PKG_VERSION"), "operations": operations,
@@ -90,7 +94,8 @@ pub fn report(api: &Api, id: &str, run: &Run) -> Result<Connector> {
     let body = json!({
         "operation": run.operation, "started_at": run.started_at, "finished_at": run.finished_at,
         "files": run.files, "errors": run.errors,
-        "message": run.message.as_ref().map(|m| m.chars().take(2000).collect::<String>()),
+        "message": run.message.as_deref().map(str::trim).filter(|m| !m.is_empty())
+            .map(|m| m.chars().take(2000).collect::<String>()),
     });
     api.post::<Answer>(&format!("/v1/connectors/{id}/runs"), &body)
         .map(|(_, a)| a.connector)

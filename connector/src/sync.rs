@@ -39,8 +39,8 @@ use crate::state;
 
 /// Files younger than this may still be being written by the ERP; they wait for the next run.
 const SETTLE: Duration = Duration::from_secs(2);
-/// How often the settings are asked for between runs.
-const POLL: Duration = Duration::from_secs(30);
+/// How often the settings are asked for between runs, by default.
+pub const POLL: Duration = Duration::from_secs(30);
 /// The name of a file's metadata beside it in `outbox/`: `FILE.tradepost.json`.
 const SIDECAR: &str = ".tradepost.json";
 
@@ -56,6 +56,8 @@ pub struct Settings {
     pub listen: Option<String>,
     pub webhook_secret: Option<String>,
     pub once: bool,
+    /// How often the settings are read between runs.
+    pub poll: Duration,
     pub multipart_threshold: u64,
     pub part_size: u64,
 }
@@ -74,6 +76,9 @@ struct Schedule {
     enabled: bool,
     every: Duration,
     run_at: Option<SystemTime>,
+    /// The one-time run done last: the portal clears it once it has the run's report, and
+    /// until then (or when this machine's clock is behind) it must not run again.
+    done_run_at: Option<SystemTime>,
 }
 
 /// What a run of one operation counted.
@@ -115,6 +120,7 @@ pub fn run(api: &Api, settings: &Settings, out: &Out) -> Result<bool> {
                     enabled: true,
                     every: *every,
                     run_at: None,
+                    done_run_at: None,
                 },
             )
         })
@@ -214,7 +220,7 @@ pub fn run(api: &Api, settings: &Settings, out: &Out) -> Result<bool> {
             if let Some(s) = schedules.get_mut(op) {
                 // The one-time run is done whether or not the report reached the portal.
                 if s.run_at.is_some_and(|at| at <= started) {
-                    s.run_at = None;
+                    s.done_run_at = s.run_at.take();
                 }
             }
         }
@@ -223,7 +229,7 @@ pub fn run(api: &Api, settings: &Settings, out: &Out) -> Result<bool> {
         }
         woken = false;
         if let Some(id) = &connector_id {
-            if last_poll.elapsed().unwrap_or_default() >= POLL {
+            if last_poll.elapsed().unwrap_or_default() >= settings.poll {
                 last_poll = SystemTime::now();
                 match portal::poll(api, id) {
                     Ok(c) => apply(&mut schedules, &c),
@@ -250,7 +256,11 @@ fn apply(schedules: &mut BTreeMap<&'static str, Schedule>, connector: &Connector
         {
             s.enabled = op.enabled;
             s.every = Duration::from_secs(op.interval_secs.max(1));
-            s.run_at = op.run_at.as_deref().and_then(parse_time);
+            s.run_at = op
+                .run_at
+                .as_deref()
+                .and_then(parse_time)
+                .filter(|at| Some(*at) != s.done_run_at);
         }
     }
 }
@@ -699,6 +709,7 @@ mod tests {
             listen: None,
             webhook_secret: None,
             once: true,
+            poll: POLL,
             multipart_threshold: 1,
             part_size: 1,
         };

@@ -64,6 +64,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "relationship.services_changed",
     "relationship.invitation_accepted",
     "card.received",
+    "connector.run_failed",
 ];
 
 /// The type of the test event `POST /v1/webhooks/{id}/ping` sends; every endpoint gets it.

@@ -14,7 +14,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use tradepost_e2e::*;
 
 /// The connector binary.
@@ -96,10 +96,12 @@ impl Erp {
             .collect()
     }
 
+    /// Starts the command in the background, its output into `<dir>/<args[0]>.log`.
     fn spawn(&self, args: &[&str]) -> Child {
+        let log = fs::File::create(self.dir.join(format!("{}.log", args[0]))).unwrap();
         self.command(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .unwrap()
     }
@@ -321,7 +323,7 @@ fn an_erp_sends_fetches_imports_reports_and_replies_by_hand() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("API key was not accepted"));
     let unknown = customer.json(&["send", "PO-4711.xml", "--to", "no-such-partner-x"], 6);
     assert_eq!(unknown[0]["problem"]["field"], "recipient", "{unknown:?}");
-    let refused = supplier.json(&["status", &doc_id, "rejected"], 6);
+    let refused = customer.json(&["status", &reply_id, "rejected"], 6);
     assert_eq!(refused[0]["problem"]["field"], "reason", "{refused:?}");
     let no_file = customer.json(&["send", "nothing.xml", "--to", "x"], 10);
     assert!(no_file[0]["message"]
@@ -332,6 +334,116 @@ fn an_erp_sends_fetches_imports_reports_and_replies_by_hand() {
     let out = no_key.env_remove("TRADEPOST_API_KEY").output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("TRADEPOST_API_KEY"));
+}
+
+#[test]
+fn the_admin_runs_an_operation_now_and_our_webhook_wakes_the_fetch() {
+    let (customer, supplier) = erps();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let hook = supplier.company.api().post(
+        "/v1/webhooks",
+        json!({"url": format!("http://127.0.0.1:{port}/tradepost"), "event_types": ["document.deposited"]}),
+        201,
+    );
+    let secret = hook["secret"].as_str().unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let name = format!("ERP {}", unique(6));
+    let mut sync = supplier.spawn(&[
+        "sync",
+        "--root",
+        "sync",
+        "--name",
+        &name,
+        "--send-interval",
+        "1h",
+        "--fetch-interval",
+        "1h",
+        "--status-interval",
+        "1h",
+        "--poll-interval",
+        "1s",
+        "--listen",
+        &listen,
+        "--webhook-secret",
+        secret,
+    ]);
+    let admin = supplier.company.api();
+    let mut connector = Value::Null;
+    wait_until(
+        "the connector's first runs in the portal",
+        Duration::from_secs(30),
+        || {
+            let list = admin.get("/v1/connectors", 200);
+            connector = list["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name.as_str())
+                .cloned()
+                .unwrap_or_default();
+            connector["operations"]
+                .as_array()
+                .is_some_and(|ops| ops.iter().all(|o| !o["last_run"].is_null()))
+        },
+    );
+    let id = connector["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        connector["operations"][1]["interval"], "01:00:00",
+        "{connector}"
+    );
+    let runs = |op: &str| {
+        admin.get(&format!("/v1/connectors/{id}/runs?operation={op}"), 200)["data"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+
+    // A document arrives: the webhook wakes the fetch long before its hour is up.
+    fs::write(customer.dir.join("PO-1.xml"), b"<Order/>").unwrap();
+    customer.json(
+        &["send", "PO-1.xml", "--to", supplier.company.handle.as_str()],
+        0,
+    );
+    let inbox = supplier.dir.join("sync/inbox");
+    wait_until("the webhook-woken fetch", Duration::from_secs(30), || {
+        files_in(&inbox).contains_key("PO-1.xml")
+    });
+
+    // The admin runs the status operation now: within the poll interval it runs once more.
+    let before = runs("status");
+    let patched = admin.patch(
+        &format!("/v1/connectors/{id}/operations/status"),
+        json!({"run_in_minutes": 0}),
+        200,
+    );
+    assert!(!patched["operations"][2]["run_at"].is_null(), "{patched}");
+    wait_until(
+        "the status run the admin asked for",
+        Duration::from_secs(20),
+        || runs("status") > before,
+    );
+    let after = admin.get(&format!("/v1/connectors/{id}"), 200);
+    assert!(
+        after["operations"][2]["run_at"].is_null(),
+        "the one-time run is done: {after}"
+    );
+    sleep(Duration::from_secs(3));
+    assert_eq!(runs("status"), before + 1, "run once, not again and again");
+
+    // Switched off, an operation does not run even when its interval has passed.
+    admin.patch(
+        &format!("/v1/connectors/{id}/operations/send"),
+        json!({"enabled": false, "interval": "00:00:10"}),
+        200,
+    );
+    let sends = runs("send");
+    sleep(Duration::from_secs(12));
+    assert_eq!(runs("send"), sends, "a switched-off operation ran");
+    sync.kill().unwrap();
+    sync.wait().unwrap();
 }
 
 #[test]
