@@ -98,29 +98,22 @@ impl Fetcher<'_> {
         // Oldest first: the order they were sent in.
         todo.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
 
-        let queue = Mutex::new(todo.into_iter());
-        let outcome = Mutex::new(Outcome::default());
-        std::thread::scope(|scope| {
-            for _ in 0..self.parallel.max(1) {
-                scope.spawn(|| loop {
-                    let next = queue.lock().ok().and_then(|mut q| q.next());
-                    let Some(doc) = next else { break };
-                    let result = self.one(&doc, &journal, &journal_path);
-                    if let Ok(mut out) = outcome.lock() {
-                        match result {
-                            Ok(f) => out.fetched.push(f),
-                            Err(e) => out.failed.push(Missed {
-                                document_id: doc.id.clone(),
-                                filename: doc.filename.clone(),
-                                error: e.to_string(),
-                                exit_code: e.exit_code(),
-                            }),
-                        }
-                    }
-                });
-            }
+        let results = crate::work::in_parallel(todo, self.parallel, |doc| {
+            let result = self.one(&doc, &journal, &journal_path);
+            (doc, result)
         });
-        let mut outcome = outcome.into_inner().unwrap_or_default();
+        let mut outcome = Outcome::default();
+        for (doc, result) in results {
+            match result {
+                Ok(f) => outcome.fetched.push(f),
+                Err(e) => outcome.failed.push(Missed {
+                    document_id: doc.id,
+                    filename: doc.filename,
+                    error: e.to_string(),
+                    exit_code: e.exit_code(),
+                }),
+            }
+        }
         outcome
             .fetched
             .sort_by(|a, b| a.document_id.cmp(&b.document_id));

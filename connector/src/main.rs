@@ -12,6 +12,7 @@ mod report;
 mod send;
 mod state;
 mod sync;
+mod work;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -449,14 +450,5 @@ fn send_one(
 }
 
 fn default_name() -> String {
-    std::env::var("HOSTNAME")
-        .or_else(|_| std::env::var("COMPUTERNAME"))
-        .ok()
-        .or_else(|| {
-            std::fs::read_to_string("/etc/hostname")
-                .ok()
-                .map(|h| h.trim().to_owned())
-        })
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "tradepost connector".to_owned())
+    portal::host_name().unwrap_or_else(|| "tradepost connector".to_owned())
 }

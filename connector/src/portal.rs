@@ -52,26 +52,28 @@ pub fn register(
     name: &str,
     intervals: &[(&'static str, Duration)],
 ) -> Result<Connector> {
-    let host = std::env::var("HOSTNAME")
-        .or_else(|_| std::env::var("COMPUTERNAME"))
-        .ok()
-        .or_else(|| {
-            std::fs::read_to_string("/etc/hostname")
-                .ok()
-                .map(|h| h.trim().to_owned())
-        })
-        .filter(|h| !h.trim().is_empty())
-        .map(|h| h.chars().take(200).collect::<String>());
+    let host = host_name().map(|h| h.chars().take(200).collect::<String>());
     let operations: Vec<_> = intervals
         .iter()
-        // The portal takes 10 s to 7 days; a shorter local interval stays in force locally until
-        // the admin sets one.
+        // The portal takes 10 s to 7 days (and its answer then sets the interval).
         .map(|(op, every)| json!({"operation": op, "interval_secs": every.as_secs().clamp(10, 604_800)}))
         .collect();
+    let name: String = name.chars().take(100).collect();
     let body = json!({
         "name": name, "host": host, "version": env!("CARGO_PKG_VERSION"), "operations": operations,
     });
     api.post("/v1/connectors", &body).map(|(_, c)| c)
+}
+
+/// This machine's name, if it has one.
+#[must_use]
+pub fn host_name() -> Option<String> {
+    std::env::var("HOSTNAME")
+        .or_else(|_| std::env::var("COMPUTERNAME"))
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
 }
 
 /// The settings as they are now.

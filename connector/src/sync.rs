@@ -19,7 +19,6 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender as Tx};
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
@@ -297,47 +296,41 @@ fn send_outbox(api: &Api, settings: &Settings) -> Tally {
         part_size: settings.part_size,
         progress: false,
     };
-    let queue = Mutex::new(pending.into_iter());
-    let tally = Mutex::new(Tally::default());
-    std::thread::scope(|scope| {
-        for _ in 0..settings.parallel.max(1) {
-            scope.spawn(|| loop {
-                let next = queue.lock().ok().and_then(|mut q| q.next());
-                let Some(p) = next else { break };
-                let outcome = match &p.doc {
-                    Ok(doc) => sender.send(&p.path, doc, None).map(|s| s.document.id),
-                    Err(reason) => Err(Error::Refused(crate::error::Problem {
-                        status: 422,
-                        code: "invalid_field".into(),
-                        detail: Some(reason.clone()),
-                        ..Default::default()
-                    })),
-                };
-                let mut t = match tally.lock() {
-                    Ok(t) => t,
-                    Err(_) => break,
-                };
-                let shown = p.relative.display().to_string();
-                match outcome {
-                    Ok(id) => match file_away(&settings.root, "sent", &p, None) {
-                        Ok(()) => t.files += 1,
-                        Err(e) => t.fail(format!("{shown}: sent as {id}, but {e}")),
-                    },
-                    Err(e) if e.is_transient() || matches!(e, Error::Auth(_)) => {
-                        t.fail(format!("{shown}: {e} (stays in outbox/ for the next run)"));
-                    }
-                    Err(e) => {
-                        let moved = file_away(&settings.root, "failed", &p, Some(&e.to_string()));
-                        t.fail(match moved {
-                            Ok(()) => format!("{shown}: {e} (moved to failed/)"),
-                            Err(m) => format!("{shown}: {e}; and {m}"),
-                        });
-                    }
-                }
-            });
+    let results = crate::work::in_parallel(pending, settings.parallel, |p| {
+        let outcome = match &p.doc {
+            Ok(doc) => sender.send(&p.path, doc, None).map(|s| s.document.id),
+            Err(reason) => Err(Error::Refused(crate::error::Problem {
+                status: 422,
+                code: "invalid_field".into(),
+                detail: Some(reason.clone()),
+                ..Default::default()
+            })),
+        };
+        let shown = p.relative.display().to_string();
+        match outcome {
+            Ok(id) => match file_away(&settings.root, "sent", &p, None) {
+                Ok(()) => Ok(()),
+                Err(e) => Err(format!("{shown}: sent as {id}, but {e}")),
+            },
+            Err(e) if e.is_transient() || matches!(e, Error::Auth(_)) => {
+                Err(format!("{shown}: {e} (stays in outbox/ for the next run)"))
+            }
+            Err(e) => Err(
+                match file_away(&settings.root, "failed", &p, Some(&e.to_string())) {
+                    Ok(()) => format!("{shown}: {e} (moved to failed/)"),
+                    Err(m) => format!("{shown}: {e}; and {m}"),
+                },
+            ),
         }
     });
-    tally.into_inner().unwrap_or_default()
+    let mut tally = Tally::default();
+    for result in results {
+        match result {
+            Ok(()) => tally.files += 1,
+            Err(message) => tally.fail(message),
+        }
+    }
+    tally
 }
 
 /// The files of `dir` (recursively) the sync may take: settled, not hidden, not temporary,
