@@ -607,6 +607,9 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
             "talk.thread",
         ),
         ("/contacts", "contacts.contacts"),
+        ("/projects", "projects.list"),
+        ("/calendar", "calendar.calendar"),
+        ("/calendar?view=month", "calendar.calendar"),
         ("/admin/users", "admin.users"),
         (&format!("/admin/users/{}", customer.admin.id), "admin.user"),
         ("/admin/api-keys", "admin.apiKeys"),
@@ -1024,4 +1027,282 @@ fn a_file_dropped_on_the_upload_page_is_sent() {
         json!("Please quote 500 flyers.".len()),
         "{doc}"
     );
+}
+
+/// Sets the value of a date or time input as a person's picker would (typed keys depend on the
+/// browser's locale for these inputs) and tells the page.
+fn set_value(b: &Browser, css: &str, value: &str) {
+    b.find(css);
+    b.execute(
+        "const e = document.querySelector(arguments[0]); e.value = arguments[1];
+         e.dispatchEvent(new Event('input', {bubbles: true}));
+         e.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![json!(css), json!(value)],
+    );
+    assert_eq!(b.property(css, "value"), json!(value), "{css}");
+}
+
+/// The path (with query) of a URL the API handed out, to fetch it from the stack under test.
+fn path_of(url: &str) -> String {
+    if url.starts_with('/') {
+        return url.to_owned();
+    }
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.find('/')
+        .map_or_else(|| "/".to_owned(), |i| rest[i..].to_owned())
+}
+
+#[test]
+fn story_an_agency_plans_an_appointment_the_customer_proposed_and_both_see_it_in_the_calendar() {
+    let supplier = Company::signup_confirmed("Agency");
+    let customer = Company::signup_confirmed("Retailer");
+    let rel_id = connect(&customer, &supplier);
+    // Appointments are a service of their own: the customer asks for it, the agency enables it.
+    let asked = customer.api().patch(
+        &format!("/v1/relationships/{rel_id}"),
+        json!({"services": {"appointments": "requested"}}),
+        200,
+    );
+    assert_eq!(asked["services"]["appointments"], "requested", "{asked}");
+    let enabled = supplier.api().patch(
+        &format!("/v1/relationships/{rel_id}"),
+        json!({"services": {"appointments": "enabled"}}),
+        200,
+    );
+    assert_eq!(enabled["services"]["appointments"], "enabled", "{enabled}");
+    // The customer's store manager, a member without special permissions.
+    let contact = invite_colleague(&customer, &["talk"]);
+    let contact_name = contact.login["user"]["name"].as_str().unwrap().to_owned();
+    // A day in July next year: summer time in Berlin (UTC+2), whatever the season the test runs
+    // in, so a time converted with today's offset would be an hour off.
+    let year: i32 = seconds_ago(0)[..4].parse::<i32>().unwrap() + 1;
+    let day = format!("{year}-07-15");
+    let staff_email = format!("tomasz-{}@agency.example", unique(6));
+    let staff_phone = "+49 40 5550123";
+
+    // The agency's admin: project, territory, location, staff member, contact.
+    let b = Browser::start("appointments_story");
+    sign_in(&b, &supplier.admin, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.click("header nav a[href='/projects']");
+    on_page(&b, "projects.list");
+    b.select("#new-project select[name=customer]", &customer.id);
+    b.fill("#new-project input[name=name]", "Summer tasting");
+    set_value(
+        &b,
+        "#new-project input[name=starts_on]",
+        &format!("{year}-07-01"),
+    );
+    set_value(
+        &b,
+        "#new-project input[name=ends_on]",
+        &format!("{year}-07-31"),
+    );
+    b.fill(
+        "#new-project textarea[name=description]",
+        "Tastings in the stores",
+    );
+    b.click("#new-project button[type=submit]");
+    on_page(&b, "projects.detail");
+    b.wait_text("main h1", "Summer tasting");
+    let project_id = b.url().rsplit('/').next().unwrap().to_owned();
+    assert!(project_id.starts_with("prj_"), "{project_id}");
+
+    b.fill("#territories input[name=name]", "North");
+    b.click("#territories button[type=submit]");
+    b.wait_text("#territories li[data-territory]", "North");
+    let territory = b
+        .attribute("#territories li[data-territory]", "data-territory")
+        .unwrap();
+    assert!(territory.starts_with("ter_"), "{territory}");
+
+    b.find(&format!(
+        "#locations select[name=territory_id] option[value={territory:?}]"
+    ));
+    b.fill("#locations input[name=name]", "Store Altona");
+    b.fill("#locations input[name=street]", "Große Bergstraße 1");
+    b.fill("#locations input[name=postal_code]", "22767");
+    b.fill("#locations input[name=city]", "Hamburg");
+    b.fill("#locations input[name=country]", "DE");
+    b.select("#locations select[name=time_zone]", "Europe/Berlin");
+    b.select("#locations select[name=territory_id]", &territory);
+    b.click("#locations button[type=submit]");
+    b.wait_text(
+        "#locations tr[data-location][data-time-zone='Europe/Berlin']",
+        "Store Altona",
+    );
+    let location = supplier
+        .api()
+        .get(&format!("/v1/locations?customer={}", customer.id), 200);
+    assert_eq!(
+        location["data"][0]["territory_id"],
+        json!(territory),
+        "{location}"
+    );
+    assert_eq!(
+        location["data"][0]["time_zone"], "Europe/Berlin",
+        "{location}"
+    );
+
+    b.fill("#contacts input[name=email]", &contact.email);
+    b.click(&format!(
+        "#contacts input[name=territory_ids][value={territory:?}]"
+    ));
+    b.click("#contacts button[type=submit]");
+    let row = b.wait_text(
+        &format!("#contacts tr[data-contact={:?}]", contact.id),
+        &contact_name,
+    );
+    assert!(
+        row.contains("North") && row.contains(&contact.email),
+        "{row}"
+    );
+
+    // The agency's staff: a page of its own, linked from the project.
+    b.click("main a[href='/staff']");
+    on_page(&b, "projects.staff");
+    b.fill("#new-staff input[name=name]", "Tomasz Nowak");
+    b.fill("#new-staff input[name=role]", "Promoter");
+    b.fill("#new-staff input[name=email]", &staff_email);
+    b.fill("#new-staff input[name=phone]", staff_phone);
+    b.click("#new-staff button[type=submit]");
+    b.wait_text("#staff-list tr[data-staff]", "Tomasz Nowak");
+    let staff_id = b
+        .attribute("#staff-list tr[data-staff]", "data-staff")
+        .unwrap();
+
+    // The contact proposes an appointment, the times typed as the store's clocks show them.
+    sign_in(&b, &contact, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.click("header nav a[href='/projects']");
+    on_page(&b, "projects.list");
+    b.click(&format!("main a[data-project={project_id:?}]"));
+    on_page(&b, "projects.detail");
+    b.wait_text("#plan h2", &en("appointment.propose"));
+    b.wait_text("#plan-zone", "Europe/Berlin");
+    set_value(&b, "#plan input[name=date]", &day);
+    set_value(&b, "#plan input[name=starts_at]", "09:30");
+    set_value(&b, "#plan input[name=ends_at]", "12:00");
+    b.fill("#plan input[name=title]", "Cheese tasting");
+    b.fill("#plan textarea[name=note]", "Please bring a fridge");
+    b.click("#plan button[type=submit]");
+    on_page(&b, "projects.appointment");
+    b.find("#appointment[data-status=proposed]");
+    let apt_id = b.url().rsplit('/').next().unwrap().to_owned();
+    assert!(apt_id.starts_with("apt_"), "{apt_id}");
+    let stored = supplier
+        .api()
+        .get(&format!("/v1/appointments/{apt_id}"), 200);
+    assert_eq!(stored["status"], "proposed", "{stored}");
+    // 09:30 in Hamburg in July is 07:30 UTC.
+    let starts = stored["starts_at"].as_str().unwrap_or_default();
+    assert!(
+        [
+            format!("{day}T07:30:00Z"),
+            format!("{day}T07:30:00.000Z"),
+            format!("{day}T09:30:00+02:00"),
+        ]
+        .iter()
+        .any(|s| s == starts),
+        "{stored}"
+    );
+    assert_eq!(stored["time_zone"], "Europe/Berlin", "{stored}");
+
+    // The agency confirms and sends the promoter.
+    sign_in(&b, &supplier.admin, &format!("/appointments/{apt_id}"));
+    on_page(&b, "projects.appointment");
+    b.click("#apt-actions [data-action=confirm]");
+    b.find("#appointment[data-status=confirmed]");
+    b.click(&format!(
+        "#apt-actions input[name=staff_ids][value={staff_id:?}]"
+    ));
+    b.click("#apt-actions [data-action=staff]");
+    b.find("#appointment[data-status=staffed]");
+    b.wait_text("#apt-staff", &staff_email);
+
+    // The contact's calendar: the week of the appointment, at the store's time, with who comes
+    // and in what role, but neither their e-mail address nor their phone number.
+    sign_in(&b, &contact, &format!("/calendar?view=week&date={day}"));
+    on_page(&b, "calendar.calendar");
+    let event = format!(
+        "#calendar[data-view=week] [data-day={day:?}] a.event[data-appointment={apt_id:?}]"
+    );
+    let shown = b.wait_text(&event, "Tomasz Nowak");
+    assert!(
+        shown.contains("Promoter") && shown.contains("09:30") && shown.contains("Cheese tasting"),
+        "{shown}"
+    );
+    assert_eq!(
+        b.attribute(&event, "data-status").as_deref(),
+        Some("staffed")
+    );
+    assert_eq!(
+        b.attribute(&event, "data-zone").as_deref(),
+        Some("Europe/Berlin")
+    );
+    let page = b.page_text();
+    assert!(
+        !page.contains(&staff_email) && !page.contains("5550123"),
+        "the customer must not see the staff's contact details: {page}"
+    );
+    // The month view, and the appointment behind the entry.
+    b.click("#cal-view a[data-view=month]");
+    b.find(&format!(
+        "#calendar[data-view=month] [data-day={day:?}] a.event[data-appointment={apt_id:?}]"
+    ));
+    b.click(&format!("#calendar a.event[data-appointment={apt_id:?}]"));
+    on_page(&b, "projects.appointment");
+    b.wait_text("#apt-staff", "Promoter");
+    let page = b.page_text();
+    assert!(
+        !page.contains(&staff_email) && !page.contains("5550123"),
+        "{page}"
+    );
+
+    // A calendar feed: its address is shown once and works without a login.
+    b.goto(&format!("/calendar?view=week&date={day}"));
+    on_page(&b, "calendar.calendar");
+    b.click("#feed-create button[type=submit]");
+    let url = b.text("#feed-url");
+    assert!(!url.is_empty(), "the feed's address should be shown");
+    b.find("#feed-list tr[data-feed][data-revoked=false]");
+    let api = Api::new();
+    let path = path_of(&url);
+    let feed = api.run(Method::GET, &path, api.raw(Method::GET, &path));
+    assert_eq!(feed.status, 200, "{url}: {}", feed.text);
+    assert!(
+        feed.content_type().starts_with("text/calendar"),
+        "{}",
+        feed.content_type()
+    );
+    let ics = feed.text.replace("\r\n ", "").replace("\r\n\t", "");
+    let compact_day = day.replace('-', "");
+    assert!(ics.contains("BEGIN:VEVENT"), "{ics}");
+    assert!(
+        ics.contains(&format!("DTSTART;TZID=Europe/Berlin:{compact_day}T093000")),
+        "{ics}"
+    );
+    assert!(
+        !ics.contains(&staff_email) && !ics.contains("5550123"),
+        "{ics}"
+    );
+
+    // The calendar in German and in Polish.
+    for lang in ["de", "pl"] {
+        let text = |key: &str| catalogue(lang, key);
+        b.select("#language", lang);
+        b.wait_text("main h1", &text("calendar.title"));
+        assert_eq!(b.attribute("html", "lang").as_deref(), Some(lang));
+        b.wait_text("header nav", &text("nav.projects"));
+        b.wait_text("header nav", &text("nav.calendar"));
+        b.wait_text("#cal-view a[data-view=week]", &text("calendar.week"));
+        b.wait_text("#cal-view a[data-view=month]", &text("calendar.month"));
+        b.wait_text("#cal-today", &text("calendar.today"));
+        b.wait_text("#cal-next", &text("calendar.next_week"));
+        b.wait_text(&event, &text("aptstatus.staffed"));
+        b.wait_text("#feeds h2", &text("feed.title"));
+        b.wait_text("#feed-create button[type=submit]", &text("feed.create"));
+    }
+    let errors = b.script_errors();
+    assert!(errors.is_empty(), "{errors:#?}");
 }

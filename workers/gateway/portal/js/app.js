@@ -26,6 +26,11 @@ const ROUTES = [
   ["/talk/:id", "talk", "thread"],
   ["/threads/:id", "talk", "thread"], // the link in the info mail about a message
   ["/contacts", "contacts", "contacts"],
+  ["/projects", "projects", "list"],
+  ["/projects/:id", "projects", "detail"],
+  ["/staff", "projects", "staff"],
+  ["/appointments/:id", "projects", "appointment"],
+  ["/calendar", "calendar", "calendar"],
   ["/admin/users", "admin", "users"],
   ["/admin/users/:id", "admin", "user"],
   ["/admin/api-keys", "admin", "apiKeys"],
@@ -87,12 +92,14 @@ function header(path) {
   });
   const link = (href, key) => {
     const active = href === "/" ? path === "/" : path === href || path.startsWith(href + "/") ||
-      (href === "/mailbox" && /^\/(documents|orders)\//.test(path)) || (href === "/talk" && path.startsWith("/threads/")) || (href.startsWith("/admin") && path.startsWith("/admin"));
+      (href === "/mailbox" && /^\/(documents|orders)\//.test(path)) || (href === "/talk" && path.startsWith("/threads/")) ||
+      (href === "/projects" && path === "/staff") || (href === "/calendar" && path.startsWith("/appointments/")) || (href.startsWith("/admin") && path.startsWith("/admin"));
     return h("li", {}, h("a", { href, "aria-current": active ? "page" : null }, t(key)));
   };
   const nav = state.me ? h("nav", { "aria-label": t("nav.main") }, h("ul", {},
     link("/", "nav.dashboard"), link("/partners", "nav.partners"), link("/mailbox", "nav.mailbox"),
-    link("/approvals", "nav.approvals"), link("/talk", "nav.talk"), link("/contacts", "nav.contacts"),
+    link("/approvals", "nav.approvals"), link("/talk", "nav.talk"), link("/projects", "nav.projects"), link("/calendar", "nav.calendar"),
+    link("/contacts", "nav.contacts"),
     can("users.manage") ? link("/admin/users", "nav.admin") : can("webhooks.manage") ? link("/admin/webhooks", "nav.admin") : null,
     link("/settings", "nav.settings"))) : null;
   const who = state.me?.user ? h("div", { class: "who" },

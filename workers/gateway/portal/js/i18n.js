@@ -37,7 +37,7 @@ export function t(key, params = {}) {
 /** The text for key if the catalogue has one, else undefined. */
 export const tMaybe = (key, params) => (key in texts ? t(key, params) : undefined);
 
-const locale = () => ({ en: "en-GB", de: "de-DE", pl: "pl-PL" })[current];
+export const locale = () => ({ en: "en-GB", de: "de-DE", pl: "pl-PL" })[current];
 export const fmtDate = (s) => (s ? new Date(s).toLocaleString(locale(), { dateStyle: "medium", timeStyle: "short" }) : "—");
 export function fmtSize(n) {
   if (n == null) return "—";

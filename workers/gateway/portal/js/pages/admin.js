@@ -6,10 +6,11 @@ import { t, fmtDate, setLanguage, language, LANGUAGES } from "../i18n.js";
 import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice, errorText } from "../ui.js";
 import { navigate, can, state, render } from "../app.js";
 
-export const PERMISSIONS = ["documents.send", "documents.receive", "approvals.decide", "talk", "relationships.manage", "users.manage", "webhooks.manage"];
+export const PERMISSIONS = ["documents.send", "documents.receive", "approvals.decide", "talk", "relationships.manage", "users.manage", "webhooks.manage", "appointments.manage"];
 export const EVENTS = ["document.deposited", "document.downloaded", "document.status_changed", "document.cancelled", "document.discarded",
   "approval.requested", "approval.superseded", "approval.decided", "talk.message", "relationship.requested", "relationship.decided",
-  "relationship.blocked", "relationship.unblocked", "relationship.services_changed", "relationship.invitation_accepted", "card.received", "connector.run_failed", "webhook.ping"];
+  "relationship.blocked", "relationship.unblocked", "relationship.services_changed", "relationship.invitation_accepted", "card.received", "connector.run_failed",
+  "appointment.proposed", "appointment.decided", "appointment.staffed", "appointment.cancelled", "webhook.ping"];
 const permOptions = () => PERMISSIONS.map((p) => [p, label("perm", p)]);
 
 function adminTabs(current) {
