@@ -138,3 +138,24 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Runs `f` again while it fails with [`Error::Unavailable`] (the network, a server error, a
+/// stack that is restarting), up to five times in all, 1, 2, 4 and 8 s apart. Only for calls
+/// that are safe to repeat: every call of the API the connector makes is (uploads carry an
+/// idempotency key, parts replace each other, acknowledgements and reports are recorded once).
+///
+/// # Errors
+/// The last error, or the first one that is not transient.
+pub fn retrying<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut wait = std::time::Duration::from_secs(1);
+    for _ in 0..4 {
+        match f() {
+            Err(Error::Unavailable(_)) => {
+                std::thread::sleep(wait);
+                wait *= 2;
+            }
+            other => return other,
+        }
+    }
+    f()
+}

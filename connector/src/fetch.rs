@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::client::{Api, Document};
-use crate::error::{Error, Result};
+use crate::error::{retrying, Error, Result};
 use crate::state;
 
 /// The journal's name in the target folder.
@@ -93,8 +93,8 @@ impl Fetcher<'_> {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let mut todo = self.api.inbox("new", &filter)?;
-        todo.extend(self.api.inbox("downloaded", &filter)?);
+        let mut todo = retrying(|| self.api.inbox("new", &filter))?;
+        todo.extend(retrying(|| self.api.inbox("downloaded", &filter))?);
         // Oldest first: the order they were sent in.
         todo.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
 
@@ -131,7 +131,7 @@ impl Fetcher<'_> {
             Some(e) if self.into.join(&e.name).is_file() && e.sha256 == doc.sha256 => e,
             known => {
                 let tmp = self.into.join(format!(".tradepost-{}.part", doc.id));
-                download(self.api, doc, &tmp)?;
+                retrying(|| download(self.api, doc, &tmp))?;
                 let entry = {
                     let mut j = lock(journal)?;
                     let name = match known {
@@ -165,7 +165,7 @@ impl Fetcher<'_> {
                 state::save(journal_path, &*j)?;
             }
         }
-        self.api.ack(&doc.id)?;
+        retrying(|| self.api.ack(&doc.id))?;
         {
             let mut j = lock(journal)?;
             j.documents.remove(&doc.id);

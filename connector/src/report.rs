@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::client::{Api, Document};
-use crate::error::{Error, Problem, Result};
+use crate::error::{retrying, Error, Problem, Result};
 
 /// One status report, as a status file line holds it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -36,7 +36,7 @@ pub struct Report {
 pub fn send(api: &Api, report: &Report) -> Result<Document> {
     let id = match (&report.document, &report.reference) {
         (Some(id), _) => id.clone(),
-        (None, Some(reference)) => by_reference(api, reference)?,
+        (None, Some(reference)) => retrying(|| by_reference(api, reference))?,
         (None, None) => {
             return Err(Error::Refused(Problem {
                 status: 422,
@@ -52,8 +52,7 @@ pub fn send(api: &Api, report: &Report) -> Result<Document> {
         "carrier": report.carrier, "tracking_number": report.tracking_number,
     });
     let body: Value = strip_nulls(body);
-    api.post(&format!("/v1/documents/{id}/status"), &body)
-        .map(|(_, d)| d)
+    retrying(|| api.post(&format!("/v1/documents/{id}/status"), &body)).map(|(_, d)| d)
 }
 
 /// The received document whose reference is `reference`.

@@ -6,15 +6,14 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::thread::sleep;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::client::{Api, Document, Outgoing};
-use crate::error::{Error, Result};
+use crate::error::{retrying, Error, Result};
 use crate::state;
 
 /// Files larger than this go up in parts (the API takes up to 100 MiB in one request).
@@ -192,21 +191,6 @@ impl Sender<'_> {
 
 fn count_parts(parts: &[crate::client::Part]) -> u32 {
     u32::try_from(parts.len()).unwrap_or(u32::MAX)
-}
-
-/// Tries `f` up to four times while it fails with a transient error (1, 2, 4 s apart).
-fn retrying<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
-    let mut wait = Duration::from_secs(1);
-    for _ in 0..3 {
-        match f() {
-            Err(Error::Unavailable(_)) => {
-                sleep(wait);
-                wait *= 2;
-            }
-            other => return other,
-        }
-    }
-    f()
 }
 
 /// The key a send of this file, to this partner, as this type, is known by: the same after a
