@@ -12,6 +12,28 @@ use crate::time::{self, Timestamp};
 /// `files`, `errors`, `message`). Written once per run, however often the report comes.
 pub const CONNECTOR_RUN_FAILED: &str = "connector.run_failed";
 
+/// `appointment.proposed`: a person of the customer proposed an appointment (to the supplier;
+/// `data`: `appointment_id`, `project_id`, `project_name`, `location_id`, `location_name`,
+/// `city`, `time_zone`, `customer_id`, `title`, `starts_at`, `ends_at`, `note`,
+/// `proposed_by_user_id`, `proposed_by_name`).
+pub const APPOINTMENT_PROPOSED: &str = "appointment.proposed";
+
+/// `appointment.decided`: the supplier confirmed or rejected a proposal (to the customer;
+/// `data`: `appointment_id`, `project_id`, `project_name`, `location_id`, `location_name`,
+/// `city`, `time_zone`, `supplier_id`, `title`, `starts_at`, `ends_at`, `decision`
+/// (`confirmed` or `rejected`), `reason`, `proposed_by_user_id`).
+pub const APPOINTMENT_DECIDED: &str = "appointment.decided";
+
+/// `appointment.staffed`: the supplier named who comes (to the customer; `data`:
+/// `appointment_id`, `project_id`, `location_id`, `title`, `starts_at`, `ends_at`, `staff`:
+/// `[{name, role}]` — never the staff's e-mail or phone).
+pub const APPOINTMENT_STAFFED: &str = "appointment.staffed";
+
+/// `appointment.cancelled`: one side cancelled an appointment (to the other side; `data`:
+/// `appointment_id`, `project_id`, `location_id`, `title`, `starts_at`, `ends_at`,
+/// `cancelled_by` (`supplier` or `customer`), `reason`).
+pub const APPOINTMENT_CANCELLED: &str = "appointment.cancelled";
+
 /// One event, as queued and as delivered (thin: ids and a summary, never file contents).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

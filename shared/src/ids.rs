@@ -125,6 +125,12 @@ prefixed_id!(/** A captured outgoing mail. */ MailId, "mail", "mail");
 prefixed_id!(/** A multipart upload of a document. */ UploadId, "upl", "upload");
 prefixed_id!(/** An ERP connector of a company. */ ConnectorId, "cnr", "connector");
 prefixed_id!(/** One run of a connector's operation, as reported. */ ConnectorRunId, "run", "connector run");
+prefixed_id!(/** A project a supplier plans for a customer. */ ProjectId, "prj", "project");
+prefixed_id!(/** A territory (region, district) of a customer's locations. */ TerritoryId, "ter", "territory");
+prefixed_id!(/** A customer's location where appointments take place. */ LocationId, "loc", "location");
+prefixed_id!(/** A member of a supplier's field staff. */ StaffId, "stf", "staff member");
+prefixed_id!(/** An appointment at a location. */ AppointmentId, "apt", "appointment");
+prefixed_id!(/** A person's calendar feed (iCalendar subscription). */ CalendarFeedId, "cal", "calendar feed");
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@
 #[macro_use]
 mod macros;
 
+pub mod appointment;
 pub mod approval;
 pub mod connector;
 pub mod data;

@@ -47,10 +47,14 @@ pub enum Permission {
     /// Register and change webhook endpoints.
     #[serde(rename = "webhooks.manage")]
     WebhooksManage,
+    /// Plan projects, locations and appointments for customers, and confirm or reject
+    /// proposals; on the customer side, see every project.
+    #[serde(rename = "appointments.manage")]
+    AppointmentsManage,
 }
 
 /// Every permission, in canonical order.
-pub const ALL: [Permission; 7] = [
+pub const ALL: [Permission; 8] = [
     Permission::DocumentsSend,
     Permission::DocumentsReceive,
     Permission::ApprovalsDecide,
@@ -58,6 +62,7 @@ pub const ALL: [Permission; 7] = [
     Permission::RelationshipsManage,
     Permission::UsersManage,
     Permission::WebhooksManage,
+    Permission::AppointmentsManage,
 ];
 
 impl Permission {
@@ -72,6 +77,7 @@ impl Permission {
             Self::RelationshipsManage => "relationships.manage",
             Self::UsersManage => "users.manage",
             Self::WebhooksManage => "webhooks.manage",
+            Self::AppointmentsManage => "appointments.manage",
         }
     }
 
@@ -354,7 +360,9 @@ mod tests {
             "relationships.manage",
             "users.manage",
             "webhooks.manage",
+            "appointments.manage",
         ];
+        assert_eq!(ALL.len(), expected.len());
         for (p, name) in ALL.into_iter().zip(expected) {
             assert_eq!(p.as_str(), name);
             assert_eq!(Permission::parse("p", name).unwrap(), p);
@@ -443,6 +451,7 @@ mod tests {
             Permission::RelationshipsManage,
             Permission::UsersManage,
             Permission::WebhooksManage,
+            Permission::AppointmentsManage,
         ] {
             assert!(!defaults.contains(&admin_only));
         }

@@ -65,6 +65,10 @@ pub const EVENT_TYPES: &[&str] = &[
     "relationship.invitation_accepted",
     "card.received",
     "connector.run_failed",
+    "appointment.proposed",
+    "appointment.decided",
+    "appointment.staffed",
+    "appointment.cancelled",
 ];
 
 /// The type of the test event `POST /v1/webhooks/{id}/ping` sends; every endpoint gets it.

@@ -12,6 +12,7 @@
 //! [`crate::Error::unique_violation`] with the constraint's columns, named by the constants here.
 
 pub mod api_keys;
+pub mod appointments;
 pub mod approvals;
 pub mod companies;
 pub mod connectors;
