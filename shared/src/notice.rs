@@ -19,6 +19,8 @@ pub const MAIL_EVENT_TYPES: &[&str] = &[
     "approval.decided",
     "talk.message",
     "relationship.requested",
+    "appointment.proposed",
+    "appointment.decided",
 ];
 
 /// What a person who never chose is mailed about: all of [`MAIL_EVENT_TYPES`].
@@ -84,6 +86,28 @@ pub enum Notice {
     },
     /// `relationship.requested`: a company asks to become a partner.
     RelationshipRequested { partner: String, link: String },
+    /// `appointment.proposed`: a person of the customer proposes an appointment (to the
+    /// supplier's planners). `when`: the local time with its zone; `place`: the location.
+    AppointmentProposed {
+        partner: String,
+        person: String,
+        title: String,
+        when: String,
+        place: String,
+        note: Option<String>,
+        link: String,
+    },
+    /// `appointment.decided`: the supplier confirmed or rejected a proposal (to the person who
+    /// proposed it). Never names the supplier's staff.
+    AppointmentDecided {
+        partner: String,
+        confirmed: bool,
+        title: String,
+        when: String,
+        place: String,
+        reason: Option<String>,
+        link: String,
+    },
     /// A webhook delivery failed after its last attempt (to the company's admins).
     WebhookFailed {
         url: String,
@@ -105,6 +129,8 @@ impl Notice {
             Notice::ApprovalDecided { .. } => "approval_decided",
             Notice::NewMessage { .. } => "new_message",
             Notice::RelationshipRequested { .. } => "relationship_requested",
+            Notice::AppointmentProposed { .. } => "appointment_proposed",
+            Notice::AppointmentDecided { .. } => "appointment_decided",
             Notice::WebhookFailed { .. } => "webhook_failed",
         }
     }
@@ -191,6 +217,41 @@ fn english(notice: &Notice) -> (String, String) {
                  Review the request and approve or reject it here:\n\n{link}"
             ),
         ),
+        Notice::AppointmentProposed {
+            partner,
+            person,
+            title,
+            when,
+            place,
+            note,
+            link,
+        } => (
+            format!("{partner} proposes an appointment: {title}, {when}"),
+            format!(
+                "Hello,\n\n{person} of {partner} proposes an appointment at {place}:\n\n\
+                 \"{title}\"\n{when}\n\n{note}Confirm or reject it here:\n\n{link}",
+                note = quoted("The note:", note.as_deref()),
+            ),
+        ),
+        Notice::AppointmentDecided {
+            partner,
+            confirmed,
+            title,
+            when,
+            place,
+            reason,
+            link,
+        } => {
+            let verb = if *confirmed { "confirmed" } else { "rejected" };
+            (
+                format!("{partner} {verb} the appointment you proposed: {title}"),
+                format!(
+                    "Hello,\n\n{partner} has {verb} the appointment you proposed at \
+                     {place}:\n\n\"{title}\"\n{when}\n\n{note}See it here:\n\n{link}",
+                    note = quoted("The reason:", reason.as_deref()),
+                ),
+            )
+        }
         Notice::WebhookFailed {
             url,
             event_type,
@@ -305,6 +366,47 @@ fn german(notice: &Notice) -> (String, String) {
                  Prüfen Sie die Anfrage und nehmen Sie sie an oder lehnen Sie sie ab:\n\n{link}"
             ),
         ),
+        Notice::AppointmentProposed {
+            partner,
+            person,
+            title,
+            when,
+            place,
+            note,
+            link,
+        } => (
+            format!("{partner} schlägt einen Termin vor: {title}, {when}"),
+            format!(
+                "Hallo,\n\n{person} von {partner} schlägt einen Termin in {place} vor:\n\n\
+                 „{title}“\n{when}\n\n{note}Hier können Sie ihn bestätigen oder \
+                 ablehnen:\n\n{link}",
+                note = quoted("Die Notiz:", note.as_deref()),
+            ),
+        ),
+        Notice::AppointmentDecided {
+            partner,
+            confirmed,
+            title,
+            when,
+            place,
+            reason,
+            link,
+        } => {
+            let verb = if *confirmed {
+                "bestätigt"
+            } else {
+                "abgelehnt"
+            };
+            (
+                format!("{partner} hat Ihren Terminvorschlag {verb}: {title}"),
+                format!(
+                    "Hallo,\n\n{partner} hat den von Ihnen vorgeschlagenen Termin in {place} \
+                     {verb}:\n\n„{title}“\n{when}\n\n{note}Die Einzelheiten finden Sie \
+                     hier:\n\n{link}",
+                    note = quoted("Die Begründung:", reason.as_deref()),
+                ),
+            )
+        }
         Notice::WebhookFailed {
             url,
             event_type,
@@ -402,6 +504,47 @@ fn polish(notice: &Notice) -> (String, String) {
                  Tradepost. Prośbę można sprawdzić, zaakceptować lub odrzucić tutaj:\n\n{link}"
             ),
         ),
+        Notice::AppointmentProposed {
+            partner,
+            person,
+            title,
+            when,
+            place,
+            note,
+            link,
+        } => (
+            format!("Propozycja terminu (firma {partner}): {title}, {when}"),
+            format!(
+                "Dzień dobry,\n\n{person} (firma {partner}) proponuje termin w lokalizacji \
+                 {place}:\n\n„{title}”\n{when}\n\n{note}Termin można potwierdzić lub \
+                 odrzucić tutaj:\n\n{link}",
+                note = quoted("Notatka:", note.as_deref()),
+            ),
+        ),
+        Notice::AppointmentDecided {
+            partner,
+            confirmed,
+            title,
+            when,
+            place,
+            reason,
+            link,
+        } => {
+            let outcome = if *confirmed {
+                "potwierdzony"
+            } else {
+                "odrzucony"
+            };
+            (
+                format!("Proponowany termin {outcome} (firma {partner}): {title}"),
+                format!(
+                    "Dzień dobry,\n\nproponowany przez Państwa termin w lokalizacji {place} \
+                     jest {outcome} (firma {partner}):\n\n„{title}”\n{when}\n\n{note}\
+                     Szczegóły są dostępne tutaj:\n\n{link}",
+                    note = quoted("Uzasadnienie:", reason.as_deref()),
+                ),
+            )
+        }
         Notice::WebhookFailed {
             url,
             event_type,
@@ -463,6 +606,24 @@ mod tests {
                 partner: "Acme".into(),
                 link: link.clone(),
             },
+            Notice::AppointmentProposed {
+                partner: "Drogerie Nord".into(),
+                person: "Ann".into(),
+                title: "Shelf check".into(),
+                when: "2026-03-29 10:00–11:00 (Europe/Berlin)".into(),
+                place: "Filiale Mitte, Berlin".into(),
+                note: Some("Back door, please".into()),
+                link: link.clone(),
+            },
+            Notice::AppointmentDecided {
+                partner: "Acme".into(),
+                confirmed: false,
+                title: "Shelf check".into(),
+                when: "2026-03-29 10:00–11:00 (Europe/Berlin)".into(),
+                place: "Filiale Mitte, Berlin".into(),
+                reason: Some("No staff that day".into()),
+                link: link.clone(),
+            },
             Notice::WebhookFailed {
                 url: "https://erp.example/hook".into(),
                 event_type: "document.deposited".into(),
@@ -491,6 +652,20 @@ mod tests {
         let de = render(&all()[2], Language::De);
         assert!(de.text.contains("> Colour is off"), "{}", de.text);
         assert!(de.subject.contains("abgelehnt"));
+        let proposed = render(&all()[5], Language::En);
+        assert!(
+            proposed.text.contains("> Back door, please"),
+            "{}",
+            proposed.text
+        );
+        assert!(proposed.text.contains("(Europe/Berlin)"));
+        let decided = render(&all()[6], Language::Pl);
+        assert!(
+            decided.text.contains("> No staff that day"),
+            "{}",
+            decided.text
+        );
+        assert!(decided.subject.contains("odrzucony"));
     }
 
     #[test]

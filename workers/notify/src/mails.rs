@@ -3,6 +3,8 @@
 //! Who is mailed: the active people of the company told whose settings (or the defaults) name
 //! the event type and who may see what it is about (the permission of that area, or admin);
 //! a message addressed to one person, or an approval naming its approvers, goes only to them.
+//! An appointment proposed goes to the supplier's planners (`appointments.manage`); the decision
+//! on it only to the person of the customer who proposed it (who needs no permission for it).
 //! `event_mails` (one row per event and person, written first in the same batch as the mail)
 //! keeps a redelivered event from mailing anyone twice. The registry sends no mail of its own
 //! for relationship requests, so `relationship.requested` is mailed from here only.
@@ -15,7 +17,8 @@ use shared::notice::{self, Notice};
 use shared::permissions::Permission;
 use shared::platform::{Db, Platform};
 use shared::service::{Cx, Reply};
-use shared::time::{Time, Timestamp};
+use shared::time::{self as time, Time, Timestamp};
+use shared::tz::Zone;
 use shared::Result;
 
 use crate::api::{SettingsIn, SettingsOut};
@@ -29,16 +32,66 @@ fn wants(recipient: &notices::Recipient, kind: &str) -> bool {
     }
 }
 
-/// The permission that lets a person see what an event of `kind` is about.
-fn area(kind: &str) -> Option<Permission> {
-    match kind {
-        "document.deposited" => Some(Permission::DocumentsReceive),
-        "approval.requested" => Some(Permission::ApprovalsDecide),
-        "approval.decided" => Some(Permission::DocumentsSend),
-        "talk.message" => Some(Permission::Talk),
-        "relationship.requested" => Some(Permission::RelationshipsManage),
-        _ => None,
+/// Who of the company may be mailed about an event.
+#[derive(Clone, Copy)]
+enum Audience {
+    /// Those holding the permission that lets them see what it is about (admins hold all).
+    Area(Permission),
+    /// Only the people the event names (the notice says whom), whatever they hold.
+    Named,
+}
+
+/// Who may be mailed about an event of `kind`.
+fn audience(kind: &str) -> Option<Audience> {
+    let area = match kind {
+        "document.deposited" => Permission::DocumentsReceive,
+        "approval.requested" => Permission::ApprovalsDecide,
+        "approval.decided" => Permission::DocumentsSend,
+        "talk.message" => Permission::Talk,
+        "relationship.requested" => Permission::RelationshipsManage,
+        "appointment.proposed" => Permission::AppointmentsManage,
+        "appointment.decided" => return Some(Audience::Named),
+        _ => return None,
+    };
+    Some(Audience::Area(area))
+}
+
+/// An appointment's time as a mail says it: local to its location, with the zone
+/// (`2026-03-29 10:00–11:00 (Europe/Berlin)`), by hand rather than with a format string.
+fn when(data: &Value) -> String {
+    let zone = Zone::parse("time_zone", &text(data, "time_zone")).unwrap_or(Zone::UTC);
+    let local = |key: &str| {
+        time::parse(key, &text(data, key))
+            .ok()
+            .map(|t| zone.local(t))
+    };
+    let (Some(start), Some(end)) = (local("starts_at"), local("ends_at")) else {
+        return text(data, "starts_at");
+    };
+    let day = |t: &chrono::NaiveDateTime| {
+        use chrono::Datelike;
+        format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day())
+    };
+    let hour = |t: &chrono::NaiveDateTime| {
+        use chrono::Timelike;
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    };
+    if start.date() == end.date() {
+        format!("{} {}–{} ({zone})", day(&start), hour(&start), hour(&end))
+    } else {
+        format!(
+            "{} {} – {} {} ({zone})",
+            day(&start),
+            hour(&start),
+            day(&end),
+            hour(&end)
+        )
     }
+}
+
+/// Where an appointment takes place, as a mail says it.
+fn place(data: &Value) -> String {
+    format!("{}, {}", text(data, "location_name"), text(data, "city"))
 }
 
 fn text(data: &Value, key: &str) -> String {
@@ -129,6 +182,35 @@ async fn notice_for(
             },
             None,
         ),
+        "appointment.proposed" => (
+            Notice::AppointmentProposed {
+                partner: company_name(db, &text(data, "customer_id")).await?,
+                person: text(data, "proposed_by_name"),
+                title: text(data, "title"),
+                when: when(data),
+                place: place(data),
+                note: data["note"].as_str().map(str::to_owned),
+                link: format!("{portal}/appointments/{}", text(data, "appointment_id")),
+            },
+            None,
+        ),
+        "appointment.decided" => {
+            let Some(proposer) = data["proposed_by_user_id"].as_str() else {
+                return Ok(None);
+            };
+            (
+                Notice::AppointmentDecided {
+                    partner: company_name(db, &text(data, "supplier_id")).await?,
+                    confirmed: data["decision"] == "confirmed",
+                    title: text(data, "title"),
+                    when: when(data),
+                    place: place(data),
+                    reason: data["reason"].as_str().map(str::to_owned),
+                    link: format!("{portal}/appointments/{}", text(data, "appointment_id")),
+                },
+                Some(vec![proposer.to_owned()]),
+            )
+        }
         _ => return Ok(None),
     };
     Ok(Some(notice))
@@ -139,7 +221,7 @@ async fn notice_for(
 /// # Errors
 /// A database error.
 pub async fn send_info_mails(env: &Platform, event: &Event, now: Timestamp) -> Result<()> {
-    let Some(permission) = area(&event.kind) else {
+    let Some(audience) = audience(&event.kind) else {
         return Ok(());
     };
     let portal = env
@@ -151,7 +233,13 @@ pub async fn send_info_mails(env: &Platform, event: &Event, now: Timestamp) -> R
     let recipients = notices::recipients(&env.db, &event.company_id).await?;
     let wanted: Vec<&notices::Recipient> = recipients
         .iter()
-        .filter(|r| wants(r, &event.kind) && r.may(permission))
+        .filter(|r| {
+            wants(r, &event.kind)
+                && match audience {
+                    Audience::Area(permission) => r.may(permission),
+                    Audience::Named => true,
+                }
+        })
         .collect();
     if wanted.is_empty() {
         return Ok(());
@@ -159,6 +247,9 @@ pub async fn send_info_mails(env: &Platform, event: &Event, now: Timestamp) -> R
     let Some((notice, only)) = notice_for(&env.db, event, &portal).await? else {
         return Ok(());
     };
+    if matches!(audience, Audience::Named) && only.is_none() {
+        return Ok(());
+    }
     let mut statements = Vec::new();
     for person in wanted {
         if only
