@@ -894,3 +894,241 @@ fn a_connector_registered_at_once_is_one_connector_and_a_run_reported_at_once_on
     assert_eq!(count(&s, "SELECT COUNT(*) FROM connectors", &[]), 0);
     assert_eq!(count(&s, "SELECT COUNT(*) FROM connector_runs", &[]), 0);
 }
+
+// ---- appointments ---------------------------------------------------------------------------
+
+/// A pair with appointments enabled, a project of the supplier for the customer, a location of
+/// the customer, and a start two days ahead.
+struct Planned {
+    p: Pair,
+    project: String,
+    location: String,
+    starts_at: String,
+    ends_at: String,
+}
+
+fn planned(s: &Stack) -> Planned {
+    let p = pair(s);
+    p.supplier
+        .call(
+            s,
+            Method::Patch,
+            &format!("/v1/relationships/{}", p.relationship),
+        )
+        .json(&json!({"services": {"appointments": "enabled"}}))
+        .run()
+        .expect(200);
+    let project = p
+        .supplier
+        .call(s, Method::Post, "/v1/projects")
+        .json(&json!({"customer": "wydawnictwo", "name": "Spring campaign"}))
+        .run()
+        .expect(201);
+    let location = p
+        .supplier
+        .call(s, Method::Post, "/v1/locations")
+        .json(
+            &json!({"customer": "wydawnictwo", "name": "Store 1", "city": "Kraków",
+                      "country": "PL", "time_zone": "Europe/Warsaw"}),
+        )
+        .run()
+        .expect(201);
+    let start = shared::platform::Clock::now(s.clock.as_ref()) + chrono::Duration::days(2);
+    Planned {
+        project: text(&project, "id"),
+        location: text(&location, "id"),
+        starts_at: shared::time::format(start),
+        ends_at: shared::time::format(start + chrono::Duration::hours(2)),
+        p,
+    }
+}
+
+fn appointment_body(w: &Planned, title: &str) -> serde_json::Value {
+    json!({"project_id": w.project, "location_id": w.location, "starts_at": w.starts_at,
+           "ends_at": w.ends_at, "title": title})
+}
+
+#[test]
+fn projects_places_staff_contacts_and_appointments_created_at_once() {
+    let s = stack();
+    let w = planned(&s);
+    let supplier = &w.p.supplier;
+    let answers = at_once(same(N, || {
+        supplier
+            .call(&s, Method::Post, "/v1/projects")
+            .json(&json!({"customer": "wydawnictwo", "name": "Autumn"}))
+    }));
+    assert_eq!(tally(&answers), [(201, 1), (409, N - 1)]);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM projects WHERE name = 'Autumn'",
+        &[],
+        1,
+    );
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                supplier
+                    .call(&s, Method::Post, "/v1/territories")
+                    .json(&json!({"customer": "wydawnictwo", "name": format!("Region {i}")}))
+            })
+            .collect(),
+    );
+    all_answered(&answers, 201);
+    let answers = at_once(same(N, || {
+        supplier.call(&s, Method::Post, "/v1/locations").json(
+            &json!({"customer": "wydawnictwo", "name": "Store 2", "city": "Łódź",
+                          "country": "PL", "time_zone": "Europe/Warsaw"}),
+        )
+    }));
+    assert_eq!(tally(&answers), [(201, 1), (409, N - 1)]);
+    let answers = at_once(same(N, || {
+        supplier
+            .call(&s, Method::Post, "/v1/staff")
+            .json(&json!({"name": "Jan", "role": "Merchandiser", "phone": "+48 601 234 567"}))
+    }));
+    assert_eq!(tally(&answers), [(201, 1), (409, N - 1)]);
+    expect_count(&s, "SELECT COUNT(*) FROM staff", &[], 1);
+    let contacts = format!("/v1/projects/{}/contacts", w.project);
+    let email = w.p.customer.admin_email.clone();
+    let answers = at_once(same(N, || {
+        supplier
+            .call(&s, Method::Post, &contacts)
+            .json(&json!({ "email": email }))
+    }));
+    assert_eq!(tally(&answers), [(200, N - 1), (201, 1)]);
+    expect_count(&s, "SELECT COUNT(*) FROM project_contacts", &[], 1);
+
+    // One Idempotency-Key is one appointment; proposals without one are one each.
+    let answers = at_once(same(N, || {
+        supplier
+            .call(&s, Method::Post, "/v1/appointments")
+            .header("idempotency-key", "apt-1")
+            .json(&appointment_body(&w, "Shelf check"))
+    }));
+    assert_eq!(tally(&answers), [(200, N - 1), (201, 1)]);
+    let ids: Vec<String> = answers.iter().map(|a| text(&a.json(), "id")).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]));
+    expect_count(&s, "SELECT COUNT(*) FROM appointments", &[], 1);
+    expect_count(&s, "SELECT COUNT(*) FROM appointment_history", &[], 1);
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                w.p.customer
+                    .call(&s, Method::Post, "/v1/appointments")
+                    .json(&appointment_body(&w, &format!("Proposal {i}")))
+            })
+            .collect(),
+    );
+    all_answered(&answers, 201);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'appointment.proposed'",
+        &[],
+        N as i64,
+    );
+    let answers = at_once(same(N, || {
+        w.p.customer.call(&s, Method::Post, "/v1/calendar-feeds")
+    }));
+    all_answered(&answers, 201);
+    expect_count(&s, "SELECT COUNT(*) FROM calendar_feeds", &[], N as i64);
+}
+
+#[test]
+fn decisions_on_an_appointment_at_once_leave_one_outcome() {
+    let s = stack();
+    let w = planned(&s);
+    let proposal =
+        w.p.customer
+            .call(&s, Method::Post, "/v1/appointments")
+            .json(&appointment_body(&w, "Window display"))
+            .run()
+            .expect(201);
+    let id = text(&proposal, "id");
+    let decide = |what: &str| {
+        let call =
+            w.p.supplier
+                .call(&s, Method::Post, &format!("/v1/appointments/{id}/{what}"));
+        if what == "reject" {
+            call.json(&json!({"reason": "no staff"}))
+        } else {
+            call
+        }
+    };
+    let answers = at_once(vec![
+        decide("confirm"),
+        decide("reject"),
+        decide("confirm"),
+        decide("reject"),
+        decide("confirm"),
+        decide("reject"),
+    ]);
+    assert_eq!(tally(&answers), [(200, 3), (409, 3)]);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM appointment_history WHERE appointment_id = ?1 \
+         AND status IN ('confirmed', 'rejected')",
+        &[&id],
+        1,
+    );
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'appointment.decided'",
+        &[],
+        1,
+    );
+    // A planned one (confirmed at once): staffed at once, cancelled by both sides at once.
+    let planned =
+        w.p.supplier
+            .call(&s, Method::Post, "/v1/appointments")
+            .json(&appointment_body(&w, "Shelf check"))
+            .run()
+            .expect(201);
+    let id = text(&planned, "id");
+    let staff =
+        w.p.supplier
+            .call(&s, Method::Post, "/v1/staff")
+            .json(&json!({"name": "Jan", "role": "Merchandiser"}))
+            .run()
+            .expect(201);
+    let staff = text(&staff, "id");
+    let answers = at_once(same(N, || {
+        w.p.supplier
+            .call(&s, Method::Put, &format!("/v1/appointments/{id}/staff"))
+            .json(&json!({ "staff_ids": [staff] }))
+    }));
+    all_answered(&answers, 200);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM appointment_history WHERE status = 'staffed'",
+        &[],
+        1,
+    );
+    expect_count(&s, "SELECT COUNT(*) FROM appointment_staff", &[], 1);
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                let who = if i % 2 == 0 {
+                    &w.p.supplier
+                } else {
+                    &w.p.customer
+                };
+                who.call(&s, Method::Post, &format!("/v1/appointments/{id}/cancel"))
+                    .json(&json!({"reason": format!("reason {i}")}))
+            })
+            .collect(),
+    );
+    all_answered(&answers, 200);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM appointment_history WHERE status = 'cancelled'",
+        &[],
+        1,
+    );
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'appointment.cancelled'",
+        &[],
+        1,
+    );
+}

@@ -845,3 +845,313 @@ fn connector_registrations_and_run_reports_survive_every_fault() {
         },
     });
 }
+
+// ---- appointments ---------------------------------------------------------------------------
+
+/// A pair with appointments enabled, a project of the supplier for the customer, a location of
+/// the customer, a staff member, and a start two days ahead.
+struct Planned {
+    p: Pair,
+    project: String,
+    location: String,
+    staff: String,
+    starts_at: String,
+    ends_at: String,
+}
+
+fn planned(s: &Stack) -> Planned {
+    let p = pair(s);
+    p.supplier
+        .call(
+            s,
+            Method::Patch,
+            &format!("/v1/relationships/{}", p.relationship),
+        )
+        .json(&json!({"services": {"appointments": "enabled"}}))
+        .run()
+        .expect(200);
+    let project = p
+        .supplier
+        .call(s, Method::Post, "/v1/projects")
+        .json(&json!({"customer": "wydawnictwo", "name": "Spring campaign"}))
+        .run()
+        .expect(201);
+    let location = p
+        .supplier
+        .call(s, Method::Post, "/v1/locations")
+        .json(
+            &json!({"customer": "wydawnictwo", "name": "Store 1", "city": "Kraków",
+                      "country": "PL", "time_zone": "Europe/Warsaw"}),
+        )
+        .run()
+        .expect(201);
+    let staff = p
+        .supplier
+        .call(s, Method::Post, "/v1/staff")
+        .json(&json!({"name": "Jan", "role": "Merchandiser", "email": "jan@acme-print.example"}))
+        .run()
+        .expect(201);
+    let start = shared::platform::Clock::now(s.clock.as_ref()) + chrono::Duration::days(2);
+    Planned {
+        project: text(&project, "id"),
+        location: text(&location, "id"),
+        staff: text(&staff, "id"),
+        starts_at: shared::time::format(start),
+        ends_at: shared::time::format(start + chrono::Duration::hours(2)),
+        p,
+    }
+}
+
+fn appointment_body(w: &Planned) -> serde_json::Value {
+    json!({"project_id": w.project, "location_id": w.location, "starts_at": w.starts_at,
+           "ends_at": w.ends_at, "title": "Shelf check"})
+}
+
+/// [`planned`] with an appointment the customer proposed.
+fn proposed(s: &Stack) -> (Planned, String) {
+    let w = planned(s);
+    let a =
+        w.p.customer
+            .call(s, Method::Post, "/v1/appointments")
+            .json(&appointment_body(&w))
+            .run()
+            .expect(201);
+    (w, text(&a, "id"))
+}
+
+/// [`planned`] with an appointment the supplier planned (confirmed).
+fn confirmed(s: &Stack) -> (Planned, String) {
+    let w = planned(s);
+    let a =
+        w.p.supplier
+            .call(s, Method::Post, "/v1/appointments")
+            .json(&appointment_body(&w))
+            .run()
+            .expect(201);
+    (w, text(&a, "id"))
+}
+
+#[test]
+fn projects_places_staff_and_contacts_survive_every_fault() {
+    break_everywhere(&WritePath {
+        name: "POST /v1/projects",
+        setup: planned,
+        act: |s, w| {
+            w.p.supplier
+                .call(s, Method::Post, "/v1/projects")
+                .json(&json!({"customer": "wydawnictwo", "name": "Autumn"}))
+        },
+        // Made already: the name is taken.
+        retry_may: &[409],
+        settled: |s, _| {
+            one(
+                s,
+                "SELECT COUNT(*) FROM projects WHERE name = 'Autumn'",
+                "one project",
+            )
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/territories",
+        setup: planned,
+        act: |s, w| {
+            w.p.supplier
+                .call(s, Method::Post, "/v1/territories")
+                .json(&json!({"customer": "wydawnictwo", "name": "Małopolska"}))
+        },
+        retry_may: &[409],
+        settled: |s, _| one(s, "SELECT COUNT(*) FROM territories", "one territory"),
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/locations",
+        setup: planned,
+        act: |s, w| {
+            w.p.supplier.call(s, Method::Post, "/v1/locations").json(
+                &json!({"customer": "wydawnictwo", "name": "Store 2", "city": "Łódź",
+                              "country": "PL", "time_zone": "Europe/Warsaw"}),
+            )
+        },
+        retry_may: &[409],
+        settled: |s, _| {
+            one(
+                s,
+                "SELECT COUNT(*) FROM locations WHERE name = 'Store 2'",
+                "one location",
+            );
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/staff",
+        setup: planned,
+        act: |s, w| {
+            w.p.supplier
+                .call(s, Method::Post, "/v1/staff")
+                .json(&json!({"name": "Eva", "role": "Team lead"}))
+        },
+        retry_may: &[409],
+        settled: |s, _| {
+            one(
+                s,
+                "SELECT COUNT(*) FROM staff WHERE name = 'Eva'",
+                "one member",
+            )
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/projects/{id}/contacts",
+        setup: planned,
+        act: |s, w| {
+            w.p.supplier
+                .call(
+                    s,
+                    Method::Post,
+                    &format!("/v1/projects/{}/contacts", w.project),
+                )
+                .json(&json!({ "email": w.p.customer.admin_email }))
+        },
+        // Assigned already: 200.
+        retry_may: &[],
+        settled: |s, _| one(s, "SELECT COUNT(*) FROM project_contacts", "one contact"),
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/calendar-feeds",
+        setup: planned,
+        act: |s, w| w.p.customer.call(s, Method::Post, "/v1/calendar-feeds"),
+        retry_may: &[],
+        // A feed whose answer was lost is listed for its person to revoke; its URL was never
+        // seen, so nobody can use it.
+        settled: |s, _| {
+            let feeds = count(s, "SELECT COUNT(*) FROM calendar_feeds");
+            assert!((1..=2).contains(&feeds), "{feeds} feeds");
+        },
+    });
+}
+
+#[test]
+fn appointments_and_their_decisions_survive_every_fault() {
+    break_everywhere(&WritePath {
+        name: "POST /v1/appointments (planned, Idempotency-Key)",
+        setup: planned,
+        act: |s, w| {
+            w.p.supplier
+                .call(s, Method::Post, "/v1/appointments")
+                .header("idempotency-key", "apt-1")
+                .json(&appointment_body(w))
+        },
+        retry_may: &[],
+        settled: |s, _| {
+            one(s, "SELECT COUNT(*) FROM appointments", "one appointment");
+            one(s, "SELECT COUNT(*) FROM appointment_history", "one entry");
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/appointments (proposed, Idempotency-Key)",
+        setup: planned,
+        act: |s, w| {
+            w.p.customer
+                .call(s, Method::Post, "/v1/appointments")
+                .header("idempotency-key", "apt-1")
+                .json(&appointment_body(w))
+        },
+        retry_may: &[],
+        settled: |s, _| {
+            one(
+                s,
+                "SELECT COUNT(*) FROM appointments WHERE status = 'proposed'",
+                "one proposal",
+            );
+            one(
+                s,
+                "SELECT COUNT(*) FROM events WHERE type = 'appointment.proposed'",
+                "one event",
+            );
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/appointments/{id}/confirm",
+        setup: proposed,
+        act: |s, (w, id)| {
+            w.p.supplier
+                .call(s, Method::Post, &format!("/v1/appointments/{id}/confirm"))
+        },
+        retry_may: &[],
+        settled: |s, _| {
+            one(
+                s,
+                "SELECT COUNT(*) FROM appointment_history WHERE status = 'confirmed'",
+                "one confirmation",
+            );
+            one(
+                s,
+                "SELECT COUNT(*) FROM events WHERE type = 'appointment.decided'",
+                "one event",
+            );
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/appointments/{id}/reject",
+        setup: proposed,
+        act: |s, (w, id)| {
+            w.p.supplier
+                .call(s, Method::Post, &format!("/v1/appointments/{id}/reject"))
+                .json(&json!({"reason": "no staff that day"}))
+        },
+        retry_may: &[],
+        settled: |s, _| {
+            one(
+                s,
+                "SELECT COUNT(*) FROM appointment_history WHERE status = 'rejected'",
+                "one rejection",
+            );
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "PUT /v1/appointments/{id}/staff",
+        setup: confirmed,
+        act: |s, (w, id)| {
+            w.p.supplier
+                .call(s, Method::Put, &format!("/v1/appointments/{id}/staff"))
+                .json(&json!({ "staff_ids": [w.staff] }))
+        },
+        retry_may: &[],
+        settled: |s, _| {
+            one(
+                s,
+                "SELECT COUNT(*) FROM appointment_history WHERE status = 'staffed'",
+                "one staffing",
+            );
+            one(
+                s,
+                "SELECT COUNT(*) FROM appointment_staff",
+                "one member named",
+            );
+            one(
+                s,
+                "SELECT COUNT(*) FROM events WHERE type = 'appointment.staffed'",
+                "one event",
+            );
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/appointments/{id}/cancel",
+        setup: confirmed,
+        act: |s, (w, id)| {
+            w.p.customer
+                .call(s, Method::Post, &format!("/v1/appointments/{id}/cancel"))
+                .json(&json!({"reason": "store closed"}))
+        },
+        retry_may: &[],
+        settled: |s, _| {
+            one(
+                s,
+                "SELECT COUNT(*) FROM appointment_history WHERE status = 'cancelled'",
+                "one cancellation",
+            );
+            one(
+                s,
+                "SELECT COUNT(*) FROM events WHERE type = 'appointment.cancelled'",
+                "one event",
+            );
+        },
+    });
+}
