@@ -57,7 +57,8 @@ async function account(who) {
 const s = await account(supplier);
 const c = await account(customer);
 
-let rel = await call("POST", "/v1/relationships", { company_id: s.company.id, my_role: "customer", message: "Wir möchten unsere Bestellungen über Tradepost senden." }, c.access_token, [201, 409]);
+const services = { documents: "requested", approvals: "requested", talk: "requested", cards: "requested", appointments: "requested" };
+let rel = await call("POST", "/v1/relationships", { company_id: s.company.id, my_role: "customer", message: "Wir möchten unsere Bestellungen über Tradepost senden.", services }, c.access_token, [201, 409]);
 if (rel.status === 201) {
   await call("POST", `/v1/relationships/${rel.json.id}/approve`, null, s.access_token, [200]);
   await call("PATCH", `/v1/relationships/${rel.json.id}`, {
@@ -125,6 +126,42 @@ if (rel.status === 201) {
   await call("POST", `/v1/threads/${thread.json.id}/messages`, { text: "Ja, die Ware ist unterwegs – Lieferung am Donnerstag." }, s.access_token, [201]);
 }
 
+// Appointments: the printer sets up the publisher's displays in its bookshops. A project for the
+// customer, territories Polska > Mazowieckie, two shops, a fitter (whose phone and e-mail the
+// customer never sees), one appointment planned and staffed, one proposed by the customer.
+if (rel.status === 201) {
+  const day = (offsetDays, hourUtc) => {
+    const d = new Date(Date.now() + offsetDays * 86400000);
+    d.setUTCHours(hourUtc, 0, 0, 0);
+    return d.toISOString();
+  };
+  const project = await call("POST", "/v1/projects", {
+    customer: customer.handle, name: "Ekspozycja wiosenna 2027 / Frühjahrsdisplays 2027",
+    description: "Aufbau der Thekendisplays in den Buchhandlungen des Verlags.", status: "active",
+  }, s.access_token, [201]);
+  const poland = await call("POST", "/v1/territories", { customer: customer.handle, name: "Polska" }, s.access_token, [201]);
+  const mazovia = await call("POST", "/v1/territories", { customer: customer.handle, name: "Mazowieckie", parent_id: poland.json.id }, s.access_token, [201]);
+  const warsaw = await call("POST", "/v1/locations", {
+    customer: customer.handle, name: "Księgarnia Warszawa Centrum", street: "ul. Marszałkowska 100",
+    postal_code: "00-026", city: "Warszawa", country: "PL", time_zone: "Europe/Warsaw", territory_id: mazovia.json.id,
+  }, s.access_token, [201]);
+  await call("POST", "/v1/locations", {
+    customer: customer.handle, name: "Księgarnia Kraków Rynek", street: "Rynek Główny 23",
+    postal_code: "31-008", city: "Kraków", country: "PL", time_zone: "Europe/Warsaw", territory_id: poland.json.id,
+  }, s.access_token, [201]);
+  const fitter = await call("POST", "/v1/staff", { name: "Jan Kowalski", role: "Monteur", email: "jan.kowalski@druckerei-muster.example", phone: "+49 89 1234599" }, s.access_token, [201]);
+  await call("POST", `/v1/projects/${project.json.id}/contacts`, { email: customer.email }, s.access_token, [201]);
+  const planned = await call("POST", "/v1/appointments", {
+    project_id: project.json.id, location_id: warsaw.json.id, starts_at: day(7, 7), ends_at: day(7, 10),
+    title: "Aufbau Thekendisplay / Montaż ekspozytora",
+  }, s.access_token, [201]);
+  await call("PUT", `/v1/appointments/${planned.json.id}/staff`, { staff_ids: [fitter.json.id] }, s.access_token, [200]);
+  await call("POST", "/v1/appointments", {
+    project_id: project.json.id, location_id: warsaw.json.id, starts_at: day(14, 8), ends_at: day(14, 9),
+    title: "Kontrola ekspozycji", note: "Prosimy o wizytę przed weekendem.",
+  }, c.access_token, [201]);
+}
+
 // A one-page PDF showing `text` (the demo proof): browsers preview it.
 function demoPdf(text) {
   const objects = [
@@ -158,6 +195,7 @@ Demo data is ready:
   They have an active relationship (customer number K-10001), have exchanged business cards, and
   the customer's order ZAM-2026-001 is in the supplier's mailbox, acknowledged and shipped;
   its print proof v1 was rejected and v2 waits for the customer's approval; and the two sides
-  talk about its delivery date in a thread.
+  talk about its delivery date in a thread. The supplier plans setting up displays in the
+  customer's bookshops (Projects, Calendar): one appointment staffed, one the customer proposed.
   Mails sent by the stack: ${base}/v1/dev/mail
 `);
