@@ -254,6 +254,137 @@ pub fn phone(field: &str, text: &str) -> Result<String> {
     }
 }
 
+/// What both workers of appointments (projects and appointments) answer with and who the caller
+/// is to a row. Staff contact data (e-mail, phone) is in [`api::StaffOut`], which only the
+/// supplier's side gets; the customer's side gets [`api::StaffName`] (name and role), a type
+/// without those fields, so no answer to the customer can carry them.
+pub mod api {
+    use serde::Serialize;
+    use utoipa::ToSchema;
+
+    use crate::data::appointments::{StaffRow, Viewer};
+    use crate::ids::{CompanyId, StaffId, UserId};
+    use crate::permissions::{Permission, Principal};
+    use crate::relationship::PartyRole;
+    use crate::time::Time;
+    use crate::{Error, Result};
+
+    /// The caller as the appointments worker sees it: the principal and whether it holds
+    /// `appointments.manage` (admins do).
+    pub struct Caller {
+        pub me: Principal,
+        pub manage: bool,
+    }
+
+    impl Caller {
+        /// The caller of a request (authenticated by the route table).
+        #[must_use]
+        pub fn of(me: Principal) -> Caller {
+            Caller {
+                manage: me.has(Permission::AppointmentsManage),
+                me,
+            }
+        }
+
+        /// What the data layer filters by.
+        #[must_use]
+        pub fn viewer(&self) -> Viewer<'_> {
+            Viewer {
+                company: &self.me.company_id,
+                manage: self.manage,
+                user: self.me.user_id.as_ref(),
+            }
+        }
+
+        /// The caller's side of a row of `supplier`.
+        #[must_use]
+        pub fn side(&self, supplier: &CompanyId) -> PartyRole {
+            if supplier == &self.me.company_id {
+                PartyRole::Supplier
+            } else {
+                PartyRole::Customer
+            }
+        }
+
+        /// A row the caller found: on the supplier's side it needs `appointments.manage`.
+        ///
+        /// # Errors
+        /// 403 `permission_missing`.
+        pub fn may_see(&self, supplier: &CompanyId) -> Result<PartyRole> {
+            let side = self.side(supplier);
+            if side == PartyRole::Supplier {
+                self.me.require(Permission::AppointmentsManage)?;
+            }
+            Ok(side)
+        }
+
+        /// A row only its supplier changes.
+        ///
+        /// # Errors
+        /// 403 `permission_missing` for the supplier without the permission, 403 `supplier_only`
+        /// for the customer's side.
+        pub fn may_change(&self, supplier: &CompanyId) -> Result<()> {
+            match self.may_see(supplier)? {
+                PartyRole::Supplier => Ok(()),
+                PartyRole::Customer => Err(supplier_only()),
+            }
+        }
+    }
+
+    /// The refusal of a supplier's action to the customer's side.
+    #[must_use]
+    pub fn supplier_only() -> Error {
+        Error::forbidden(
+            "supplier_only",
+            "only the supplier plans and decides this; the customer proposes and cancels",
+        )
+    }
+
+    /// A member of the supplier's staff, with their contact data (the supplier's side only).
+    #[derive(Debug, Serialize, ToSchema)]
+    pub struct StaffOut {
+        pub id: StaffId,
+        pub name: String,
+        pub role: String,
+        pub email: Option<String>,
+        pub phone: Option<String>,
+        pub user_id: Option<UserId>,
+        pub created_at: Time,
+    }
+
+    impl StaffOut {
+        #[must_use]
+        pub fn of(row: StaffRow) -> StaffOut {
+            StaffOut {
+                id: row.id,
+                name: row.name,
+                role: row.role,
+                email: row.email,
+                phone: row.phone,
+                user_id: row.user_id,
+                created_at: row.created_at,
+            }
+        }
+    }
+
+    /// A member of the supplier's staff as the customer sees them: name and role, nothing to
+    /// contact them by.
+    #[derive(Debug, Serialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct StaffName {
+        pub name: String,
+        pub role: String,
+    }
+
+    /// Who comes to an appointment: [`StaffOut`] for the supplier, [`StaffName`] for the customer.
+    #[derive(Debug, Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub enum AppointmentStaff {
+        Supplier(StaffOut),
+        Customer(StaffName),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -185,7 +185,11 @@ fn world(s: &Stack) -> World {
 }
 
 fn stack() -> Stack {
-    Stack::new(&[&tradepost_appointments::SERVICE, &tradepost_notify::SERVICE])
+    Stack::new(&[
+        &tradepost_projects::SERVICE,
+        &tradepost_appointments::SERVICE,
+        &tradepost_notify::SERVICE,
+    ])
 }
 
 fn call(s: &Stack, method: Method, path: &str, who: &Person, body: Option<Value>) -> Answer {

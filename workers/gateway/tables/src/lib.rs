@@ -6,13 +6,14 @@ use shared::service::Service;
 
 /// Every worker behind the gateway.
 #[must_use]
-pub fn services() -> [&'static Service; 7] {
+pub fn services() -> [&'static Service; 8] {
     [
         &tradepost_accounts::SERVICE,
         &tradepost_partners::SERVICE,
         &tradepost_orders::SERVICE,
         &tradepost_approvals::SERVICE,
         &tradepost_talk::SERVICE,
+        &tradepost_projects::SERVICE,
         &tradepost_appointments::SERVICE,
         &tradepost_notify::SERVICE,
     ]
