@@ -1341,7 +1341,9 @@ fn people_choose_which_events_they_get_by_mail() {
             "approval.requested",
             "approval.decided",
             "talk.message",
-            "relationship.requested"
+            "relationship.requested",
+            "appointment.proposed",
+            "appointment.decided"
         ])
     );
     admin

@@ -114,6 +114,19 @@ export function retrySafePost() {
     return out;
   };
 }
+/** Every item of a list, following next_cursor in pages of 200 (the API's largest), at most `pages` pages. */
+export async function getAll(path, params = {}, pages = 10) {
+  const out = [];
+  let cursor = "";
+  for (let i = 0; i < pages; i++) {
+    const page = await get(withQuery(path, { ...params, cursor, limit: 200 }));
+    out.push(...(page.data || []));
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  return out;
+}
+
 export const patch = (path, json) => api("PATCH", path, { json });
 export const put = (path, json) => api("PUT", path, { json });
 export const del = (path) => api("DELETE", path);

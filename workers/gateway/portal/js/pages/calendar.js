@@ -2,7 +2,7 @@
 // at the time of its LOCATION's clocks (the zone named when it is not the browser's), coloured
 // by status, a link to the appointment; and the calendar feeds ("subscribe from URL" in
 // Outlook or Google Calendar): create one (its URL shown once), list, revoke.
-import { get, post, del, withQuery } from "../api.js";
+import { get, getAll, post, del, withQuery } from "../api.js";
 import { t, fmtDate, locale } from "../i18n.js";
 import { h, show, form, table, action, notice, errorText, label } from "../ui.js";
 import { browserZone, rfc3339, localDate, localTime, today, addDays, addMonths, monday, firstOfMonth, isDay, dayDate } from "../zones.js";
@@ -10,18 +10,8 @@ import { projectTabs, zoneOf, APPOINTMENT_STATUSES } from "./projects.js";
 
 const dayLabel = (day, opts) => dayDate(day).toLocaleDateString(locale(), { timeZone: "UTC", ...opts });
 
-/** All appointments between from and to (RFC 3339), following next_cursor (at most 10 pages). */
-async function appointmentsBetween(from, to) {
-  const out = [];
-  let cursor = "";
-  for (let i = 0; i < 10; i++) {
-    const page = await get(withQuery("/v1/appointments", { from, to, cursor, limit: 200 }));
-    out.push(...(page.data || []));
-    cursor = page.next_cursor;
-    if (!cursor) break;
-  }
-  return out;
-}
+/** All appointments between from and to (RFC 3339). */
+const appointmentsBetween = (from, to) => getAll("/v1/appointments", { from, to });
 
 function event(a, compact) {
   const zone = zoneOf(a);

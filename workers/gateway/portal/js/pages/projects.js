@@ -4,7 +4,7 @@
 // to plan one (supplier) or propose one (customer); the agency's staff; one appointment with
 // its status bar, staff, the actions of its status and side, and its .ics download.
 // Times are entered and shown in the LOCATION's time zone (zones.js).
-import { get, post, patch, put, del, download, withQuery } from "../api.js";
+import { get, getAll, post, patch, put, del, download, withQuery } from "../api.js";
 import { t, fmtDate, locale } from "../i18n.js";
 import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice, errorText } from "../ui.js";
 import { navigate, can, state } from "../app.js";
@@ -159,8 +159,8 @@ export async function detail(ctx) {
   // What several sections share, loaded again when one of them changed it.
   let territories = [];
   let locations = [];
-  const loadTerritories = async () => { territories = (await get(withQuery("/v1/territories", { customer: customerId, limit: 500 }))).data || []; };
-  const loadLocations = async () => { locations = (await get(withQuery("/v1/locations", { customer: customerId, limit: 500 }))).data || []; };
+  const loadTerritories = async () => { territories = await getAll("/v1/territories", { customer: customerId }); };
+  const loadLocations = async () => { locations = await getAll("/v1/locations", { customer: customerId }); };
   await Promise.all([loadTerritories().catch(() => {}), loadLocations().catch(() => {})]);
   if (!ctx.current()) return;
   const territoryName = (tid) => territories.find((x) => x.id === tid)?.name || "—";
