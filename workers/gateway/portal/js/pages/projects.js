@@ -326,8 +326,8 @@ export async function detail(ctx) {
 export async function staff(ctx) {
   const listBox = h("div", { id: "staff-list" });
   const drawList = async () => {
-    const list = await get("/v1/staff?limit=500");
-    listBox.replaceChildren((list.data || []).length ? h("div", { class: "table-wrap" }, h("table", {},
+    const list = { data: await getAll("/v1/staff") };
+    listBox.replaceChildren(list.data.length ? h("div", { class: "table-wrap" }, h("table", {},
       h("thead", {}, h("tr", {}, [t("staff.name"), t("staff.role"), t("field.email"), t("card.phone")].map((x) => h("th", { scope: "col" }, x)))),
       h("tbody", {}, list.data.map((s) => h("tr", { "data-staff": s.id },
         h("td", { class: "name" }, s.name), h("td", { class: "role" }, s.role || ""), h("td", {}, s.email || ""), h("td", {}, s.phone || "")))))) : h("p", { class: "empty" }, t("staff.none")));
@@ -416,7 +416,7 @@ export async function appointment(ctx) {
       out.push(h("h3", {}, t("appointment.reject")), reasonForm("reject", t("appointment.reject"), true, true));
     }
     if (agency && ["confirmed", "staffed"].includes(a.status)) {
-      const people = await get("/v1/staff?limit=500").then((r) => r.data || []).catch(() => []);
+      const people = await getAll("/v1/staff").catch(() => []);
       const chosen = (a.staff || []).map((s) => s.id).filter(Boolean);
       out.push(h("h3", {}, t("appointment.staffing")), people.length ? tag(form([
         checkboxes(t("appointment.choose_staff"), "staff_ids", people.map((s) => [s.id, `${s.name}${s.role ? ` · ${s.role}` : ""}`]), chosen),
