@@ -112,6 +112,33 @@ pub static SERVICE: Service = Service {
     ],
 };
 
+/// A create or change that hit a name the customer (or, for staff, the supplier) has already
+/// (409 `name_taken`); any other error as it is.
+fn name_taken(what: &'static str) -> impl Fn(shared::Error) -> shared::Error {
+    use shared::data::appointments as data;
+    move |e| {
+        let names = [
+            data::PROJECT_NAME_TAKEN,
+            data::TERRITORY_NAME_TAKEN,
+            data::LOCATION_NAME_TAKEN,
+            data::STAFF_NAME_TAKEN,
+        ];
+        if e.unique_violation().is_some_and(|c| names.contains(&c)) {
+            shared::Error::conflict(
+                "name_taken",
+                format!("there is a {what} of this name already"),
+            )
+        } else {
+            e
+        }
+    }
+}
+
+/// The caller of a request, as both resources' handlers see it.
+fn caller(cx: &shared::service::Cx) -> shared::Result<api::Caller> {
+    Ok(api::Caller::of(cx.me()?))
+}
+
 #[cfg(target_arch = "wasm32")]
 mod entry {
     use worker::{event, Context, Env, Request, Response};

@@ -18,10 +18,7 @@ use crate::api::{
     supplier_only, Caller, LocationIn, LocationList, LocationOut, LocationPatch, LocationQuery,
     StaffIn, StaffList, StaffOut, TerritoryIn, TerritoryList, TerritoryOut, TerritoryQuery,
 };
-
-fn caller(cx: &Cx) -> Result<Caller> {
-    Ok(Caller::of(cx.me()?))
-}
+use crate::caller;
 
 /// The customer named by `field`, with the relationship: active, appointments enabled, and the
 /// caller its supplier.
@@ -33,27 +30,6 @@ async fn customer_of(cx: &Cx, me: &Caller, field: &str, text: &str) -> Result<(C
         return Err(supplier_only());
     }
     Ok((customer, link))
-}
-
-fn taken(what: &'static str) -> impl Fn(Error) -> Error {
-    move |e| {
-        let constraint = e.unique_violation();
-        if constraint.is_some_and(|c| {
-            [
-                data::TERRITORY_NAME_TAKEN,
-                data::LOCATION_NAME_TAKEN,
-                data::STAFF_NAME_TAKEN,
-            ]
-            .contains(&c)
-        }) {
-            Error::conflict(
-                "name_taken",
-                format!("there is a {what} of this name already"),
-            )
-        } else {
-            e
-        }
-    }
 }
 
 fn zone(field: &str, text: &str) -> Result<String> {
@@ -87,7 +63,7 @@ pub async fn create_territory(cx: &mut Cx) -> Result<Reply> {
         },
     )
     .await
-    .map_err(taken("territory"))?
+    .map_err(crate::name_taken("territory"))?
     .ok_or_else(|| Error::invalid("parent_id", "no territory of this customer has this id"))?;
     Ok(Reply::json(201, &TerritoryOut::of(row))?.with_header(
         "location",
@@ -160,7 +136,7 @@ pub async fn create_location(cx: &mut Cx) -> Result<Reply> {
         },
     )
     .await
-    .map_err(taken("location"))?
+    .map_err(crate::name_taken("location"))?
     .ok_or_else(|| Error::invalid("territory_id", "no territory of this customer has this id"))?;
     Ok(Reply::json(201, &LocationOut::of(row))?
         .with_header("location", format!("/v1/locations/{id}")))
@@ -258,7 +234,7 @@ pub async fn update_location(cx: &mut Cx) -> Result<Reply> {
     };
     let changed = data::update_location(&cx.db, &me.viewer(), &id, &change, Time(cx.now))
         .await
-        .map_err(taken("location"))?;
+        .map_err(crate::name_taken("location"))?;
     let row = changed.row.ok_or(Error::not_found("location"))?;
     me.may_change(&row.supplier_id)?;
     if !changed.changed {
@@ -308,7 +284,7 @@ pub async fn create_staff(cx: &mut Cx) -> Result<Reply> {
         },
     )
     .await
-    .map_err(taken("staff member"))?
+    .map_err(crate::name_taken("staff member"))?
     .ok_or_else(|| Error::invalid("user_id", "no user of your company has this id"))?;
     Ok(Reply::json(201, &StaffOut::of(row))?.with_header("location", "/v1/staff"))
 }

@@ -16,24 +16,10 @@ use crate::api::{
     supplier_only, Caller, ProjectContactIn, ProjectContactList, ProjectContactOut, ProjectIn,
     ProjectList, ProjectOut, ProjectPatch, ProjectQuery,
 };
+use crate::caller;
 
 /// Longest project description.
 const MAX_DESCRIPTION: usize = 2000;
-
-fn caller(cx: &Cx) -> Result<Caller> {
-    Ok(Caller::of(cx.me()?))
-}
-
-fn name_taken(e: Error) -> Error {
-    if e.unique_violation() == Some(data::PROJECT_NAME_TAKEN) {
-        Error::conflict(
-            "name_taken",
-            "this customer has a project of this name already",
-        )
-    } else {
-        e
-    }
-}
 
 /// The project named by the path as the caller's side sees it: 404 when it does not see it,
 /// 403 on the supplier's side without `appointments.manage`.
@@ -79,7 +65,7 @@ pub async fn create_project(cx: &mut Cx) -> Result<Reply> {
         },
     )
     .await
-    .map_err(name_taken)?;
+    .map_err(crate::name_taken("project"))?;
     Ok(Reply::json(201, &ProjectOut::of(row, &me.me.company_id))?
         .with_header("location", format!("/v1/projects/{id}")))
 }
@@ -166,7 +152,7 @@ pub async fn update_project(cx: &mut Cx) -> Result<Reply> {
         Time(cx.now),
     )
     .await
-    .map_err(name_taken)?;
+    .map_err(crate::name_taken("project"))?;
     let row = changed.row.ok_or(Error::not_found("project"))?;
     me.may_change(&row.supplier_id)?;
     if !changed.changed {
