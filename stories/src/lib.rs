@@ -270,3 +270,58 @@ pub fn new_upload(stack: &Stack, pair: &Pair) -> String {
         .expect(201);
     text(&upload, "id")
 }
+
+/// A [`Pair`] with appointments enabled, a project of the supplier for the customer, a location
+/// of the customer, and a start two days ahead.
+pub struct Planned {
+    pub p: Pair,
+    pub project: String,
+    pub location: String,
+    pub starts_at: String,
+    pub ends_at: String,
+}
+
+/// Signs a [`Planned`] pair up and plans its project and location.
+#[must_use]
+pub fn planned(s: &Stack) -> Planned {
+    let p = pair(s);
+    p.supplier
+        .call(
+            s,
+            Method::Patch,
+            &format!("/v1/relationships/{}", p.relationship),
+        )
+        .json(&json!({"services": {"appointments": "enabled"}}))
+        .run()
+        .expect(200);
+    let project = p
+        .supplier
+        .call(s, Method::Post, "/v1/projects")
+        .json(&json!({"customer": "wydawnictwo", "name": "Spring campaign"}))
+        .run()
+        .expect(201);
+    let location = p
+        .supplier
+        .call(s, Method::Post, "/v1/locations")
+        .json(
+            &json!({"customer": "wydawnictwo", "name": "Store 1", "city": "Kraków",
+                      "country": "PL", "time_zone": "Europe/Warsaw"}),
+        )
+        .run()
+        .expect(201);
+    let start = shared::platform::Clock::now(s.clock.as_ref()) + chrono::Duration::days(2);
+    Planned {
+        project: text(&project, "id"),
+        location: text(&location, "id"),
+        starts_at: shared::time::format(start),
+        ends_at: shared::time::format(start + chrono::Duration::hours(2)),
+        p,
+    }
+}
+
+/// An appointment at the [`Planned`] location, called `title`.
+#[must_use]
+pub fn appointment_body(w: &Planned, title: &str) -> Value {
+    json!({"project_id": w.project, "location_id": w.location, "starts_at": w.starts_at,
+           "ends_at": w.ends_at, "title": title})
+}

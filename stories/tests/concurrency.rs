@@ -10,8 +10,8 @@ use serde_json::json;
 use shared::platform::Value;
 use shared::service::Method;
 use tradepost_stories::{
-    at_once, connect, delivered, link_token, login, new_upload, order, pair, sign_up, stack, tally,
-    text, Pair, ORDER,
+    appointment_body, at_once, connect, delivered, link_token, login, new_upload, order, pair,
+    planned, sign_up, stack, tally, text, Pair, ORDER,
 };
 use tradepost_testkit::{Answer, Call, Stack};
 
@@ -896,57 +896,6 @@ fn a_connector_registered_at_once_is_one_connector_and_a_run_reported_at_once_on
 }
 
 // ---- appointments ---------------------------------------------------------------------------
-
-/// A pair with appointments enabled, a project of the supplier for the customer, a location of
-/// the customer, and a start two days ahead.
-struct Planned {
-    p: Pair,
-    project: String,
-    location: String,
-    starts_at: String,
-    ends_at: String,
-}
-
-fn planned(s: &Stack) -> Planned {
-    let p = pair(s);
-    p.supplier
-        .call(
-            s,
-            Method::Patch,
-            &format!("/v1/relationships/{}", p.relationship),
-        )
-        .json(&json!({"services": {"appointments": "enabled"}}))
-        .run()
-        .expect(200);
-    let project = p
-        .supplier
-        .call(s, Method::Post, "/v1/projects")
-        .json(&json!({"customer": "wydawnictwo", "name": "Spring campaign"}))
-        .run()
-        .expect(201);
-    let location = p
-        .supplier
-        .call(s, Method::Post, "/v1/locations")
-        .json(
-            &json!({"customer": "wydawnictwo", "name": "Store 1", "city": "Kraków",
-                      "country": "PL", "time_zone": "Europe/Warsaw"}),
-        )
-        .run()
-        .expect(201);
-    let start = shared::platform::Clock::now(s.clock.as_ref()) + chrono::Duration::days(2);
-    Planned {
-        project: text(&project, "id"),
-        location: text(&location, "id"),
-        starts_at: shared::time::format(start),
-        ends_at: shared::time::format(start + chrono::Duration::hours(2)),
-        p,
-    }
-}
-
-fn appointment_body(w: &Planned, title: &str) -> serde_json::Value {
-    json!({"project_id": w.project, "location_id": w.location, "starts_at": w.starts_at,
-           "ends_at": w.ends_at, "title": title})
-}
 
 #[test]
 fn projects_places_staff_contacts_and_appointments_created_at_once() {

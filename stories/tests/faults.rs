@@ -19,8 +19,8 @@ use serde_json::json;
 use shared::platform::{DbError, Value};
 use shared::service::Method;
 use tradepost_stories::{
-    deliver_events, delivered, documented, link_token, new_upload, order, pair, sign_up, stack,
-    text, Pair, ORDER,
+    appointment_body, deliver_events, delivered, documented, link_token, new_upload, order, pair,
+    planned, sign_up, stack, text, Pair, Planned, ORDER,
 };
 use tradepost_testkit::{block_on, Answer, Call, Stack};
 
@@ -848,84 +848,54 @@ fn connector_registrations_and_run_reports_survive_every_fault() {
 
 // ---- appointments ---------------------------------------------------------------------------
 
-/// A pair with appointments enabled, a project of the supplier for the customer, a location of
-/// the customer, a staff member, and a start two days ahead.
-struct Planned {
-    p: Pair,
-    project: String,
-    location: String,
+/// A [`Planned`] pair whose supplier has a staff member.
+struct Staffed {
+    planned: Planned,
     staff: String,
-    starts_at: String,
-    ends_at: String,
 }
 
-fn planned(s: &Stack) -> Planned {
-    let p = pair(s);
-    p.supplier
-        .call(
-            s,
-            Method::Patch,
-            &format!("/v1/relationships/{}", p.relationship),
-        )
-        .json(&json!({"services": {"appointments": "enabled"}}))
-        .run()
-        .expect(200);
-    let project = p
-        .supplier
-        .call(s, Method::Post, "/v1/projects")
-        .json(&json!({"customer": "wydawnictwo", "name": "Spring campaign"}))
-        .run()
-        .expect(201);
-    let location = p
-        .supplier
-        .call(s, Method::Post, "/v1/locations")
-        .json(
-            &json!({"customer": "wydawnictwo", "name": "Store 1", "city": "Kraków",
-                      "country": "PL", "time_zone": "Europe/Warsaw"}),
-        )
-        .run()
-        .expect(201);
-    let staff = p
+impl std::ops::Deref for Staffed {
+    type Target = Planned;
+
+    fn deref(&self) -> &Planned {
+        &self.planned
+    }
+}
+
+fn staffed(s: &Stack) -> Staffed {
+    let planned = planned(s);
+    let staff = planned
+        .p
         .supplier
         .call(s, Method::Post, "/v1/staff")
         .json(&json!({"name": "Jan", "role": "Merchandiser", "email": "jan@acme-print.example"}))
         .run()
         .expect(201);
-    let start = shared::platform::Clock::now(s.clock.as_ref()) + chrono::Duration::days(2);
-    Planned {
-        project: text(&project, "id"),
-        location: text(&location, "id"),
+    Staffed {
         staff: text(&staff, "id"),
-        starts_at: shared::time::format(start),
-        ends_at: shared::time::format(start + chrono::Duration::hours(2)),
-        p,
+        planned,
     }
 }
 
-fn appointment_body(w: &Planned) -> serde_json::Value {
-    json!({"project_id": w.project, "location_id": w.location, "starts_at": w.starts_at,
-           "ends_at": w.ends_at, "title": "Shelf check"})
-}
-
-/// [`planned`] with an appointment the customer proposed.
-fn proposed(s: &Stack) -> (Planned, String) {
-    let w = planned(s);
+/// [`staffed`] with an appointment the customer proposed.
+fn proposed(s: &Stack) -> (Staffed, String) {
+    let w = staffed(s);
     let a =
         w.p.customer
             .call(s, Method::Post, "/v1/appointments")
-            .json(&appointment_body(&w))
+            .json(&appointment_body(&w, "Shelf check"))
             .run()
             .expect(201);
     (w, text(&a, "id"))
 }
 
-/// [`planned`] with an appointment the supplier planned (confirmed).
-fn confirmed(s: &Stack) -> (Planned, String) {
-    let w = planned(s);
+/// [`staffed`] with an appointment the supplier planned (confirmed).
+fn confirmed(s: &Stack) -> (Staffed, String) {
+    let w = staffed(s);
     let a =
         w.p.supplier
             .call(s, Method::Post, "/v1/appointments")
-            .json(&appointment_body(&w))
+            .json(&appointment_body(&w, "Shelf check"))
             .run()
             .expect(201);
     (w, text(&a, "id"))
@@ -1036,7 +1006,7 @@ fn appointments_and_their_decisions_survive_every_fault() {
             w.p.supplier
                 .call(s, Method::Post, "/v1/appointments")
                 .header("idempotency-key", "apt-1")
-                .json(&appointment_body(w))
+                .json(&appointment_body(w, "Shelf check"))
         },
         retry_may: &[],
         settled: |s, _| {
@@ -1051,7 +1021,7 @@ fn appointments_and_their_decisions_survive_every_fault() {
             w.p.customer
                 .call(s, Method::Post, "/v1/appointments")
                 .header("idempotency-key", "apt-1")
-                .json(&appointment_body(w))
+                .json(&appointment_body(w, "Shelf check"))
         },
         retry_may: &[],
         settled: |s, _| {
