@@ -125,11 +125,11 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
 }
 
 /// Why a recognised document does not parse; becomes [`Recognition::Malformed`]'s `error`.
-type Parsed<T> = std::result::Result<T, String>;
+pub(crate) type Parsed<T> = std::result::Result<T, String>;
 
 /// Checks an amount is a plain decimal (`-`? digits, optionally `.` digits, as in `xsd:decimal`)
 /// and returns it trimmed with a leading `+` dropped.
-fn decimal(what: &str, text: &str) -> Parsed<String> {
+pub(crate) fn decimal(what: &str, text: &str) -> Parsed<String> {
     let trimmed = text.trim();
     let unsigned = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
     let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
@@ -143,7 +143,7 @@ fn decimal(what: &str, text: &str) -> Parsed<String> {
 }
 
 /// Checks a date or date-time starts with a valid `YYYY-MM-DD` and returns that date.
-fn iso_date(what: &str, text: &str) -> Parsed<String> {
+pub(crate) fn iso_date(what: &str, text: &str) -> Parsed<String> {
     let trimmed = text.trim();
     let date = trimmed.get(..10).unwrap_or(trimmed);
     let rest_ok = trimmed.len() == 10 || trimmed[date.len()..].starts_with(['T', 'Z', '+', '-']);
@@ -155,7 +155,7 @@ fn iso_date(what: &str, text: &str) -> Parsed<String> {
 }
 
 /// A document's value quoted for an error message, shortened so a huge value stays readable.
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     const MAX: usize = 40;
     if text.chars().count() > MAX {
         let short: String = text.chars().take(MAX).collect();
@@ -166,7 +166,7 @@ fn quoted(text: &str) -> String {
 }
 
 /// Keeps the first non-blank value seen for a field, trimmed.
-fn keep_first(slot: &mut Option<String>, value: &str) {
+pub(crate) fn keep_first(slot: &mut Option<String>, value: &str) {
     let value = value.trim();
     if slot.is_none() && !value.is_empty() {
         *slot = Some(value.to_owned());
@@ -174,7 +174,7 @@ fn keep_first(slot: &mut Option<String>, value: &str) {
 }
 
 /// 1-based line and column of a byte offset, for error messages.
-fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let column = before.len()
