@@ -34,6 +34,23 @@ pub const APPOINTMENT_STAFFED: &str = "appointment.staffed";
 /// `cancelled_by` (`supplier` or `customer`), `reason`).
 pub const APPOINTMENT_CANCELLED: &str = "appointment.cancelled";
 
+/// `invoice.received`: the recipient confirmed it received an invoice (to its sender; `data`:
+/// `invoice_id`, `document_id`, `sender_id`, `recipient_id`, `invoice_number`, `currency`,
+/// `payable`, `due_date`).
+pub const INVOICE_RECEIVED: &str = "invoice.received";
+
+/// `invoice.disputed`: the recipient disputes an invoice (to its sender; `data`: as
+/// `invoice.received`, with `reason` and `thread_id`, the talk thread it opened).
+pub const INVOICE_DISPUTED: &str = "invoice.disputed";
+
+/// `invoice.paid`: the recipient recorded its payment (to its sender; `data`: as
+/// `invoice.received`, with `paid_on`, `amount`, `reference`).
+pub const INVOICE_PAID: &str = "invoice.paid";
+
+/// `invoice.overdue`: an unpaid invoice's due date passed (to both sides; `data`: as
+/// `invoice.received`, with `as_of`, the day it was found).
+pub const INVOICE_OVERDUE: &str = "invoice.overdue";
+
 /// One event, as queued and as delivered (thin: ids and a summary, never file contents).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

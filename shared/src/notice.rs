@@ -21,6 +21,9 @@ pub const MAIL_EVENT_TYPES: &[&str] = &[
     "relationship.requested",
     "appointment.proposed",
     "appointment.decided",
+    "invoice.disputed",
+    "invoice.paid",
+    "invoice.overdue",
 ];
 
 /// What a person who never chose is mailed about: all of [`MAIL_EVENT_TYPES`].
@@ -108,6 +111,33 @@ pub enum Notice {
         reason: Option<String>,
         link: String,
     },
+    /// `invoice.disputed`: the customer disputes an invoice (to its sender). `number`: the
+    /// invoice number, or the file's name when none was read; `amount`: payable with currency.
+    InvoiceDisputed {
+        partner: String,
+        person: String,
+        number: String,
+        amount: String,
+        reason: String,
+        link: String,
+    },
+    /// `invoice.paid`: the customer recorded the payment of an invoice (to its sender).
+    InvoicePaid {
+        partner: String,
+        number: String,
+        amount: String,
+        paid_on: String,
+        reference: Option<String>,
+        link: String,
+    },
+    /// `invoice.overdue`: an unpaid invoice's due date passed (to its recipient).
+    InvoiceOverdue {
+        partner: String,
+        number: String,
+        amount: String,
+        due_date: String,
+        link: String,
+    },
     /// A webhook delivery failed after its last attempt (to the company's admins).
     WebhookFailed {
         url: String,
@@ -131,6 +161,9 @@ impl Notice {
             Notice::RelationshipRequested { .. } => "relationship_requested",
             Notice::AppointmentProposed { .. } => "appointment_proposed",
             Notice::AppointmentDecided { .. } => "appointment_decided",
+            Notice::InvoiceDisputed { .. } => "invoice_disputed",
+            Notice::InvoicePaid { .. } => "invoice_paid",
+            Notice::InvoiceOverdue { .. } => "invoice_overdue",
             Notice::WebhookFailed { .. } => "webhook_failed",
         }
     }
@@ -252,6 +285,49 @@ fn english(notice: &Notice) -> (String, String) {
                 ),
             )
         }
+        Notice::InvoiceDisputed {
+            partner,
+            person,
+            number,
+            amount,
+            reason,
+            link,
+        } => (
+            format!("{partner} disputes invoice {number}"),
+            format!(
+                "Hello,\n\n{person} of {partner} disputes your invoice {number} ({amount}).\n\n\
+                 {note}Answer in the thread opened for it here:\n\n{link}",
+                note = quoted("The reason:", Some(reason)),
+            ),
+        ),
+        Notice::InvoicePaid {
+            partner,
+            number,
+            amount,
+            paid_on,
+            reference,
+            link,
+        } => (
+            format!("{partner} paid invoice {number}"),
+            format!(
+                "Hello,\n\n{partner} has recorded the payment of your invoice {number}: \
+                 {amount} on {paid_on}.\n\n{note}See the invoice here:\n\n{link}",
+                note = quoted("The payment's reference:", reference.as_deref()),
+            ),
+        ),
+        Notice::InvoiceOverdue {
+            partner,
+            number,
+            amount,
+            due_date,
+            link,
+        } => (
+            format!("Invoice {number} from {partner} is overdue"),
+            format!(
+                "Hello,\n\nthe invoice {number} from {partner} ({amount}) was due on \
+                 {due_date} and is not marked paid. See it here:\n\n{link}"
+            ),
+        ),
         Notice::WebhookFailed {
             url,
             event_type,
@@ -407,6 +483,50 @@ fn german(notice: &Notice) -> (String, String) {
                 ),
             )
         }
+        Notice::InvoiceDisputed {
+            partner,
+            person,
+            number,
+            amount,
+            reason,
+            link,
+        } => (
+            format!("{partner} beanstandet Rechnung {number}"),
+            format!(
+                "Hallo,\n\n{person} von {partner} beanstandet Ihre Rechnung {number} \
+                 ({amount}).\n\n{note}Antworten Sie in der dafür eröffneten Unterhaltung:\n\n\
+                 {link}",
+                note = quoted("Die Begründung:", Some(reason)),
+            ),
+        ),
+        Notice::InvoicePaid {
+            partner,
+            number,
+            amount,
+            paid_on,
+            reference,
+            link,
+        } => (
+            format!("{partner} hat Rechnung {number} bezahlt"),
+            format!(
+                "Hallo,\n\n{partner} hat die Zahlung Ihrer Rechnung {number} erfasst: \
+                 {amount} am {paid_on}.\n\n{note}Die Rechnung finden Sie hier:\n\n{link}",
+                note = quoted("Der Verwendungszweck:", reference.as_deref()),
+            ),
+        ),
+        Notice::InvoiceOverdue {
+            partner,
+            number,
+            amount,
+            due_date,
+            link,
+        } => (
+            format!("Rechnung {number} von {partner} ist überfällig"),
+            format!(
+                "Hallo,\n\ndie Rechnung {number} von {partner} ({amount}) war am {due_date} \
+                 fällig und ist nicht als bezahlt markiert. Hier finden Sie sie:\n\n{link}"
+            ),
+        ),
         Notice::WebhookFailed {
             url,
             event_type,
@@ -545,6 +665,51 @@ fn polish(notice: &Notice) -> (String, String) {
                 ),
             )
         }
+        Notice::InvoiceDisputed {
+            partner,
+            person,
+            number,
+            amount,
+            reason,
+            link,
+        } => (
+            format!("{partner} kwestionuje fakturę {number}"),
+            format!(
+                "Dzień dobry,\n\n{person} z firmy {partner} kwestionuje Państwa fakturę \
+                 {number} ({amount}).\n\n{note}Odpowiedzieć można w otwartym w tej sprawie \
+                 wątku:\n\n{link}",
+                note = quoted("Uzasadnienie:", Some(reason)),
+            ),
+        ),
+        Notice::InvoicePaid {
+            partner,
+            number,
+            amount,
+            paid_on,
+            reference,
+            link,
+        } => (
+            format!("{partner} odnotował zapłatę faktury {number}"),
+            format!(
+                "Dzień dobry,\n\n{partner} odnotował zapłatę Państwa faktury {number}: \
+                 {amount} w dniu {paid_on}.\n\n{note}Fakturę można zobaczyć tutaj:\n\n{link}",
+                note = quoted("Tytuł płatności:", reference.as_deref()),
+            ),
+        ),
+        Notice::InvoiceOverdue {
+            partner,
+            number,
+            amount,
+            due_date,
+            link,
+        } => (
+            format!("Faktura {number} od {partner} jest przeterminowana"),
+            format!(
+                "Dzień dobry,\n\ntermin płatności faktury {number} od {partner} ({amount}) \
+                 upłynął {due_date}, a faktura nie jest oznaczona jako zapłacona. Można ją \
+                 zobaczyć tutaj:\n\n{link}"
+            ),
+        ),
         Notice::WebhookFailed {
             url,
             event_type,
@@ -624,6 +789,29 @@ mod tests {
                 reason: Some("No staff that day".into()),
                 link: link.clone(),
             },
+            Notice::InvoiceDisputed {
+                partner: "Buchhandlung Nord".into(),
+                person: "Ann".into(),
+                number: "RE-2026-0042".into(),
+                amount: "1190.00 EUR".into(),
+                reason: "Line 2 was never delivered".into(),
+                link: link.clone(),
+            },
+            Notice::InvoicePaid {
+                partner: "Buchhandlung Nord".into(),
+                number: "RE-2026-0042".into(),
+                amount: "1190.00 EUR".into(),
+                paid_on: "2026-12-01".into(),
+                reference: Some("Bank transfer 7781".into()),
+                link: link.clone(),
+            },
+            Notice::InvoiceOverdue {
+                partner: "Druckerei Muster".into(),
+                number: "RE-2026-0042".into(),
+                amount: "1190.00 EUR".into(),
+                due_date: "2026-11-30".into(),
+                link: link.clone(),
+            },
             Notice::WebhookFailed {
                 url: "https://erp.example/hook".into(),
                 event_type: "document.deposited".into(),
@@ -666,6 +854,13 @@ mod tests {
             decided.text
         );
         assert!(decided.subject.contains("odrzucony"));
+        let disputed = render(&all()[7], Language::De);
+        assert!(
+            disputed.text.contains("> Line 2 was never delivered"),
+            "{}",
+            disputed.text
+        );
+        assert!(disputed.subject.contains("RE-2026-0042"));
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub const EVENT_TYPES: &[&str] = &[
     "appointment.decided",
     "appointment.staffed",
     "appointment.cancelled",
+    "invoice.received",
+    "invoice.disputed",
+    "invoice.paid",
+    "invoice.overdue",
 ];
 
 /// The type of the test event `POST /v1/webhooks/{id}/ping` sends; every endpoint gets it.

@@ -29,6 +29,7 @@ use shared::platform::{
 };
 use shared::time::Timestamp;
 
+pub use seed::SeededPerson;
 pub use stack::{Answer, Call, Stack};
 
 /// Runs a future to completion on this thread.

@@ -83,3 +83,66 @@ impl Stack {
         id
     }
 }
+
+/// A person seeded with [`Stack::seed_person`]: their id and an access token issued then.
+#[derive(Debug, Clone)]
+pub struct SeededPerson {
+    pub id: shared::ids::UserId,
+    pub email: String,
+    pub token: String,
+}
+
+impl Stack {
+    /// An active person of `company` (English, no password) with a login session and an access
+    /// token signed with the stack's key.
+    #[must_use]
+    pub fn seed_person(
+        &self,
+        company: &CompanyId,
+        name: &str,
+        role: shared::permissions::Role,
+        permissions: &[Permission],
+    ) -> SeededPerson {
+        use shared::data::users::{self, NewUser, UserStatus};
+        use shared::platform::Settings as _;
+        let now = Time(shared::platform::Clock::now(self.clock.as_ref()));
+        let id = shared::ids::UserId::new(now.0).expect("should make an id");
+        let email = format!("{}@people.example", id.as_str());
+        let db = self.platform().db;
+        block_on(db.run_of(users::insert_stmt(&NewUser {
+            id: &id,
+            company_id: company,
+            email: &email,
+            name,
+            password_hash: None,
+            role,
+            permissions,
+            language: shared::lang::Language::En,
+            status: UserStatus::Active,
+            now,
+        })))
+        .expect("should insert the person");
+        let session = shared::ids::SessionId::new(now.0).expect("should make an id");
+        block_on(db.batch(users::open_session_stmts(&session, &id, now)))
+            .expect("should open a session");
+        let seed = self
+            .settings
+            .get("JWT_SIGNING_KEY")
+            .expect("the stack has a signing key");
+        let token = shared::token::TokenIssuer::from_seed(&seed, "test")
+            .and_then(|issuer| {
+                issuer.issue(
+                    &shared::token::AccessClaims {
+                        sub: id.clone(),
+                        cid: company.clone(),
+                        sid: session,
+                        role,
+                        perms: permissions.to_vec(),
+                    },
+                    now.0,
+                )
+            })
+            .expect("should issue a token");
+        SeededPerson { id, email, token }
+    }
+}

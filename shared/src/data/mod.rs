@@ -20,6 +20,7 @@ pub mod contacts;
 pub mod documents;
 pub mod events;
 pub mod invitations;
+pub mod invoices;
 pub mod links;
 pub mod mails;
 pub mod notices;

@@ -53,10 +53,10 @@ impl Background for WaitUntil {
     }
 }
 
-/// The `EVENTS` queue.
-struct EventsQueue(worker::Queue);
+/// A queue of JSON messages (`EVENTS`, `INVOICE_QUEUE`).
+struct JsonQueue(worker::Queue);
 
-impl Queue for EventsQueue {
+impl Queue for JsonQueue {
     fn send(&self, json: String, delay_secs: u32) -> LocalBoxFuture<'_, PlatformResult<()>> {
         Box::pin(async move {
             // `Queue::send` of worker 0.8 would turn every JSON object inside the message into a
@@ -97,7 +97,11 @@ pub fn platform(
         queue: env
             .queue("EVENTS")
             .ok()
-            .map(|q| Rc::new(EventsQueue(q)) as Rc<dyn Queue>),
+            .map(|q| Rc::new(JsonQueue(q)) as Rc<dyn Queue>),
+        invoice_queue: env
+            .queue("INVOICE_QUEUE")
+            .ok()
+            .map(|q| Rc::new(JsonQueue(q)) as Rc<dyn Queue>),
         #[cfg(feature = "fetch")]
         http: Some(Rc::new(fetch::JsFetch)),
         #[cfg(not(feature = "fetch"))]

@@ -104,6 +104,9 @@ pub struct Platform {
     pub db: Db,
     pub files: Option<Rc<dyn Files>>,
     pub queue: Option<Rc<dyn Queue>>,
+    /// The `tradepost-invoices` queue (`INVOICE_QUEUE`): documents of type `invoice` to be read
+    /// by the invoices worker. Only the orders worker sends to it.
+    pub invoice_queue: Option<Rc<dyn Queue>>,
     pub http: Option<Rc<dyn Http>>,
     pub settings: Rc<dyn Settings>,
     pub clock: Rc<dyn Clock>,
