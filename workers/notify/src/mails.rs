@@ -5,6 +5,8 @@
 //! a message addressed to one person, or an approval naming its approvers, goes only to them.
 //! An appointment proposed goes to the supplier's planners (`appointments.manage`); the decision
 //! on it only to the person of the customer who proposed it (who needs no permission for it).
+//! An invoice disputed or paid goes to its sender's `documents.send` people; one overdue to its
+//! recipient's `documents.receive` people (the sender is told by webhook only).
 //! `event_mails` (one row per event and person, written first in the same batch as the mail)
 //! keeps a redelivered event from mailing anyone twice. The registry sends no mail of its own
 //! for relationship requests, so `relationship.requested` is mailed from here only.
@@ -51,6 +53,8 @@ fn audience(kind: &str) -> Option<Audience> {
         "relationship.requested" => Permission::RelationshipsManage,
         "appointment.proposed" => Permission::AppointmentsManage,
         "appointment.decided" => return Some(Audience::Named),
+        "invoice.disputed" | "invoice.paid" => Permission::DocumentsSend,
+        "invoice.overdue" => Permission::DocumentsReceive,
         _ => return None,
     };
     Some(Audience::Area(area))
@@ -92,6 +96,20 @@ fn when(data: &Value) -> String {
 /// Where an appointment takes place, as a mail says it.
 fn place(data: &Value) -> String {
     format!("{}, {}", text(data, "location_name"), text(data, "city"))
+}
+
+/// An invoice as a mail names it: its number, or "(no number)" when none was read.
+fn invoice_number(data: &Value) -> String {
+    data["invoice_number"]
+        .as_str()
+        .map_or_else(|| "(no number)".to_owned(), str::to_owned)
+}
+
+/// An invoice's payable amount with its currency (`1190.00 EUR`), as the invoice states it.
+fn amount(data: &Value) -> String {
+    format!("{} {}", text(data, "payable"), text(data, "currency"))
+        .trim()
+        .to_owned()
 }
 
 fn text(data: &Value, key: &str) -> String {
@@ -211,6 +229,41 @@ async fn notice_for(
                 Some(vec![proposer.to_owned()]),
             )
         }
+        "invoice.disputed" => (
+            Notice::InvoiceDisputed {
+                partner: company_name(db, &text(data, "recipient_id")).await?,
+                person: text(data, "disputed_by_name"),
+                number: invoice_number(data),
+                amount: amount(data),
+                reason: text(data, "reason"),
+                link: format!("{portal}/invoices/{}", text(data, "invoice_id")),
+            },
+            None,
+        ),
+        "invoice.paid" => (
+            Notice::InvoicePaid {
+                partner: company_name(db, &text(data, "recipient_id")).await?,
+                number: invoice_number(data),
+                amount: format!("{} {}", text(data, "amount"), text(data, "currency"))
+                    .trim()
+                    .to_owned(),
+                paid_on: text(data, "paid_on"),
+                reference: data["reference"].as_str().map(str::to_owned),
+                link: format!("{portal}/invoices/{}", text(data, "invoice_id")),
+            },
+            None,
+        ),
+        // Both sides are told by webhook; only the recipient, who pays, by mail.
+        "invoice.overdue" if text(data, "recipient_id") == event.company_id.as_str() => (
+            Notice::InvoiceOverdue {
+                partner: company_name(db, &text(data, "sender_id")).await?,
+                number: invoice_number(data),
+                amount: amount(data),
+                due_date: text(data, "due_date"),
+                link: format!("{portal}/invoices/{}", text(data, "invoice_id")),
+            },
+            None,
+        ),
         _ => return Ok(None),
     };
     Ok(Some(notice))

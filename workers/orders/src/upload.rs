@@ -322,6 +322,9 @@ pub async fn finish(
             cx.publish(events);
             // Answered from what was written: reading it back would cost two more round trips.
             let row = written_row(cx, me, meta, &prepared, &file);
+            if row.kind == DocumentType::Invoice {
+                queue_invoice(cx, &row.id);
+            }
             let history = vec![HistoryEntry {
                 status: row.status,
                 at: row.created_at,
@@ -354,6 +357,24 @@ pub async fn finish(
             }
         }
     }
+}
+
+/// Puts a stored invoice on the invoices queue once the answer is out, for the invoices worker
+/// to read. A failed send is logged; that worker's cron reads what the queue missed.
+fn queue_invoice(cx: &Cx, id: &DocumentId) {
+    let Some(queue) = cx.env.invoice_queue.clone() else {
+        shared::service::log_error(
+            "an invoice stored by a worker without the INVOICE_QUEUE binding",
+        );
+        return;
+    };
+    let message = json!({ "document_id": id }).to_string();
+    let id = id.clone();
+    cx.env.background.spawn(Box::pin(async move {
+        if let Err(e) = queue.send(message, 0).await {
+            shared::service::log_error(&format!("queueing invoice {id} to be read failed: {e}"));
+        }
+    }));
 }
 
 /// The stored columns of a recognised file: format, summary (JSON), parse error.

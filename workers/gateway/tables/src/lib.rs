@@ -6,7 +6,7 @@ use shared::service::Service;
 
 /// Every worker behind the gateway.
 #[must_use]
-pub fn services() -> [&'static Service; 8] {
+pub fn services() -> [&'static Service; 9] {
     [
         &tradepost_accounts::SERVICE,
         &tradepost_partners::SERVICE,
@@ -15,6 +15,7 @@ pub fn services() -> [&'static Service; 8] {
         &tradepost_talk::SERVICE,
         &tradepost_projects::SERVICE,
         &tradepost_appointments::SERVICE,
+        &tradepost_invoices::SERVICE,
         &tradepost_notify::SERVICE,
     ]
 }
