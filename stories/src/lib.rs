@@ -271,6 +271,34 @@ pub fn new_upload(stack: &Stack, pair: &Pair) -> String {
     text(&upload, "id")
 }
 
+/// An invoice (1190.00 EUR, due in 2099) from the supplier of `pair` to its customer, read by
+/// the invoices worker's consumer; its id.
+#[must_use]
+pub fn invoiced(stack: &Stack, pair: &Pair, number: &str) -> String {
+    let key = pair.supplier.api_key(stack, &["documents.send"]);
+    let body = include_str!("../../shared/tests/fixtures/invoices/order-invoice.template.xml")
+        .replace("{NUMBER}", number)
+        .replace("{ORDER}", "PO-1")
+        .replace("{DUE}", "2099-12-31");
+    let doc = stack
+        .post("/v1/documents")
+        .bearer(&key)
+        .header("tradepost-recipient", "wydawnictwo")
+        .header("tradepost-type", "invoice")
+        .header("tradepost-filename", &format!("{number}.xml"))
+        .bytes("application/xml", body.into_bytes())
+        .run()
+        .expect(201);
+    let id = text(&doc, "id");
+    let read = block_on(tradepost_invoices::read::read_document(
+        &stack.platform(),
+        &shared::ids::DocumentId::parse(&id).expect("an id"),
+        shared::platform::Clock::now(stack.clock.as_ref()),
+    ));
+    assert_eq!(read.ok(), Some(true), "the invoice is read");
+    id
+}
+
 /// A [`Pair`] with appointments enabled, a project of the supplier for the customer, a location
 /// of the customer, and a start two days ahead.
 pub struct Planned {

@@ -10,8 +10,8 @@ use serde_json::json;
 use shared::platform::Value;
 use shared::service::Method;
 use tradepost_stories::{
-    appointment_body, at_once, connect, delivered, link_token, login, new_upload, order, pair,
-    planned, sign_up, stack, tally, text, Pair, ORDER,
+    appointment_body, at_once, connect, delivered, invoiced, link_token, login, new_upload, order,
+    pair, planned, sign_up, stack, tally, text, Pair, ORDER,
 };
 use tradepost_testkit::{Answer, Call, Stack};
 
@@ -1077,6 +1077,76 @@ fn decisions_on_an_appointment_at_once_leave_one_outcome() {
     expect_count(
         &s,
         "SELECT COUNT(*) FROM events WHERE type = 'appointment.cancelled'",
+        &[],
+        1,
+    );
+}
+
+// ---- invoices -------------------------------------------------------------------------------
+
+#[test]
+fn moves_of_one_invoice_at_once_leave_one_outcome() {
+    let s = stack();
+    let p = pair(&s);
+    let id = invoiced(&s, &p, "RE-1");
+    let one = format!("/v1/invoices/{id}");
+    // Receipt confirmed at once: one entry, one event.
+    let answers = at_once(same(N, || {
+        p.customer
+            .call(&s, Method::Post, &format!("{one}/received"))
+    }));
+    all_answered(&answers, 200);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM invoice_history WHERE document_id = ?1 AND state = 'received'",
+        &[&id],
+        1,
+    );
+    // Disputes at once: one thread, one first message, one event.
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                p.customer
+                    .call(&s, Method::Post, &format!("{one}/dispute"))
+                    .json(&json!({"reason": format!("reason {i}")}))
+            })
+            .collect(),
+    );
+    all_answered(&answers, 200);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM threads WHERE document_id = ?1",
+        &[&id],
+        1,
+    );
+    expect_count(&s, "SELECT COUNT(*) FROM messages", &[], 1);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'invoice.disputed'",
+        &[],
+        1,
+    );
+    // Payments at once, of two amounts: one wins, the other is refused.
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                let amount = if i % 2 == 0 { "1190.00" } else { "1000.00" };
+                p.customer
+                    .call(&s, Method::Post, &format!("{one}/paid"))
+                    .json(&json!({"paid_on": "2026-01-15", "amount": amount}))
+            })
+            .collect(),
+    );
+    assert_eq!(tally(&answers), [(200, N / 2), (409, N / 2)]);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM invoice_history WHERE document_id = ?1 AND state = 'paid'",
+        &[&id],
+        1,
+    );
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'invoice.paid'",
         &[],
         1,
     );

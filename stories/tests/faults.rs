@@ -19,8 +19,8 @@ use serde_json::json;
 use shared::platform::{DbError, Value};
 use shared::service::Method;
 use tradepost_stories::{
-    appointment_body, deliver_events, delivered, documented, link_token, new_upload, order, pair,
-    planned, sign_up, stack, text, Pair, Planned, ORDER,
+    appointment_body, deliver_events, delivered, documented, invoiced, link_token, new_upload,
+    order, pair, planned, sign_up, stack, text, Pair, Planned, ORDER,
 };
 use tradepost_testkit::{block_on, Answer, Call, Stack};
 
@@ -1124,4 +1124,108 @@ fn appointments_and_their_decisions_survive_every_fault() {
             );
         },
     });
+}
+
+// ---- invoices -------------------------------------------------------------------------------
+
+#[test]
+fn an_invoice_and_its_way_to_payment_survive_every_fault() {
+    break_everywhere(&WritePath {
+        name: "POST /v1/documents (an invoice, read by the invoices cron)",
+        setup: pair,
+        act: |s, p| {
+            let body =
+                include_str!("../../shared/tests/fixtures/invoices/order-invoice.template.xml")
+                    .replace("{NUMBER}", "RE-1")
+                    .replace("{ORDER}", "PO-1")
+                    .replace("{DUE}", "2099-12-31");
+            p.supplier
+                .call(s, Method::Post, "/v1/documents")
+                .header("tradepost-recipient", "wydawnictwo")
+                .header("tradepost-type", "invoice")
+                .header("tradepost-filename", "RE-1.xml")
+                .header("idempotency-key", "re-1")
+                .bytes("application/xml", body.into_bytes())
+        },
+        retry_may: &[],
+        settled: |s, _| {
+            // Whatever the queue got, the cron reads what is unread.
+            let now = shared::platform::Clock::now(s.clock.as_ref());
+            let cron = block_on(tradepost_invoices::read::run_cron(
+                &s.platform(),
+                now,
+                shared::time::Time(now),
+                None,
+            ));
+            assert!(cron.is_ok(), "{cron:?}");
+            one(
+                s,
+                "SELECT COUNT(*) FROM invoices WHERE recognition = 'recognised'",
+                "one invoice read",
+            );
+            one(s, "SELECT COUNT(*) FROM invoice_history", "one entry");
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/invoices/{id}/received",
+        setup: an_invoice,
+        act: |s, (p, id)| {
+            p.customer
+                .call(s, Method::Post, &format!("/v1/invoices/{id}/received"))
+        },
+        retry_may: &[],
+        settled: |s, _| invoice_moved(s, "received", "invoice.received"),
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/invoices/{id}/dispute",
+        setup: an_invoice,
+        act: |s, (p, id)| {
+            p.customer
+                .call(s, Method::Post, &format!("/v1/invoices/{id}/dispute"))
+                .json(&json!({"reason": "never delivered"}))
+        },
+        retry_may: &[],
+        settled: |s, _| {
+            invoice_moved(s, "disputed", "invoice.disputed");
+            one(s, "SELECT COUNT(*) FROM threads", "one thread");
+            one(s, "SELECT COUNT(*) FROM messages", "one message");
+        },
+    });
+    break_everywhere(&WritePath {
+        name: "POST /v1/invoices/{id}/paid",
+        setup: an_invoice,
+        act: |s, (p, id)| {
+            p.customer
+                .call(s, Method::Post, &format!("/v1/invoices/{id}/paid"))
+                .json(&json!({"paid_on": "2026-01-15", "amount": "1190.00"}))
+        },
+        retry_may: &[],
+        settled: |s, _| invoice_moved(s, "paid", "invoice.paid"),
+    });
+}
+
+/// A [`pair`] and an invoice of the supplier to the customer, read.
+fn an_invoice(s: &Stack) -> (Pair, String) {
+    let p = pair(s);
+    let id = invoiced(s, &p, "RE-1");
+    (p, id)
+}
+
+/// The invoice moved to `state` once, with its status bar entry and its `event`.
+fn invoice_moved(s: &Stack, state: &str, event: &str) {
+    one(
+        s,
+        &format!("SELECT COUNT(*) FROM invoice_history WHERE state = '{state}'"),
+        "one entry",
+    );
+    one(
+        s,
+        &format!("SELECT COUNT(*) FROM invoices WHERE state = '{state}'"),
+        "the invoice moved",
+    );
+    one(
+        s,
+        &format!("SELECT COUNT(*) FROM events WHERE type = '{event}'"),
+        "one event",
+    );
 }
