@@ -5,7 +5,7 @@
 //! in parallel with each other and with the rest of the suite.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use tradepost_e2e::browser::{Browser, WAIT};
@@ -94,6 +94,116 @@ fn ubl_order(number: &str) -> Vec<u8> {
 </Order>"#
     )
     .into_bytes()
+}
+
+/// A Peppol BIS Billing 3.0 invoice (UBL 2.1) from `seller` to `buyer` for the buyer's order
+/// `order` (cac:OrderReference): two lines at 19 % VAT, 10 × 12.50 and 3 × 49.90, so 274.70 net,
+/// 52.19 VAT and 326.89 payable.
+fn ubl_invoice(
+    number: &str,
+    order: &str,
+    issued: &str,
+    due: &str,
+    seller: &str,
+    buyer: &str,
+) -> Vec<u8> {
+    let line = |id: &str, quantity: &str, net: &str, sku: &str, name: &str, price: &str| {
+        format!(
+            r#"<cac:InvoiceLine><cbc:ID>{id}</cbc:ID>
+<cbc:InvoicedQuantity unitCode="C62">{quantity}</cbc:InvoicedQuantity>
+<cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
+<cac:Item><cbc:Name>{name}</cbc:Name><cac:SellersItemIdentification><cbc:ID>{sku}</cbc:ID></cac:SellersItemIdentification>
+<cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>19</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item>
+<cac:Price><cbc:PriceAmount currencyID="EUR">{price}</cbc:PriceAmount></cac:Price></cac:InvoiceLine>"#
+        )
+    };
+    let party = |endpoint: &str,
+                 name: &str,
+                 street: &str,
+                 city: &str,
+                 zip: &str,
+                 country: &str,
+                 vat: &str| {
+        format!(
+            r#"<cac:Party><cbc:EndpointID schemeID="0088">{endpoint}</cbc:EndpointID>
+<cac:PartyName><cbc:Name>{name}</cbc:Name></cac:PartyName>
+<cac:PostalAddress><cbc:StreetName>{street}</cbc:StreetName><cbc:CityName>{city}</cbc:CityName><cbc:PostalZone>{zip}</cbc:PostalZone>
+<cac:Country><cbc:IdentificationCode>{country}</cbc:IdentificationCode></cac:Country></cac:PostalAddress>
+<cac:PartyTaxScheme><cbc:CompanyID>{vat}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
+<cac:PartyLegalEntity><cbc:RegistrationName>{name}</cbc:RegistrationName></cac:PartyLegalEntity></cac:Party>"#
+        )
+    };
+    let seller = party(
+        "4000001000005",
+        seller,
+        "Hafenstraße 1",
+        "Hamburg",
+        "20457",
+        "DE",
+        "DE123456789",
+    );
+    let buyer = party(
+        "5790000435968",
+        buyer,
+        "ul. Prosta 2",
+        "Warszawa",
+        "00-850",
+        "PL",
+        "PL5250001009",
+    );
+    let first = line("1", "10", "125.00", "FLY-A5", "Flyer A5, 135 g", "12.50");
+    let second = line("2", "3", "149.70", "POS-A2", "Poster A2", "49.90");
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
+<cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
+<cbc:ID>{number}</cbc:ID><cbc:IssueDate>{issued}</cbc:IssueDate><cbc:DueDate>{due}</cbc:DueDate>
+<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode><cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+<cbc:BuyerReference>{order}</cbc:BuyerReference>
+<cac:OrderReference><cbc:ID>{order}</cbc:ID></cac:OrderReference>
+<cac:AccountingSupplierParty>{seller}</cac:AccountingSupplierParty>
+<cac:AccountingCustomerParty>{buyer}</cac:AccountingCustomerParty>
+<cac:PaymentMeans><cbc:PaymentMeansCode>58</cbc:PaymentMeansCode><cbc:PaymentID>{number}</cbc:PaymentID>
+<cac:PayeeFinancialAccount><cbc:ID>DE89370400440532013000</cbc:ID>
+<cac:FinancialInstitutionBranch><cbc:ID>COBADEFFXXX</cbc:ID></cac:FinancialInstitutionBranch></cac:PayeeFinancialAccount></cac:PaymentMeans>
+<cac:PaymentTerms><cbc:Note>30 Tage netto</cbc:Note></cac:PaymentTerms>
+<cac:TaxTotal><cbc:TaxAmount currencyID="EUR">52.19</cbc:TaxAmount>
+<cac:TaxSubtotal><cbc:TaxableAmount currencyID="EUR">274.70</cbc:TaxableAmount><cbc:TaxAmount currencyID="EUR">52.19</cbc:TaxAmount>
+<cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>19</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:TaxSubtotal></cac:TaxTotal>
+<cac:LegalMonetaryTotal><cbc:LineExtensionAmount currencyID="EUR">274.70</cbc:LineExtensionAmount>
+<cbc:TaxExclusiveAmount currencyID="EUR">274.70</cbc:TaxExclusiveAmount><cbc:TaxInclusiveAmount currencyID="EUR">326.89</cbc:TaxInclusiveAmount>
+<cbc:PayableAmount currencyID="EUR">326.89</cbc:PayableAmount></cac:LegalMonetaryTotal>
+{first}
+{second}
+</Invoice>"#
+    )
+    .into_bytes()
+}
+
+/// The invoice `id` once the invoices worker has read it (it reads new invoice documents from a
+/// queue): `GET /v1/invoices/{id}` until it answers with a recognition other than `pending`.
+fn wait_for_invoice(api: &Api, id: &str) -> Value {
+    let path = format!("/v1/invoices/{id}");
+    let started = Instant::now();
+    loop {
+        let reply = api.send(Method::GET, &path, None);
+        if reply.status == 200 {
+            let invoice = reply.json();
+            if invoice["recognition"] != "pending" {
+                return invoice;
+            }
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "the invoice {id} was not read within {WAIT:?}; the last answer: {} {}",
+            reply.status,
+            reply.text
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// The supplier attaches a proof (an SVG image the browser can preview) to a document.
@@ -551,6 +661,192 @@ fn story_in_german_the_buyer_acknowledges_a_delivery_note() {
 }
 
 #[test]
+fn story_the_buyer_reads_an_invoice_disputes_it_and_marks_it_paid() {
+    let supplier = Company::signup_confirmed("Lieferant");
+    let customer = Company::signup_confirmed("Kunde");
+    connect(&customer, &supplier);
+    let buyer = invite_colleague(&customer, &["documents.send", "documents.receive", "talk"]);
+    buyer.api.patch("/v1/me", json!({"language": "de"}), 200);
+    let de = |key: &str| catalogue("de", key);
+
+    // The buyer ordered; the supplier's ERP sends the invoice for that order.
+    let order_number = format!("PO-{}", unique(6));
+    let order = buyer.api.upload(
+        &supplier.id,
+        "order",
+        &format!("{order_number}.xml"),
+        ubl_order(&order_number),
+        &[("Tradepost-Reference", &order_number)],
+        201,
+    );
+    let order_id = order["id"].as_str().unwrap().to_owned();
+    let invoice_number = format!("RE-{}", unique(6));
+    let issued = seconds_ago(0)[..10].to_owned();
+    let due = format!("{}-01-31", issued[..4].parse::<i32>().unwrap() + 1);
+    let invoice = supplier.api().upload(
+        &customer.id,
+        "invoice",
+        &format!("{invoice_number}.xml"),
+        ubl_invoice(
+            &invoice_number,
+            &order_number,
+            &issued,
+            &due,
+            &supplier.name,
+            &customer.name,
+        ),
+        &[("Content-Type", "application/xml")],
+        201,
+    );
+    let inv_id = invoice["id"].as_str().unwrap().to_owned();
+    let read = wait_for_invoice(&buyer.api, &inv_id);
+    assert_eq!(read["recognition"], "recognised", "{read}");
+    assert_eq!(read["payable"], "326.89", "{read}");
+    assert_eq!(read["order"]["id"], json!(order_id), "{read}");
+
+    // In German: the open invoice on the dashboard, in the list with its total, and read.
+    let b = Browser::start("story_invoice_dispute_paid");
+    sign_in(&b, &buyer, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.wait_text("header nav", &de("nav.invoices"));
+    b.wait_text("a[data-tile=open_invoices]", &de("dashboard.open_invoices"));
+    b.wait_text("a[data-tile=open_invoices] .count", "1");
+    b.click("a[data-tile=open_invoices]");
+    on_page(&b, "invoices.list");
+    assert_eq!(b.text("main h1"), de("invoices.title"));
+    let row = format!("#invoices tr[data-invoice={inv_id:?}]");
+    let shown = b.wait_text(&row, &invoice_number);
+    assert!(
+        shown.contains("326,89")
+            && shown.contains(&supplier.name)
+            && shown.contains(&de("invstate.new")),
+        "{shown}"
+    );
+    b.wait_text("#invoice-totals tr[data-currency=EUR]", "326,89");
+    b.click(&format!("{row} a"));
+    on_page(&b, "invoices.detail");
+    b.wait_text(
+        "main h1",
+        &format!("{} {invoice_number}", de("invkind.invoice")),
+    );
+    b.find("#invoice[data-state=new] .statusbar li.current[data-state=new]");
+    let lines = b.text("#invoice-lines");
+    assert!(
+        lines.contains("FLY-A5") && lines.contains("Flyer A5") && lines.contains("Poster A2"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("12,50") && lines.contains(&de("unit.C62")) && lines.contains("19 %"),
+        "{lines}"
+    );
+    b.wait_text("#invoice-sums [data-total=payable]", "326,89");
+    b.wait_text("#invoice-seller", "DE123456789");
+    b.wait_text(
+        &format!("#invoice-order a[href='/documents/{order_id}']"),
+        &order_number,
+    );
+
+    // Receipt confirmed, then disputed: a reason is needed, and it opens a conversation.
+    b.click("#invoice-actions [data-action=received]");
+    b.find("#invoice[data-state=received]");
+    b.click("#invoice-dispute [data-action=dispute]");
+    b.find("#invoice-dispute textarea[name=reason][aria-invalid=true]");
+    b.wait_text("#invoice-dispute .field-error", &de("error.reason_missing"));
+    let reason = "Position 2: vereinbart waren 39,90 € je Poster.";
+    b.fill("#invoice-dispute textarea[name=reason]", reason);
+    b.click("#invoice-dispute [data-action=dispute]");
+    b.find("#invoice[data-state=disputed]");
+    b.wait_text(
+        ".statusbar li.current[data-state=disputed]",
+        &de("invstate.disputed"),
+    );
+    assert!(!b.exists("#invoice-received") && !b.exists("#invoice-dispute"));
+    let thread = b.attribute("#dispute-thread", "href").unwrap_or_default();
+    assert!(thread.contains("/talk/thr_"), "{thread}");
+    b.click("#dispute-thread");
+    on_page(&b, "talk.thread");
+    b.wait_text("#messages", reason);
+
+    // Paid after all: the amount the API refuses is marked beside its field; the German
+    // "326,89" goes as 326.89.
+    b.goto(&format!("/invoices/{inv_id}"));
+    on_page(&b, "invoices.detail");
+    assert_eq!(
+        b.property("#invoice-paid input[name=amount]", "value"),
+        json!("326,89")
+    );
+    b.fill("#invoice-paid input[name=amount]", "zwölf");
+    b.click("#invoice-paid [data-action=paid]");
+    b.find("#invoice-paid input[name=amount][aria-invalid=true]");
+    assert!(b.exists("#invoice[data-state=disputed]"));
+    b.fill("#invoice-paid input[name=amount]", "326,89");
+    b.fill("#invoice-paid input[name=reference]", "SEPA-4711");
+    b.click("#invoice-paid [data-action=paid]");
+    b.find("#invoice[data-state=paid]");
+    b.wait_text("#invoice .badge.invstate-paid", &de("invstate.paid"));
+    let payment = b.wait_text("#invoice-payment", "SEPA-4711");
+    assert!(payment.contains("326,89"), "{payment}");
+    assert!(
+        !b.exists("#invoice-actions"),
+        "a paid invoice offers nothing more"
+    );
+    // And in Polish.
+    let pl = |key: &str| catalogue("pl", key);
+    b.select("#language", "pl");
+    b.wait_text("#invoice .badge.invstate-paid", &pl("invstate.paid"));
+    b.wait_text("main h1", &pl("invkind.invoice"));
+    b.wait_text("#invoice-lines thead", &pl("line.unit_price"));
+
+    let stored = buyer.api.get(&format!("/v1/invoices/{inv_id}"), 200);
+    assert_eq!(stored["state"], "paid", "{stored}");
+    assert_eq!(stored["payment"]["amount"], "326.89", "{stored}");
+    assert_eq!(stored["payment"]["reference"], "SEPA-4711", "{stored}");
+    let steps: Vec<(&str, &str)> = stored["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["state"].as_str().unwrap_or(""),
+                e["by"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for state in ["received", "disputed", "paid"] {
+        assert!(steps.contains(&(state, "recipient")), "{state}: {stored}");
+    }
+    let thread_id = stored["thread_id"].as_str().unwrap().to_owned();
+    assert!(thread.ends_with(&format!("/talk/{thread_id}")), "{thread}");
+    // The supplier reads the reason in the conversation, and sees the invoice paid among those
+    // it sent, with nothing to do.
+    let messages = supplier
+        .api()
+        .get(&format!("/v1/threads/{thread_id}/messages"), 200);
+    assert!(
+        messages["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["text"] == reason),
+        "{messages}"
+    );
+    sign_in(&b, &supplier.admin, "/invoices?direction=sent");
+    on_page(&b, "invoices.list");
+    let shown = b.wait_text(&row, &invoice_number);
+    assert!(
+        shown.contains(&en("invstate.paid")) && shown.contains(&customer.name),
+        "{shown}"
+    );
+    b.click(&format!("{row} a"));
+    on_page(&b, "invoices.detail");
+    b.find("#invoice[data-state=paid][data-direction=sent]");
+    b.find("#invoice-sender-hint");
+    assert!(!b.exists("#invoice-actions"));
+    let errors = b.script_errors();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
 fn every_page_draws_for_an_admin_without_a_script_error() {
     let supplier = Company::signup_confirmed("Supplier");
     let customer = Company::signup_confirmed("Customer");
@@ -573,6 +869,17 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
     supplier
         .api()
         .post("/v1/cards/me/send", json!({"company_id": customer.id}), 200);
+    // An invoice that is no e-invoice: its page says so and offers the file.
+    let invoice = supplier.api().upload(
+        &customer.id,
+        "invoice",
+        "invoice-1.pdf",
+        b"%PDF-1.4 invoice".to_vec(),
+        &[],
+        201,
+    );
+    let invoice_id = invoice["id"].as_str().unwrap().to_owned();
+    wait_for_invoice(customer.api(), &invoice_id);
 
     let b = Browser::start("every_page_draws");
     sign_in(&b, &customer.admin, "/");
@@ -589,6 +896,9 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
         ),
         (&format!("/documents/{doc_id}"), "mailbox.detail"),
         (&format!("/orders/{doc_id}"), "mailbox.order"),
+        ("/invoices", "invoices.list"),
+        ("/invoices?direction=sent&state=open", "invoices.list"),
+        (&format!("/invoices/{invoice_id}"), "invoices.detail"),
         ("/approvals", "approvals.list"),
         ("/approvals?all=1", "approvals.list"),
         (

@@ -19,6 +19,8 @@ const ROUTES = [
   ["/mailbox/upload", "mailbox", "upload"],
   ["/documents/:id", "mailbox", "detail"],
   ["/orders/:id", "mailbox", "order"],
+  ["/invoices", "invoices", "list"],
+  ["/invoices/:id", "invoices", "detail"],
   ["/approvals", "approvals", "list"],
   ["/approvals/:id", "approvals", "detail"],
   ["/talk", "talk", "list"],
@@ -98,6 +100,7 @@ function header(path) {
   };
   const nav = state.me ? h("nav", { "aria-label": t("nav.main") }, h("ul", {},
     link("/", "nav.dashboard"), link("/partners", "nav.partners"), link("/mailbox", "nav.mailbox"),
+    can("documents.receive") || can("documents.send") ? link("/invoices", "nav.invoices") : null,
     link("/approvals", "nav.approvals"), link("/talk", "nav.talk"), link("/projects", "nav.projects"), link("/calendar", "nav.calendar"),
     link("/contacts", "nav.contacts"),
     can("users.manage") ? link("/admin/users", "nav.admin") : can("webhooks.manage") ? link("/admin/webhooks", "nav.admin") : null,

@@ -10,7 +10,8 @@ export const PERMISSIONS = ["documents.send", "documents.receive", "approvals.de
 export const EVENTS = ["document.deposited", "document.downloaded", "document.status_changed", "document.cancelled", "document.discarded",
   "approval.requested", "approval.superseded", "approval.decided", "talk.message", "relationship.requested", "relationship.decided",
   "relationship.blocked", "relationship.unblocked", "relationship.services_changed", "relationship.invitation_accepted", "card.received", "connector.run_failed",
-  "appointment.proposed", "appointment.decided", "appointment.staffed", "appointment.cancelled", "webhook.ping"];
+  "appointment.proposed", "appointment.decided", "appointment.staffed", "appointment.cancelled",
+  "invoice.received", "invoice.disputed", "invoice.paid", "invoice.overdue", "webhook.ping"];
 const permOptions = () => PERMISSIONS.map((p) => [p, label("perm", p)]);
 
 function adminTabs(current) {

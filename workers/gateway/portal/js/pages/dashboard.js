@@ -2,7 +2,7 @@
 import { get } from "../api.js";
 import { t } from "../i18n.js";
 import { h, show } from "../ui.js";
-import { state } from "../app.js";
+import { state, can } from "../app.js";
 
 export async function dashboard(ctx) {
   const tiles = [
@@ -10,7 +10,10 @@ export async function dashboard(ctx) {
     ["dashboard.pending_approvals", "/v1/approvals?for=me&status=pending&limit=1", (r) => r.counts.to_decide_by_me, "/approvals?for=me"],
     ["dashboard.unread_messages", "/v1/threads?limit=1", (r) => r.counts.unread_messages, "/talk?unread=true"],
     ["dashboard.open_requests", "/v1/relationships?status=requested&limit=1", (r) => r.counts.incoming_requests, "/partners?status=requested"],
-  ];
+    // The invoices to pay: the count over the whole filter, summed over the currencies.
+    can("documents.receive") ? ["dashboard.open_invoices", "/v1/invoices?direction=received&state=open&limit=1",
+      (r) => (r.totals || []).reduce((n, x) => n + (Number(x.count) || 0), 0), "/invoices?state=open"] : null,
+  ].filter(Boolean);
   const results = await Promise.allSettled(tiles.map(([, path]) => get(path)));
   if (!ctx.current()) return;
   show(ctx.main, ctx.title("dashboard.title"),

@@ -147,6 +147,7 @@ export async function detail(ctx) {
     h("p", { class: "actions" },
       action(t("document.download"), async () => { await download(`/v1/documents/${id}/content`, doc.filename); drawStatus(await get(`/v1/documents/${id}`)); }, { class: "primary" }),
       h("a", { href: `/orders/${doc.order_id}`, class: "button" }, t("document.order")),
+      doc.type === "invoice" ? h("a", { href: `/invoices/${doc.id}`, class: "button", id: "document-invoice" }, t("document.invoice")) : null,
       h("a", { href: withQuery("/talk/new", { partner: doc.partner.id, document: doc.id }), class: "button" }, t("document.talk")),
       inbox && doc.type === "order" ? h("a", { href: withQuery("/mailbox/upload", { partner: doc.partner.id, type: "order_response", in_reply_to: doc.id, reference: doc.reference }), class: "button" }, t("document.reply")) : null),
     h("h2", {}, t("document.statusbar")), bar, facts, ...actions,
