@@ -124,6 +124,31 @@ if (rel.status === 201) {
     text: "Dzień dobry, czy dostawa jest możliwa do piątku?",
   }, c.access_token, [201]);
   await call("POST", `/v1/threads/${thread.json.id}/messages`, { text: "Ja, die Ware ist unterwegs – Lieferung am Donnerstag." }, s.access_token, [201]);
+
+  // Invoices: the supplier's ERP invoices the order (a UBL invoice naming it, due in 30 days),
+  // and an older one of last month, unpaid and overdue. The invoices worker reads them off its
+  // queue within a second or two, joins the first to the order and flags the second.
+  const template = await readFile(new URL("../shared/tests/fixtures/invoices/order-invoice.template.xml", import.meta.url), "utf8");
+  const isoDay = (offsetDays) => new Date(Date.now() + offsetDays * 86400000).toISOString().slice(0, 10);
+  for (const [number, order, due, key] of [
+    ["RE-2026-0815", "PO-2024-0815", isoDay(30), "seed-invoice-1"],
+    ["RE-2026-0700", "none", isoDay(-10), "seed-invoice-2"],
+  ]) {
+    const res = await fetch(base + "/v1/documents", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${s.access_token}`,
+        "content-type": "application/xml",
+        "tradepost-recipient": customer.handle,
+        "tradepost-type": "invoice",
+        "tradepost-filename": `${number}.xml`,
+        "idempotency-key": key,
+      },
+      body: template.replaceAll("{NUMBER}", number).replaceAll("{ORDER}", order).replaceAll("{DUE}", due),
+    });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`demo invoice: ${res.status} ${await res.text()}`);
+  }
+  await call("POST", "/v1/dev/invoices/cron", { company_id: c.company.id }, null, [200]);
 }
 
 // Appointments: the printer sets up the publisher's displays in its bookshops. A project for the
@@ -197,5 +222,7 @@ Demo data is ready:
   its print proof v1 was rejected and v2 waits for the customer's approval; and the two sides
   talk about its delivery date in a thread. The supplier plans setting up displays in the
   customer's bookshops (Projects, Calendar): one appointment staffed, one the customer proposed.
+  The supplier invoiced the order (RE-2026-0815, joined to it) and an older delivery
+  (RE-2026-0700, overdue): the customer's Invoices page shows both.
   Mails sent by the stack: ${base}/v1/dev/mail
 `);
