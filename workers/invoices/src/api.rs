@@ -110,9 +110,14 @@ pub struct InvoiceOut {
     #[serde(flatten)]
     pub item: InvoiceItem,
     /// What was read: parties, lines, taxes, totals, payment terms. `null` unless recognised.
-    pub summary: Option<InvoiceSummary>,
+    ///
+    /// Passed through as stored (JSON written by `shared::invoice`), so the bundle carries no
+    /// parser for it.
+    #[schema(value_type = Option<InvoiceSummary>)]
+    pub summary: Option<serde_json::Value>,
     /// What the checks found (sums, dates, required fields): warnings, never a refusal.
-    pub findings: Vec<Finding>,
+    #[schema(value_type = Vec<Finding>)]
+    pub findings: serde_json::Value,
     /// Why a file that looks like an e-invoice could not be read.
     pub parse_error: Option<String>,
     pub order: Option<InvoiceOrder>,
@@ -134,7 +139,8 @@ impl InvoiceOut {
                 .summary
                 .as_deref()
                 .and_then(|s| serde_json::from_str(s).ok()),
-            findings: serde_json::from_str(&row.findings).unwrap_or_default(),
+            findings: serde_json::from_str(&row.findings)
+                .unwrap_or_else(|_| serde_json::Value::Array(Vec::new())),
             parse_error: row.parse_error,
             order: row.order_document_id.map(|id| InvoiceOrder {
                 id,
