@@ -99,9 +99,9 @@ fn the_erp_invoices_an_order_and_the_customer_disputes_and_pays_it() {
     let chain = bookshop
         .api()
         .get(&format!("/v1/documents?order={order_id}"), 200);
-    assert!(ids(&chain["data"]).contains(&id.to_owned()), "{chain}");
+    assert!(ids(&chain).contains(&id.to_owned()), "{chain}");
     let list = bookshop.api().get("/v1/invoices?state=open", 200);
-    assert_eq!(ids(&list["data"]), [id]);
+    assert_eq!(ids(&list), [id]);
     assert_eq!(list["totals"][0]["open"], "1190.00");
 
     // The dispute opens a thread the printer answers in.
@@ -169,7 +169,7 @@ fn an_unpaid_invoice_past_its_due_date_is_flagged_for_both_sides() {
     );
     assert_eq!(out["flagged_overdue"], 1, "{out}");
     let overdue = bookshop.api().get("/v1/invoices?state=overdue", 200);
-    assert_eq!(ids(&overdue["data"]), [id]);
+    assert_eq!(ids(&overdue), [id]);
     wait_for_event(&bookshop.id, "invoice.overdue", |e| {
         e["data"]["invoice_id"] == id
     });

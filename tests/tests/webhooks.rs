@@ -1343,7 +1343,10 @@ fn people_choose_which_events_they_get_by_mail() {
             "talk.message",
             "relationship.requested",
             "appointment.proposed",
-            "appointment.decided"
+            "appointment.decided",
+            "invoice.disputed",
+            "invoice.paid",
+            "invoice.overdue"
         ])
     );
     admin
