@@ -183,17 +183,10 @@ fn appointment_seen(find: Find) -> String {
     )
 }
 
-/// The first row of a batch statement's outcome, read into `T`.
-fn first_of<T: serde::de::DeserializeOwned>(outcome: Option<&Outcome>) -> Result<Option<T>> {
-    outcome
-        .and_then(|o| o.rows.first())
-        .map(crate::platform::Row::read)
-        .transpose()
-}
+use super::first_of;
 
 fn rows_of<T: serde::de::DeserializeOwned>(outcome: Option<&Outcome>) -> Result<Vec<T>> {
-    let rows = outcome.map(|o| o.rows.as_slice()).unwrap_or(&[]);
-    crate::platform::db::read_rows(rows).map_err(|e| Error::internal(format!("appointments: {e}")))
+    super::rows_of(outcome, "appointments")
 }
 
 fn company_json(alias: &str) -> String {

@@ -9,7 +9,7 @@ use super::{events, Db, Statement};
 use crate::connector::Operation;
 use crate::event::Event;
 use crate::ids::{ApiKeyId, CompanyId, ConnectorId, ConnectorRunId};
-use crate::platform::{Bind, Json, Outcome, Value};
+use crate::platform::{Bind, Json, Value};
 use crate::time::Time;
 use crate::{Error, Result};
 
@@ -113,13 +113,7 @@ fn find_stmt(viewer: &CompanyId, id: &ConnectorId) -> Statement {
     )
 }
 
-/// The first row of a batch statement's outcome, read into `T`.
-fn first_of<T: serde::de::DeserializeOwned>(outcome: Option<&Outcome>) -> Result<Option<T>> {
-    outcome
-        .and_then(|o| o.rows.first())
-        .map(crate::platform::Row::read)
-        .transpose()
-}
+use super::first_of;
 
 /// One of the viewer's connectors.
 ///

@@ -10,12 +10,13 @@ use crate::data::companies::CompanyOut;
 use crate::document::{Actor, DocumentStatus};
 use crate::event::Event;
 use crate::ids::{CompanyId, DocumentId, RelationshipId, ThreadId, UserId};
+use crate::invoice::{InvoiceFormat, InvoiceKind};
 use crate::payment::{InvoiceState, Recognition};
 use crate::permissions::Principal;
-use crate::platform::{Json, Outcome, Query, Row};
+use crate::platform::{Json, Outcome, Query};
 use crate::relationship::RelationshipStatus;
 use crate::time::Time;
-use crate::{Error, Result};
+use crate::Result;
 
 /// The columns of an invoice as a company sees it: the document's, the reading's (absent while
 /// pending), the partner's and the relationship's status.
@@ -52,10 +53,9 @@ pub struct InvoiceRow {
     pub document_status: DocumentStatus,
     pub order_id: DocumentId,
     pub recognition: Recognition,
-    /// The e-invoice format (`shared::invoice::InvoiceFormat`'s name), when one was found.
-    pub format: Option<String>,
-    /// `invoice` or `credit_note`.
-    pub kind: String,
+    /// The e-invoice format, when one was found.
+    pub format: Option<InvoiceFormat>,
+    pub kind: InvoiceKind,
     pub invoice_number: Option<String>,
     pub issue_date: Option<String>,
     pub due_date: Option<String>,
@@ -212,8 +212,7 @@ pub async fn list(
 }
 
 fn rows_of<T: serde::de::DeserializeOwned>(outcome: Option<&Outcome>) -> Result<Vec<T>> {
-    let rows: &[Row] = outcome.map(|o| o.rows.as_slice()).unwrap_or(&[]);
-    crate::platform::db::read_rows(rows).map_err(|e| Error::internal(format!("invoices: {e}")))
+    super::rows_of(outcome, "invoices")
 }
 
 // ---- reading ---------------------------------------------------------------------------------
@@ -495,7 +494,7 @@ pub async fn change(db: &Db, c: &Change<'_>, events_out: &[Event]) -> Result<Cha
     let outcomes = db.batch_rows(statements).await?;
     Ok(Changed {
         changed: outcomes.first().is_some_and(|o| o.changes > 0),
-        row: rows_of(outcomes.get(n - 1))?.into_iter().next(),
+        row: super::first_of(outcomes.get(n - 1))?,
     })
 }
 

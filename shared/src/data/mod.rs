@@ -32,3 +32,25 @@ pub mod users;
 pub mod webhooks;
 
 pub use crate::platform::{Db, Statement};
+
+use crate::platform::Outcome;
+
+/// The first row of a batch statement's outcome, read into `T`.
+pub(crate) fn first_of<T: serde::de::DeserializeOwned>(
+    outcome: Option<&Outcome>,
+) -> crate::Result<Option<T>> {
+    outcome
+        .and_then(|o| o.rows.first())
+        .map(crate::platform::Row::read)
+        .transpose()
+}
+
+/// Every row of a batch statement's outcome, read into `T`; `what` names the table family in
+/// the error of a row that does not fit.
+pub(crate) fn rows_of<T: serde::de::DeserializeOwned>(
+    outcome: Option<&Outcome>,
+    what: &str,
+) -> crate::Result<Vec<T>> {
+    let rows = outcome.map(|o| o.rows.as_slice()).unwrap_or(&[]);
+    crate::platform::db::read_rows(rows).map_err(|e| crate::Error::internal(format!("{what}: {e}")))
+}

@@ -12,6 +12,7 @@
 //! nesting is limited.
 
 mod edifact;
+pub(crate) mod walk;
 mod xml;
 
 use serde::{Deserialize, Serialize};

@@ -2,23 +2,20 @@
 //! OrderRequest, read with `quick-xml`'s streaming, namespace-aware reader.
 //!
 //! Fields are found by their path of local names from the root, so an `ID` deep inside a party
-//! or a line is never taken for the order's number. Document type declarations are skipped
-//! unread: only the five predefined entities and character references are resolved, and any
-//! other entity reference is an error, so nothing a DTD declares can expand.
+//! or a line is never taken for the order's number. The document is read by
+//! [`super::walk::walk`], which processes no DTD.
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::NsReader;
 
-use super::{decimal, iso_date, keep_first, line_column, Format, OrderSummary, Parsed};
+use super::walk::{is_blank, walk, Attrs, Handler};
+use super::{decimal, iso_date, keep_first, Format, OrderSummary, Parsed};
 
 const UBL_ORDER_NS: &[u8] = b"urn:oasis:names:specification:ubl:schema:xsd:Order-2";
 const UBL_ORDER_RESPONSE_NS: &[u8] =
     b"urn:oasis:names:specification:ubl:schema:xsd:OrderResponse-2";
 const OPENTRANS_NS: &[u8] = b"http://www.opentrans.org/XMLSchema/2.1";
-
-/// Deepest element nesting accepted; real orders stay far below it.
-const MAX_DEPTH: usize = 256;
 
 /// Decides from the root element (and for cXML its `Request`) which format `head` is in.
 pub(super) fn sniff(head: &[u8]) -> Option<Format> {
@@ -89,192 +86,20 @@ fn namespace<'a>(resolved: &ResolveResult<'a>) -> Option<&'a [u8]> {
     }
 }
 
-fn is_blank(bytes: &[u8]) -> bool {
-    bytes.iter().all(u8::is_ascii_whitespace)
-}
-
-/// How the document's bytes become text; only encodings that are cheap to decode exactly.
-#[derive(Clone, Copy)]
-enum Encoding {
-    Utf8,
-    Latin1,
-}
-
-impl Encoding {
-    fn from_label(label: &[u8]) -> Parsed<Self> {
-        match label.to_ascii_lowercase().as_slice() {
-            b"utf-8" | b"utf8" | b"us-ascii" | b"ascii" => Ok(Self::Utf8),
-            b"iso-8859-1" | b"latin1" | b"iso_8859-1" | b"l1" => Ok(Self::Latin1),
-            other => Err(format!(
-                "the encoding \"{}\" is not supported; send UTF-8 or ISO-8859-1",
-                String::from_utf8_lossy(other)
-            )),
-        }
-    }
-
-    fn decode(self, bytes: &[u8]) -> Option<String> {
-        match self {
-            Self::Utf8 => std::str::from_utf8(bytes).ok().map(str::to_owned),
-            Self::Latin1 => Some(bytes.iter().map(|&b| char::from(b)).collect()),
-        }
-    }
-}
-
 /// Parses a whole document already sniffed as `format` and summarises it.
 pub(super) fn summarise(format: Format, bytes: &[u8]) -> Parsed<OrderSummary> {
-    let mut reader = NsReader::from_reader(bytes);
-    let mut encoding = Encoding::Utf8;
-    let mut path: Vec<String> = Vec::new();
-    let mut text = String::new();
-    let mut seen_root = false;
     let mut collector = Collector::new(format);
-    // Our own findings are placed at the event just read; the parser's at the error it found.
-    let located = |offset: u64, why: String| {
-        let (line, column) = line_column(bytes, usize::try_from(offset).unwrap_or(usize::MAX));
-        format!("line {line}, column {column}: {why}")
-    };
-    let at = |reader: &NsReader<&[u8]>, why: String| located(reader.buffer_position(), why);
-    loop {
-        let event = match reader.read_event() {
-            Ok(event) => event,
-            Err(err) => return Err(located(reader.error_position(), err.to_string())),
-        };
-        match event {
-            Event::Decl(ref decl) => {
-                if let Some(Ok(label)) = decl.encoding() {
-                    encoding = Encoding::from_label(&label)?;
-                }
-            }
-            Event::DocType(ref doctype) => {
-                if doctype
-                    .windows(8)
-                    .any(|w| w.eq_ignore_ascii_case(b"<!ENTITY"))
-                {
-                    return Err(
-                        "the document type declaration declares entities, which are not accepted"
-                            .to_owned(),
-                    );
-                }
-            }
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                if path.is_empty() && seen_root {
-                    return Err(at(&reader, "content after the root element".to_owned()));
-                }
-                if path.len() >= MAX_DEPTH {
-                    return Err(at(
-                        &reader,
-                        format!("elements nested deeper than {MAX_DEPTH}"),
-                    ));
-                }
-                seen_root = true;
-                let name = encoding
-                    .decode(e.local_name().as_ref())
-                    .ok_or_else(|| at(&reader, "an element name is not valid UTF-8".to_owned()))?;
-                path.push(name);
-                text.clear();
-                collector
-                    .start(&path, e, encoding)
-                    .map_err(|why| at(&reader, why))?;
-                if matches!(event, Event::Empty(_)) {
-                    collector.end(&path, "").map_err(|why| at(&reader, why))?;
-                    path.pop();
-                }
-            }
-            Event::End(_) => {
-                collector
-                    .end(&path, &text)
-                    .map_err(|why| at(&reader, why))?;
-                text.clear();
-                path.pop();
-            }
-            Event::Text(ref t) => {
-                if path.is_empty() {
-                    if !is_blank(t) {
-                        return Err(at(&reader, "text outside the root element".to_owned()));
-                    }
-                } else {
-                    let piece = encoding
-                        .decode(t)
-                        .ok_or_else(|| at(&reader, "text is not valid UTF-8".to_owned()))?;
-                    text.push_str(&piece);
-                }
-            }
-            Event::CData(ref c) => {
-                let piece = encoding
-                    .decode(c)
-                    .ok_or_else(|| at(&reader, "text is not valid UTF-8".to_owned()))?;
-                text.push_str(&piece);
-            }
-            Event::GeneralRef(ref r) => {
-                let c = if r.is_char_ref() {
-                    match r.resolve_char_ref() {
-                        Ok(Some(c)) => c,
-                        _ => return Err(at(&reader, "an invalid character reference".to_owned())),
-                    }
-                } else {
-                    predefined_entity(r).ok_or_else(|| {
-                        at(
-                            &reader,
-                            format!(
-                                "the entity &{}; is not one of XML's predefined ones; \
-                                 entities declared in a DTD are not expanded",
-                                String::from_utf8_lossy(r)
-                            ),
-                        )
-                    })?
-                };
-                text.push(c);
-            }
-            Event::Eof => break,
-            Event::Comment(_) | Event::PI(_) => {}
-        }
-    }
-    if let Some(open) = path.last() {
-        return Err(format!(
-            "the document ends before </{open}> is closed; is the file cut off?"
-        ));
-    }
-    if !seen_root {
-        return Err("the document has no root element".to_owned());
-    }
+    walk(bytes, &mut collector)?;
     collector.finish()
 }
 
-fn predefined_entity(name: &[u8]) -> Option<char> {
-    match name {
-        b"amp" => Some('&'),
-        b"lt" => Some('<'),
-        b"gt" => Some('>'),
-        b"apos" => Some('\''),
-        b"quot" => Some('"'),
-        _ => None,
-    }
-}
-
-/// The value of the attribute whose local name is `name`, decoded and unescaped.
-fn attribute(e: &BytesStart, name: &[u8], encoding: Encoding) -> Parsed<Option<String>> {
-    for attr in e.attributes().with_checks(false) {
-        let attr = attr.map_err(|err| err.to_string())?;
-        if attr.key.local_name().as_ref() != name {
-            continue;
-        }
-        let raw = encoding
-            .decode(&attr.value)
-            .ok_or_else(|| "an attribute value is not valid UTF-8".to_owned())?;
-        let value = quick_xml::escape::unescape(&raw)
-            .map_err(|err| format!("{err}; entities declared in a DTD are not expanded"))?;
-        return Ok(Some(value.into_owned()));
-    }
-    Ok(None)
-}
-
 /// Does `path` (local names from the root) equal `want`?
-fn is(path: &[String], want: &[&str]) -> bool {
+fn is(path: &[&str], want: &[&str]) -> bool {
     path.len() == want.len() && path.iter().zip(want).all(|(a, b)| a == b)
 }
 
 /// Is `path` `prefix` followed by exactly `rest`?
-fn is_under(path: &[String], prefix: &[&str], rest: &[&str]) -> bool {
+fn is_under(path: &[&str], prefix: &[&str], rest: &[&str]) -> bool {
     path.len() == prefix.len() + rest.len() && is(&path[..prefix.len()], prefix) && {
         path[prefix.len()..].iter().zip(rest).all(|(a, b)| a == b)
     }
@@ -308,7 +133,26 @@ impl Collector {
         }
     }
 
-    fn start(&mut self, path: &[String], e: &BytesStart, encoding: Encoding) -> Parsed<()> {
+    fn finish(self) -> Parsed<OrderSummary> {
+        let mut s = self.summary;
+        if s.buyer_id.is_none() {
+            s.buyer_id = self.buyer_fallback;
+        }
+        if s.seller_id.is_none() {
+            s.seller_id = self.seller_fallback;
+        }
+        if s.currency.is_none() {
+            s.currency = self.amount_currency.filter(|c| !c.trim().is_empty());
+        }
+        if s.line_count == 0 {
+            s.line_count = self.total_item_num.unwrap_or(0);
+        }
+        Ok(s)
+    }
+}
+
+impl Handler for Collector {
+    fn start(&mut self, path: &[&str], attrs: &Attrs) -> Parsed<()> {
         let s = &mut self.summary;
         match s.format {
             Format::UblOrder | Format::UblOrderResponse => {
@@ -316,7 +160,7 @@ impl Collector {
                     s.line_count = s.line_count.saturating_add(1);
                 }
                 if self.amount_currency.is_none() && is_ubl_total(s.format, path) {
-                    self.amount_currency = attribute(e, b"currencyID", encoding)?;
+                    self.amount_currency.clone_from(&attrs.currency_id);
                 }
             }
             Format::OpenTransOrder => {
@@ -334,16 +178,16 @@ impl Collector {
             Format::CxmlOrderRequest => {
                 const HEADER: &[&str] = &["cXML", "Request", "OrderRequest", "OrderRequestHeader"];
                 if is(path, HEADER) {
-                    if let Some(id) = attribute(e, b"orderID", encoding)? {
-                        keep_first(&mut s.order_number, &id);
+                    if let Some(id) = &attrs.order_id {
+                        keep_first(&mut s.order_number, id);
                     }
-                    if let Some(date) = attribute(e, b"orderDate", encoding)? {
-                        s.issue_date = Some(iso_date("order date", &date)?);
+                    if let Some(date) = &attrs.order_date {
+                        s.issue_date = Some(iso_date("order date", date)?);
                     }
                 }
                 if is_under(path, HEADER, &["Total", "Money"]) {
-                    if let Some(currency) = attribute(e, b"currency", encoding)? {
-                        keep_first(&mut s.currency, &currency);
+                    if let Some(currency) = &attrs.currency {
+                        keep_first(&mut s.currency, currency);
                     }
                 }
                 if is(path, &["cXML", "Request", "OrderRequest", "ItemOut"]) {
@@ -355,11 +199,11 @@ impl Collector {
         Ok(())
     }
 
-    fn end(&mut self, path: &[String], text: &str) -> Parsed<()> {
+    fn end(&mut self, path: &[&str], _attrs: &Attrs, text: &str) -> Parsed<()> {
         let s = &mut self.summary;
         match s.format {
             Format::UblOrder | Format::UblOrderResponse => {
-                let root = path.first().map_or("", String::as_str);
+                let root = path.first().copied().unwrap_or("");
                 let party =
                     |role: &str, rest: &[&str]| is_under(path, &[root, role, "Party"], rest);
                 if is(path, &[root, "ID"]) {
@@ -450,26 +294,9 @@ impl Collector {
         }
         Ok(())
     }
-
-    fn finish(self) -> Parsed<OrderSummary> {
-        let mut s = self.summary;
-        if s.buyer_id.is_none() {
-            s.buyer_id = self.buyer_fallback;
-        }
-        if s.seller_id.is_none() {
-            s.seller_id = self.seller_fallback;
-        }
-        if s.currency.is_none() {
-            s.currency = self.amount_currency.filter(|c| !c.trim().is_empty());
-        }
-        if s.line_count == 0 {
-            s.line_count = self.total_item_num.unwrap_or(0);
-        }
-        Ok(s)
-    }
 }
 
-fn is_ubl_total(format: Format, path: &[String]) -> bool {
+fn is_ubl_total(format: Format, path: &[&str]) -> bool {
     match format {
         Format::UblOrder => is(
             path,

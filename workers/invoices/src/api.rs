@@ -64,15 +64,8 @@ impl InvoiceItem {
             partner: row.partner(),
             filename: row.filename.clone(),
             arrived_at: row.arrived_at,
-            kind: if row.kind == "credit_note" {
-                InvoiceKind::CreditNote
-            } else {
-                InvoiceKind::Invoice
-            },
-            format: row
-                .format
-                .as_ref()
-                .and_then(|f| serde_json::from_value(serde_json::Value::String(f.clone())).ok()),
+            kind: row.kind,
+            format: row.format,
             recognition: row.recognition,
             invoice_number: row.invoice_number.clone(),
             issue_date: row.issue_date.clone(),
