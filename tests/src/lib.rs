@@ -485,6 +485,23 @@ pub fn mails(to: &str) -> Vec<Value> {
         .clone()
 }
 
+/// The first mail of `template` to `to`, waiting up to 15 s for it (info mails are written by
+/// the queue's consumer, after the event).
+pub fn wait_for_mail(to: &str, template: &str) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(m) = mails(to).into_iter().find(|m| m["template"] == template) {
+            return m;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no {template} mail to {to}: {:?}",
+            mails(to)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// The links in `to`'s mails that contain `fragment` (e.g. `/confirm?token=`), newest first.
 pub fn mail_links(to: &str, fragment: &str) -> Vec<String> {
     mails(to)

@@ -17,7 +17,9 @@ use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use tradepost_e2e::{api_key, connect, invite_colleague, mails, Api, Company, Method};
+use tradepost_e2e::{
+    api_key, connect, invite_colleague, mails, wait_for_mail, Api, Company, Method,
+};
 
 // ---------------------------------------------------------------------------------------------
 // The receiver
@@ -1209,21 +1211,6 @@ fn no_company_sees_or_replays_another_ones_webhooks() {
 // ---------------------------------------------------------------------------------------------
 // Info mails
 // ---------------------------------------------------------------------------------------------
-
-fn wait_for_mail(to: &str, template: &str) -> Value {
-    let started = Instant::now();
-    loop {
-        if let Some(m) = mails(to).into_iter().find(|m| m["template"] == template) {
-            return m;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "no {template} mail to {to}: {:?}",
-            mails(to)
-        );
-        sleep(Duration::from_millis(200));
-    }
-}
 
 #[test]
 fn a_relationship_request_is_mailed_once_to_the_asked_company() {
