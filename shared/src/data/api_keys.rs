@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::Db;
+use super::{Db, Statement};
 use crate::ids::{ApiKeyId, CompanyId, UserId};
 use crate::permissions::{self, Principal, PrincipalKind, Role};
 use crate::time::{Time, Timestamp};
@@ -27,11 +27,16 @@ pub struct ApiKeyRow {
 const COLUMNS: &str = "id, name, prefix, permissions, created_at, last_used_at, revoked_at";
 
 /// The caller a key stands for, found by the key itself (the secret the caller holds); `None`
-/// for an unknown or revoked key. Notes the use at most once a minute (best effort).
+/// for an unknown or revoked key. With it, the statement that notes the key's use, when its
+/// `last_used_at` is older than a minute (best effort, for the caller to run after the answer).
 ///
 /// # Errors
 /// A database error.
-pub async fn principal(db: &Db, key: &str, now: Timestamp) -> Result<Option<Principal>> {
+pub async fn principal(
+    db: &Db,
+    key: &str,
+    now: Timestamp,
+) -> Result<Option<(Principal, Option<Statement>)>> {
     #[derive(Deserialize)]
     struct Row {
         id: ApiKeyId,
@@ -50,16 +55,13 @@ pub async fn principal(db: &Db, key: &str, now: Timestamp) -> Result<Option<Prin
     let fresh = row
         .last_used_at
         .is_some_and(|t| (now - t.0).num_seconds() < LAST_USED_RESOLUTION_SECS);
-    if !fresh {
-        // Best effort: a failed bookkeeping write must not fail the request.
-        let _ = db
-            .run(
-                "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
-                &[&Time(now), &row.id],
-            )
-            .await;
-    }
-    Ok(Some(Principal {
+    let note = (!fresh).then(|| {
+        Statement::new(
+            "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
+            &[&Time(now), &row.id],
+        )
+    });
+    let principal = Principal {
         kind: PrincipalKind::ApiKey,
         user_id: None,
         api_key_id: Some(row.id),
@@ -67,7 +69,8 @@ pub async fn principal(db: &Db, key: &str, now: Timestamp) -> Result<Option<Prin
         role: Role::Member,
         permissions: row.permissions.0,
         session_id: None,
-    }))
+    };
+    Ok(Some((principal, note)))
 }
 
 /// One of the viewer's keys.

@@ -1,17 +1,33 @@
 //! Who is calling: a person with an access token (verified with the public keys alone) or a
-//! machine with an API key (one database lookup of its SHA-256).
+//! machine with an API key (one database lookup of its SHA-256; the data plane's workers keep
+//! what they found for [`API_KEY_CACHE_SECS`]).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
+use super::route::Sessions;
 use super::Cx;
 use crate::data::{api_keys, users};
 use crate::permissions::{Principal, PrincipalKind};
+use crate::time::Timestamp;
 use crate::token::VerifiedTokens;
 use crate::{Error, Result};
+
+/// How long a worker that trusts tokens until they expire ([`Sessions::Stateless`]: every
+/// worker but the registry's) keeps an API key it looked up, so a machine's request makes no
+/// database round trip for its key. The price, documented in `docs/api.md`: a revoked key may
+/// keep working for up to this long on an isolate that used it just before (the registry's
+/// workers, which hand out and revoke keys, always look it up). Unknown keys are not kept.
+pub const API_KEY_CACHE_SECS: i64 = 30;
+
+/// The most keys an isolate keeps; when full, it starts over.
+const API_KEY_CACHE_MAX: usize = 1024;
 
 thread_local! {
     /// Tokens this isolate has verified (a worker isolate runs one request at a time per thread).
     static VERIFIED: RefCell<VerifiedTokens> = RefCell::new(VerifiedTokens::new());
+    /// API keys (by hash) this isolate looked up: the caller each stands for, when it was read.
+    static KEYS: RefCell<HashMap<String, (Principal, Timestamp)>> = RefCell::new(HashMap::new());
 }
 
 /// The bearer credential of a request.
@@ -35,18 +51,16 @@ pub fn bearer(cx: &Cx) -> Result<String> {
 }
 
 /// Authenticates the caller of a request from the credentials alone (a revoked session keeps
-/// working here until its access token expires; see [`check_live`]).
+/// working here until its access token expires; see [`check_live`]). A worker with
+/// [`Sessions::Checked`] looks every API key up; the others keep a key they found for
+/// [`API_KEY_CACHE_SECS`].
 ///
 /// # Errors
 /// 401 with `unauthenticated`, `token_invalid`, `token_expired` or `api_key_invalid`.
-pub async fn authenticate(cx: &Cx) -> Result<Principal> {
+pub async fn authenticate(cx: &Cx, sessions: Sessions) -> Result<Principal> {
     let token = bearer(cx)?;
     if token.starts_with(crate::secrets::API_KEY_PREFIX) {
-        return api_keys::principal(&cx.db, &token, cx.now)
-            .await?
-            .ok_or_else(|| {
-                Error::unauthenticated("api_key_invalid", "the API key is unknown or was revoked")
-            });
+        return api_key(cx, &token, sessions).await;
     }
     let jwks = cx.setting("JWT_PUBLIC_KEYS")?;
     let claims = VERIFIED.with(|cache| cache.borrow_mut().verify(&jwks, &token, cx.now))?;
@@ -59,6 +73,49 @@ pub async fn authenticate(cx: &Cx) -> Result<Principal> {
         permissions: claims.perms,
         session_id: Some(claims.sid),
     })
+}
+
+/// The caller an API key stands for: from this isolate's recent lookups where `sessions`
+/// allows, else from the database.
+async fn api_key(cx: &Cx, key: &str, sessions: Sessions) -> Result<Principal> {
+    let cache = sessions == Sessions::Stateless;
+    // Kept by the key's hash, as the database keeps it.
+    let hash = crate::secrets::hash_secret(key);
+    if cache {
+        let kept = KEYS.with(|keys| {
+            keys.borrow().get(&hash).and_then(|(principal, read_at)| {
+                let age = (cx.now - *read_at).num_seconds();
+                (0..API_KEY_CACHE_SECS)
+                    .contains(&age)
+                    .then(|| principal.clone())
+            })
+        });
+        if let Some(principal) = kept {
+            return Ok(principal);
+        }
+    }
+    let (principal, note) = api_keys::principal(&cx.db, key, cx.now)
+        .await?
+        .ok_or_else(|| {
+            Error::unauthenticated("api_key_invalid", "the API key is unknown or was revoked")
+        })?;
+    if let Some(note) = note {
+        // Bookkeeping after the answer: a failed write must not fail the request.
+        let db = cx.db.clone();
+        cx.env.background.spawn(Box::pin(async move {
+            let _ = db.run_of(note).await;
+        }));
+    }
+    if cache {
+        KEYS.with(|keys| {
+            let mut keys = keys.borrow_mut();
+            if keys.len() >= API_KEY_CACHE_MAX {
+                keys.clear();
+            }
+            keys.insert(hash, (principal.clone(), cx.now));
+        });
+    }
+    Ok(principal)
 }
 
 /// Checks that a person's session was not revoked and the access not disabled, so logout and

@@ -299,7 +299,7 @@ async fn authorize(cx: &mut Cx, sessions: Sessions, access: Access) -> Result<()
         }
         _ => {}
     }
-    let me = auth::authenticate(cx).await?;
+    let me = auth::authenticate(cx, sessions).await?;
     if sessions == Sessions::Checked && access != Access::Token {
         auth::check_live(cx, &me).await?;
     }
