@@ -423,6 +423,10 @@ pub fn object_key(recipient: &crate::ids::CompanyId, document: &crate::ids::Docu
     format!("{recipient}/documents/{document}")
 }
 
+/// [`object_key`] in SQL, over a `companies c` row as the recipient and `?1` as the document id
+/// (for a statement that announces the file before the recipient's id is read).
+pub const OBJECT_KEY_SQL: &str = "c.id || '/documents/' || ?1";
+
 /// The `data` of a document event as SQL over a `documents` row (for the registry, which
 /// releases held documents in its own transaction without reading rows into [`EventFacts`]).
 /// `?STATUS` is the status the document moves to. Same keys as [`EventFacts::data`] (tested).

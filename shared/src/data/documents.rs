@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Db, Statement};
 use crate::data::companies::CompanyOut;
+use crate::data::relationships::{PartnerLinkRow, PartnerNamed};
 use crate::document::{Actor, DocumentStatus, DocumentType, EventFacts};
 use crate::ids::{ApiKeyId, CompanyId, DocumentId, RelationshipId, UserId};
 use crate::permissions::Principal;
@@ -132,6 +133,45 @@ pub async fn by_idempotency_key(
         &[sender, &key],
     )
     .await
+}
+
+/// The checks of an upload whose bytes come with the request, in one round trip: the partner
+/// the upload names and the relationship with it ([`PartnerNamed::link_stmt`]), the sender's
+/// document with this `Idempotency-Key` (when there is one), and the announcement of the file
+/// at the key [`crate::document::object_key`] gives for the named company and `id` (none when no
+/// company has the name; the upload's write batch settles it).
+///
+/// # Errors
+/// A database error.
+pub async fn before_upload(
+    db: &Db,
+    sender: &CompanyId,
+    partner: &PartnerNamed,
+    id: &DocumentId,
+    idempotency_key: Option<&str>,
+    now: Time,
+) -> Result<(Option<PartnerLinkRow>, Option<DocumentRow>)> {
+    let mut statements = vec![
+        partner.link_stmt(sender),
+        partner.company_stmt(
+            &format!(
+                "INSERT OR REPLACE INTO pending_objects (object_key, created_at) SELECT {}, ?2",
+                crate::document::OBJECT_KEY_SQL
+            ),
+            &[id, &now],
+        ),
+    ];
+    if let Some(key) = idempotency_key {
+        statements.push(Statement::new(
+            format!("SELECT {COLUMNS} {FROM} WHERE d.sender_id = ?1 AND d.idempotency_key = ?2"),
+            &[sender, &key],
+        ));
+    }
+    let outcomes = db.batch_rows(statements).await?;
+    Ok((
+        super::first_of(outcomes.first())?,
+        super::first_of(outcomes.get(2))?,
+    ))
 }
 
 /// A document's status bar, oldest first.

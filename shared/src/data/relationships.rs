@@ -485,8 +485,9 @@ fn not_active(detail: &str) -> Error {
     Error::conflict("relationship_not_active", detail)
 }
 
+/// The row of [`PartnerNamed::link_stmt`].
 #[derive(Deserialize)]
-struct PartnerLinkRow {
+pub struct PartnerLinkRow {
     id: CompanyId,
     name: String,
     handle: String,
@@ -497,6 +498,14 @@ struct PartnerLinkRow {
     link_supplier_id: Option<CompanyId>,
     link_customer_id: Option<CompanyId>,
     link_customer_number: Option<String>,
+}
+
+impl PartnerLinkRow {
+    /// The named company's id.
+    #[must_use]
+    pub fn company_id(&self) -> &CompanyId {
+        &self.id
+    }
 }
 
 /// The partner named by a request field (`field`: a company id or a handle, not the caller's
@@ -510,60 +519,115 @@ pub async fn partner_link(
     field: &str,
     text: &str,
 ) -> Result<(CompanyOut, Option<Link>)> {
-    let text = text.trim();
-    let (condition, key) = if text.starts_with("co_") {
-        (
-            "c.id = ?2",
-            CompanyId::parse_field(field, text)?.to_string(),
-        )
-    } else {
-        ("c.handle = ?2", validate::handle(field, text)?)
-    };
-    // The pair key as relationship::pair_key makes it: the two ids sorted, joined by ':'.
-    let row: Option<PartnerLinkRow> = db
-        .first(
-            &format!(
+    let named = PartnerNamed::parse(field, text)?;
+    let row = db.first_of(named.link_stmt(me)).await?;
+    named.link_of(me, row)
+}
+
+/// A partner as a request names it: by company id (`co_…`) or by handle.
+#[derive(Debug, Clone)]
+pub struct PartnerNamed {
+    field: String,
+    condition: &'static str,
+    key: String,
+}
+
+impl PartnerNamed {
+    /// Reads `text` of the request field `field`.
+    ///
+    /// # Errors
+    /// 422 naming `field` for a malformed id or handle.
+    pub fn parse(field: &str, text: &str) -> Result<PartnerNamed> {
+        let text = text.trim();
+        let (condition, key) = if text.starts_with("co_") {
+            (
+                "c.id = ?2",
+                CompanyId::parse_field(field, text)?.to_string(),
+            )
+        } else {
+            ("c.handle = ?2", validate::handle(field, text)?)
+        };
+        Ok(PartnerNamed {
+            field: field.to_owned(),
+            condition,
+            key,
+        })
+    }
+
+    /// The query of [`partner_link`], for a batch; its row goes to [`PartnerNamed::link_of`].
+    #[must_use]
+    pub fn link_stmt(&self, me: &CompanyId) -> Statement {
+        // The pair key as relationship::pair_key makes it: the two ids sorted, joined by ':'.
+        Statement::new(
+            format!(
                 "SELECT c.id, c.name, c.handle, c.created_at, r.id AS link_id, \
                  r.status AS link_status, r.services AS link_services, \
                  r.supplier_id AS link_supplier_id, r.customer_id AS link_customer_id, \
                  r.customer_number AS link_customer_number \
                  FROM companies c LEFT JOIN relationships r ON r.pair_key = \
                  CASE WHEN c.id < ?1 THEN c.id || ':' || ?1 ELSE ?1 || ':' || c.id END \
-                 WHERE {condition}"
+                 WHERE {}",
+                self.condition
             ),
-            &[me, &key],
+            &[me, &self.key],
         )
-        .await?;
-    let row = row.ok_or_else(|| Error::invalid(field, "no company has this id or handle"))?;
-    if &row.id == me {
-        return Err(Error::invalid(field, "is your own company"));
     }
-    let link = match (
-        row.link_id,
-        row.link_status,
-        row.link_services,
-        row.link_supplier_id,
-        row.link_customer_id,
-    ) {
-        (Some(id), Some(status), Some(services), Some(supplier_id), Some(customer_id)) => {
-            Some(Link {
-                id,
-                status,
-                services,
-                supplier_id,
-                customer_id,
-                customer_number: row.link_customer_number,
-            })
+
+    /// A statement over the named company (`?1` in `sql` is its id; `?2`… are `params`), for a
+    /// batch that must not wait for [`PartnerNamed::link_stmt`]'s answer: `sql` is wrapped as
+    /// `… FROM companies c WHERE <the name's condition>`, so it does nothing when no company
+    /// has the name.
+    #[must_use]
+    pub fn company_stmt(&self, select: &str, params: &[&dyn crate::platform::Bind]) -> Statement {
+        // The name's own placeholder goes last, after the caller's parameters.
+        let n = params.len() + 1;
+        let condition = self.condition.replace("?2", &format!("?{n}"));
+        let mut all: Vec<&dyn crate::platform::Bind> = params.to_vec();
+        all.push(&self.key);
+        Statement::new(format!("{select} FROM companies c WHERE {condition}"), &all)
+    }
+
+    /// The partner and the relationship from the row of [`PartnerNamed::link_stmt`].
+    ///
+    /// # Errors
+    /// 422 naming the field when no company has this id or handle, or it is `me`.
+    pub fn link_of(
+        &self,
+        me: &CompanyId,
+        row: Option<PartnerLinkRow>,
+    ) -> Result<(CompanyOut, Option<Link>)> {
+        let field = self.field.as_str();
+        let row = row.ok_or_else(|| Error::invalid(field, "no company has this id or handle"))?;
+        if &row.id == me {
+            return Err(Error::invalid(field, "is your own company"));
         }
-        _ => None,
-    };
-    let partner = CompanyOut {
-        id: row.id,
-        name: row.name,
-        handle: row.handle,
-        created_at: row.created_at,
-    };
-    Ok((partner, link))
+        let link = match (
+            row.link_id,
+            row.link_status,
+            row.link_services,
+            row.link_supplier_id,
+            row.link_customer_id,
+        ) {
+            (Some(id), Some(status), Some(services), Some(supplier_id), Some(customer_id)) => {
+                Some(Link {
+                    id,
+                    status,
+                    services,
+                    supplier_id,
+                    customer_id,
+                    customer_number: row.link_customer_number,
+                })
+            }
+            _ => None,
+        };
+        let partner = CompanyOut {
+            id: row.id,
+            name: row.name,
+            handle: row.handle,
+            created_at: row.created_at,
+        };
+        Ok((partner, link))
+    }
 }
 
 /// The id and status of the relationship between the viewer and another company, if any (the

@@ -199,6 +199,21 @@ pub async fn receive(
     recognise: bool,
 ) -> Result<SharedTap> {
     pending::announce(&cx.db, key, cx.now).await?;
+    receive_announced(cx, key, length, limit, recognise).await
+}
+
+/// [`receive`] for a `key` already announced in `pending_objects` (by a batch of the caller's
+/// checks, which saves the announcement its own round trip).
+///
+/// # Errors
+/// As [`receive`].
+pub async fn receive_announced(
+    cx: &mut Cx,
+    key: &str,
+    length: u64,
+    limit: u64,
+    recognise: bool,
+) -> Result<SharedTap> {
     let tap = Tap::new(Sha256State::new(), limit, recognise);
     let body = cx.req.take_body();
     if let Err(e) = put_known_length(cx.files()?, key, body, length, &tap, limit).await {

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use shared::data::documents::{self, DocumentRow, Entry, Filter, Mailbox};
-use shared::data::events;
+use shared::data::{events, pending};
 use shared::document::{self, Actor, DocumentStatus, DocumentType};
 use shared::event::Event;
 use shared::ids::{CompanyId, DocumentId};
@@ -45,12 +45,13 @@ pub async fn create_document(cx: &mut Cx) -> Result<Reply> {
     let limit = upload::max_upload(cx);
     let meta = upload::meta_from_headers(cx)?;
     let length = upload::content_length(cx, limit)?;
-    let prepared = upload::prepare(cx, &me, &meta).await?;
-    if let Some(existing) = upload::idempotent(cx, &me, &meta).await? {
+    let (prepared, slot, existing) = upload::prepare_file(cx, &me, &meta).await?;
+    if let Some(existing) = existing {
+        pending::forget(&cx.db, &slot.key).await;
         let sha256 = store::body_sha256(cx, length, limit).await?;
         return upload::replay(cx, &me, &existing, &sha256).await;
     }
-    let file = upload::receive(cx, &prepared, length, limit).await?;
+    let file = upload::receive(cx, slot, length, limit).await?;
     upload::finish(cx, &me, &meta, prepared, file, Vec::new()).await
 }
 

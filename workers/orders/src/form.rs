@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use shared::data::pending;
 use shared::digest::Sha256State;
 use shared::document::{self, DocumentType};
-use shared::ids::DocumentId;
 use shared::permissions::Principal;
 use shared::service::multipart::{self, Form};
 use shared::service::store::{self, Tap};
@@ -87,12 +86,11 @@ async fn read_form(cx: &Cx, me: &Principal, mut form: Form, limit: u64) -> Resul
             idempotency_key: cx.idempotency_key()?,
         };
         // 2. Checks.
-        let prepared = upload::prepare(cx, me, &meta).await?;
+        // A retry with a known Idempotency-Key is answered when the write meets its unique
+        // key: the form's file part has no hash before it is stored.
+        let (prepared, upload::Slot { id, key }, _) = upload::prepare_file(cx, me, &meta).await?;
         // 3. The file part to the bucket, hashed on the way.
-        let id = DocumentId::new(cx.now)?;
-        let key = document::object_key(&prepared.partner.id, &id);
         let files = cx.files()?;
-        pending::announce(&cx.db, &key, cx.now).await?;
         let tap = Tap::new(Sha256State::new(), limit, true);
         let stored = store::put_unknown_length(files, &key, &mut form, &tap, limit).await;
         let size = tap.borrow().count;

@@ -4,9 +4,10 @@
 //!
 //! 1. **headers** — what the upload says about its file ([`meta_from_headers`], or the form's
 //!    fields), and its announced length;
-//! 2. **checks** — everything that can be decided before a byte is read ([`prepare`]): the
-//!    partner, the relationship (deliver, hold at first contact, or refuse), the document it
-//!    answers; a retry with a known `Idempotency-Key` is answered here ([`replay`]);
+//! 2. **checks** — everything that can be decided before a byte is read ([`prepare`], or
+//!    [`prepare_file`], which also announces the file in the same round trip): the partner, the
+//!    relationship (deliver, hold at first contact, or refuse), the document it answers; a
+//!    retry with a known `Idempotency-Key` is answered here ([`replay`]);
 //! 3. **stream to R2 with the hash** — the body goes to the bucket chunk by chunk through a tap
 //!    that hashes it and keeps an order file's start for the recogniser ([`receive`]);
 //! 4. **one write batch** — the document, its first status bar entry, the relationship request at
@@ -20,7 +21,7 @@
 use serde_json::json;
 use shared::data::companies::CompanyOut;
 use shared::data::documents::{self, DocumentRow, Entry, HistoryEntry, NewDocument};
-use shared::data::relationships::{self, Link, NewRelationship};
+use shared::data::relationships::{self, Link, NewRelationship, PartnerNamed};
 use shared::data::{events, pending};
 use shared::document::{self, Actor, DocumentStatus, DocumentType, EventFacts};
 use shared::event::Event;
@@ -151,7 +152,9 @@ pub struct Prepared {
     pub reply: Option<(DocumentId, DocumentId)>,
 }
 
-/// Checks everything about an upload that can be checked before its bytes are read.
+/// Checks everything about an upload that can be checked before its bytes are read (a
+/// multipart upload's start and completion; [`prepare_file`] for a file that comes with the
+/// request).
 ///
 /// # Errors
 /// 422 naming `recipient` or `in_reply_to`; 403 `relationship_blocked`; 409
@@ -159,6 +162,67 @@ pub struct Prepared {
 pub async fn prepare(cx: &Cx, me: &Principal, meta: &UploadMeta) -> Result<Prepared> {
     let (partner, link) =
         relationships::partner_link(&cx.db, &me.company_id, "recipient", &meta.recipient).await?;
+    decide(cx, me, meta, partner, link).await
+}
+
+/// Where the file of an upload is written: its document's id and its key in the bucket,
+/// announced in `pending_objects`.
+pub struct Slot {
+    pub id: DocumentId,
+    pub key: String,
+}
+
+/// [`prepare`] for an upload whose file comes with the request, in one round trip with the
+/// file's announcement and the lookup of its `Idempotency-Key`: the checks, where the file
+/// goes, and the sender's document the key already names (the upload is then a retry, for
+/// [`replay`]; the caller forgets the slot's announcement). A failed check forgets it here.
+///
+/// # Errors
+/// As [`prepare`].
+pub async fn prepare_file(
+    cx: &Cx,
+    me: &Principal,
+    meta: &UploadMeta,
+) -> Result<(Prepared, Slot, Option<DocumentRow>)> {
+    let named = PartnerNamed::parse("recipient", &meta.recipient)?;
+    let id = DocumentId::new(cx.now)?;
+    let (row, existing) = documents::before_upload(
+        &cx.db,
+        &me.company_id,
+        &named,
+        &id,
+        meta.idempotency_key.as_deref(),
+        Time(cx.now),
+    )
+    .await?;
+    // What the batch announced: the key under the named company (none when no company has it).
+    let key = row
+        .as_ref()
+        .map(|r| document::object_key(r.company_id(), &id));
+    let checked = match named.link_of(&me.company_id, row) {
+        Ok((partner, link)) => decide(cx, me, meta, partner, link).await,
+        Err(e) => Err(e),
+    };
+    match (checked, key) {
+        (Ok(prepared), Some(key)) => Ok((prepared, Slot { id, key }, existing)),
+        (Err(e), Some(key)) => {
+            pending::forget(&cx.db, &key).await;
+            Err(e)
+        }
+        (Err(e), None) => Err(e),
+        (Ok(_), None) => Err(Error::internal("an upload's partner without a company row")),
+    }
+}
+
+/// The checks that follow from the partner and the relationship with it: the answered
+/// document (if any) and where the upload goes.
+async fn decide(
+    cx: &Cx,
+    me: &Principal,
+    meta: &UploadMeta,
+    partner: CompanyOut,
+    link: Option<Link>,
+) -> Result<Prepared> {
     let reply = match meta.in_reply_to.as_deref() {
         None => None,
         Some(text) => {
@@ -261,18 +325,17 @@ pub struct NewFile {
     pub kept_on_failure: bool,
 }
 
-/// Receives the raw body of `length` bytes as the file of a new document for `prepared`.
+/// Receives the raw body of `length` bytes as the file of a new document, into the announced
+/// `slot`.
 ///
 /// # Errors
 /// 413, 400 `body_incomplete`, 500 when the bucket fails (nothing is left behind).
-pub async fn receive(cx: &mut Cx, prepared: &Prepared, length: u64, limit: u64) -> Result<NewFile> {
-    let id = DocumentId::new(cx.now)?;
-    let key = document::object_key(&prepared.partner.id, &id);
-    let tap = store::receive(cx, &key, length, limit, true).await?;
+pub async fn receive(cx: &mut Cx, slot: Slot, length: u64, limit: u64) -> Result<NewFile> {
+    let tap = store::receive_announced(cx, &slot.key, length, limit, true).await?;
     let t = tap.borrow();
     Ok(NewFile {
-        id,
-        key,
+        id: slot.id,
+        key: slot.key,
         size: length,
         sha256: t.hash.finish_hex(),
         recognition: t.recognition(),
