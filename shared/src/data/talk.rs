@@ -309,6 +309,42 @@ pub async fn messages(
     .await
 }
 
+/// A thread the viewer takes part in (as [`thread`]) and a page of its messages (as
+/// [`messages`]), in one round trip; `None` when the viewer does not see the thread (its
+/// messages are then not read: the query is confined to the same scope).
+///
+/// # Errors
+/// A database error.
+pub async fn thread_with_messages(
+    db: &Db,
+    viewer: &CompanyId,
+    reader: &str,
+    id: &ThreadId,
+    before: Option<&str>,
+    fetch: u32,
+) -> Result<Option<(ThreadRow, Vec<MessageRow>)>> {
+    let outcomes = db
+        .batch_rows(vec![
+            Statement::new(
+                format!("SELECT {THREAD_COLUMNS} {THREAD_FROM} WHERE t.id = ?3 AND {THREAD_SCOPE}"),
+                &[viewer, &reader, id],
+            ),
+            Statement::new(
+                format!(
+                    "SELECT {MESSAGE_COLUMNS} {MESSAGE_FROM} WHERE m.thread_id = ?3 \
+                     AND (?4 IS NULL OR m.id < ?4) AND EXISTS (SELECT 1 FROM threads t \
+                     WHERE t.id = ?3 AND {THREAD_SCOPE}) ORDER BY m.id DESC LIMIT ?5"
+                ),
+                &[viewer, &reader, id, &before, &fetch],
+            ),
+        ])
+        .await?;
+    let Some(thread) = super::first_of(outcomes.first())? else {
+        return Ok(None);
+    };
+    Ok(Some((thread, super::rows_of(outcomes.get(1), "messages")?)))
+}
+
 /// The message the viewer's company wrote with this `Idempotency-Key`, if any.
 ///
 /// # Errors

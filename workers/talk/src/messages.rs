@@ -20,7 +20,6 @@ use crate::api::{
     AttachmentRef, MessageIn, MessageList, MessageOut, Reader, Sender, StartedBy, ThreadOut,
     UserRef,
 };
-use crate::threads;
 
 /// Who writes in talk: a person (never an API key: every message names the person who wrote
 /// it) holding `talk` (the route table checked both).
@@ -322,9 +321,18 @@ fn replayed(me: &Writer, row: MessageRow) -> Result<Reply> {
 /// `GET /v1/threads/{id}/messages`.
 pub async fn list_messages(cx: &mut Cx) -> Result<Reply> {
     let me = Reader::of(&cx.me()?)?;
-    let thread = threads::load_path(cx, &me).await?;
+    let id = ThreadId::parse(cx.param("id"))?;
     let page = Page::from_request(cx)?;
-    let rows = data::messages(&cx.db, &thread.id, page.before.as_deref(), page.fetch()).await?;
+    let (_, rows) = data::thread_with_messages(
+        &cx.db,
+        &me.company_id,
+        &me.id,
+        &id,
+        page.before.as_deref(),
+        page.fetch(),
+    )
+    .await?
+    .ok_or(Error::not_found("thread"))?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.to_string());
     let data = messages_out(&me.company_id, rows);
     Reply::json(200, &MessageList { data, next_cursor })
