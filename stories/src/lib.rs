@@ -205,6 +205,39 @@ pub fn deliver_events(stack: &Stack) {
     });
 }
 
+/// The notify worker as the other workers reach it through their `NOTIFY` binding: its
+/// hand-over endpoint, over a platform of the same stack (without a binding of its own).
+pub struct NotifyBinding(pub shared::platform::Platform);
+
+impl shared::platform::Http for NotifyBinding {
+    fn fetch(
+        &self,
+        request: shared::platform::OutRequest,
+    ) -> futures_util::future::LocalBoxFuture<
+        '_,
+        Result<shared::platform::OutResponse, shared::platform::FetchError>,
+    > {
+        Box::pin(async move {
+            assert!(
+                request.url.ends_with(shared::service::FANOUT_PATH),
+                "{}",
+                request.url
+            );
+            let reply = tradepost_notify::fanout::handle(&self.0, &request.body).await;
+            Ok(shared::platform::OutResponse {
+                status: reply.status,
+                headers: Vec::new(),
+                body: Vec::new(),
+            })
+        })
+    }
+}
+
+/// Binds the notify worker to every worker of `stack`, as the real stack does.
+pub fn bind_notify(stack: &Stack) {
+    stack.bind_notify(std::rc::Rc::new(NotifyBinding(stack.platform())));
+}
+
 /// The example UBL order the stories send.
 pub const ORDER: &[u8] = include_bytes!("../../shared/tests/fixtures/formats/ubl-order.xml");
 

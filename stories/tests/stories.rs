@@ -7,7 +7,9 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use shared::platform::{OutResponse, Value};
 use shared::service::Method;
-use tradepost_stories::{connect, deliver_events, link_token, login, sign_up, stack};
+use tradepost_stories::{
+    connect, deliver_events, delivered, link_token, login, order, pair, sign_up, stack, text,
+};
 
 const ORDER: &[u8] = include_bytes!("../../shared/tests/fixtures/formats/ubl-order.xml");
 
@@ -441,4 +443,173 @@ fn every_answer_says_how_many_database_round_trips_it_took() {
             "{path}: {made} database calls, Server-Timing says {timing:?}"
         );
     }
+}
+
+/// The database round trips `call` made before its answer (as its `Server-Timing` says; the
+/// bookkeeping after the answer does not count), and the answer.
+fn counted(call: tradepost_testkit::Call<'_>) -> (u64, serde_json::Value) {
+    let answer = call.run();
+    assert!(
+        answer.status < 300,
+        "{}: {:?}",
+        answer.status,
+        answer.json()
+    );
+    let timing = answer
+        .header("server-timing")
+        .unwrap_or_default()
+        .to_owned();
+    let trips = timing
+        .strip_prefix("db;desc=\"")
+        .and_then(|rest| rest.split_once(" round trips"))
+        .and_then(|(n, _)| n.parse().ok());
+    assert!(trips.is_some(), "no round trips in {timing:?}");
+    let trips = trips.unwrap_or_default();
+    let body = if answer.body.is_empty() {
+        serde_json::Value::Null
+    } else {
+        answer.json()
+    };
+    (trips, body)
+}
+
+#[test]
+fn the_hot_paths_make_the_round_trips_of_their_targets() {
+    let s = stack();
+    let p = pair(&s);
+    let supplier_key = p.supplier.api_key(&s, &["documents.receive"]);
+
+    // An upload: the key (the first time), one batch of the checks with the file's
+    // announcement, one write batch.
+    let (first, _) = counted(order(&s, &p.erp, "acme-print", "PO-1.xml"));
+    assert_eq!(first, 3, "the first upload with a key");
+    let partner_id = p.supplier.id.to_string();
+    let (again, doc) = counted(order(&s, &p.erp, &partner_id, "PO-2.xml"));
+    assert_eq!(again, 2, "an upload with a key this isolate knows");
+    // Nothing stays announced: the write settled the key the checks announced.
+    assert_eq!(s.count("SELECT COUNT(*) FROM pending_objects", &[]), 0);
+
+    // A download: the document (and, the first time, marking it downloaded).
+    let content = format!("/v1/documents/{}/content", text(&doc, "id"));
+    let (_, _) = counted(s.get("/v1/documents").bearer(&supplier_key));
+    let (first, _) = counted(s.get(&content).bearer(&supplier_key));
+    assert_eq!(first, 2, "the first download marks the document downloaded");
+    let (again, _) = counted(s.get(&content).bearer(&supplier_key));
+    assert_eq!(again, 1, "a download");
+
+    // A thread's messages: the thread and the page in one batch.
+    let thread = p
+        .supplier
+        .call(&s, Method::Post, "/v1/threads")
+        .json(&json!({"partner": "wydawnictwo", "subject": "Delivery", "text": "Friday?"}))
+        .run()
+        .expect(201);
+    let messages = format!("/v1/threads/{}/messages", text(&thread, "id"));
+    let (trips, _) = counted(p.customer.call(&s, Method::Get, &messages));
+    assert_eq!(trips, 1, "a thread's messages");
+    let (trips, _) = counted(
+        p.customer
+            .call(&s, Method::Post, &messages)
+            .json(&json!({"text": "Friday is fine."})),
+    );
+    assert!(trips <= 2, "a talk post took {trips}");
+    // Another company's thread is still a 404.
+    let stranger = sign_up(&s, "stranger");
+    stranger.call(&s, Method::Get, &messages).run().expect(404);
+}
+
+#[test]
+fn a_webhook_leaves_straight_after_the_commit_and_the_queue_takes_what_notify_does_not() {
+    let s = stack();
+    tradepost_stories::bind_notify(&s);
+    let p = pair(&s);
+    p.supplier
+        .call(&s, Method::Post, "/v1/webhooks")
+        .json(&json!({"url": "https://erp.acme.example/hooks", "event_types": ["document.deposited"]}))
+        .run()
+        .expect(201);
+    s.http.answer(|_| {
+        Ok(OutResponse {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        })
+    });
+    let hooks = |s: &tradepost_testkit::Stack| {
+        s.http
+            .requests
+            .borrow()
+            .iter()
+            .filter(|r| r.url == "https://erp.acme.example/hooks")
+            .count()
+    };
+
+    // Handed over to notify after the answer: delivered, and nothing on the queue.
+    let _ = s.take_queue();
+    let _ = delivered(&s, &p);
+    let before = s.db.calls();
+    tradepost_testkit::block_on(s.settle());
+    let notify_trips = s.db.calls() - before;
+    assert_eq!(hooks(&s), 1, "delivered without the queue");
+    assert!(s.take_queue().is_empty(), "nothing went through the queue");
+    assert_eq!(
+        s.count(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'succeeded'",
+            &[]
+        ),
+        1
+    );
+    // The endpoints, the fan-out with its deliveries, the info mails' audience, and per
+    // delivery its claim with the job and its outcome.
+    assert!(
+        notify_trips <= 5,
+        "notify took {notify_trips} round trips for one event"
+    );
+
+    // Notify does not take them (down, or its database failed): they go to the queue, and the
+    // queue's consumer delivers them, once.
+    let refusing = tradepost_testkit::ScriptedHttp::default();
+    refusing.answer(|_| {
+        Ok(OutResponse {
+            status: 503,
+            headers: Vec::new(),
+            body: Vec::new(),
+        })
+    });
+    s.bind_notify(std::rc::Rc::new(refusing));
+    let _ = order(&s, &p.erp, "acme-print", "PO-2.xml")
+        .run()
+        .expect(201);
+    tradepost_testkit::block_on(s.settle());
+    assert_eq!(hooks(&s), 1, "not yet delivered");
+    assert!(!s.queued().is_empty(), "the events went to the queue");
+    deliver_events(&s);
+    assert_eq!(hooks(&s), 2, "delivered through the queue");
+
+    // Notify took the events but its answer was lost, so the queue carries them as well: the
+    // queue's copy finds the delivery attempted and delivers nothing twice.
+    tradepost_stories::bind_notify(&s);
+    let doc = order(&s, &p.erp, "acme-print", "PO-3.xml")
+        .run()
+        .expect(201);
+    tradepost_testkit::block_on(s.settle());
+    assert_eq!(hooks(&s), 3);
+    let stored = s.texts(
+        "SELECT json_object('id', id, 'type', type, 'created_at', created_at, \
+         'company_id', company_id, 'data', json(data)) FROM events \
+         WHERE type = 'document.deposited' AND json_extract(data, '$.document_id') = ?1",
+        &[Value::Text(text(&doc, "id"))],
+    );
+    let event = serde_json::from_str(&stored[0]).unwrap();
+    let again = tradepost_testkit::block_on(tradepost_notify::consumer::consume_event(
+        &s.platform(),
+        &event,
+    ))
+    .unwrap();
+    assert!(
+        again.is_empty(),
+        "the delivery was attempted already: {again:?}"
+    );
+    deliver_events(&s);
+    assert_eq!(hooks(&s), 3, "nothing delivered twice");
 }

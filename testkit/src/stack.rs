@@ -2,12 +2,13 @@
 //! gateway and the workers answer them in workerd, and what was left for after the answer
 //! (events to the queue) runs before the answer is handed to the test.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::Serialize;
-use shared::platform::{Db, Platform, Row, Value};
+use shared::platform::{Db, Http, Platform, Row, Value};
 use shared::service::{route, Body, Method, ReplyBody, Request, Service};
 
 use crate::memory::{MemoryBody, MemoryFiles};
@@ -22,6 +23,9 @@ pub struct Stack {
     /// What was put on the invoices queue (`{"document_id": …}`).
     pub invoice_queue: Rc<CapturedQueue>,
     pub http: Rc<ScriptedHttp>,
+    /// The workers' `NOTIFY` binding: none unless a test binds one ([`Stack::bind_notify`]),
+    /// so events go to the captured queue.
+    notify: RefCell<Option<Rc<dyn Http>>>,
     pub settings: Rc<MapSettings>,
     pub clock: Rc<TestClock>,
     deferred: Rc<Deferred>,
@@ -74,11 +78,18 @@ impl Stack {
             queue: Rc::new(CapturedQueue::default()),
             invoice_queue: Rc::new(CapturedQueue::default()),
             http: Rc::new(ScriptedHttp::default()),
+            notify: RefCell::new(None),
             settings: Rc::new(settings),
             clock: Rc::new(TestClock::default()),
             deferred: Rc::new(Deferred::default()),
             services: services.to_vec(),
         }
+    }
+
+    /// Binds `notify` as the workers' `NOTIFY` service: events are handed to it after each
+    /// answer, and go to the queue only when it does not take them.
+    pub fn bind_notify(&self, notify: Rc<dyn Http>) {
+        *self.notify.borrow_mut() = Some(notify);
     }
 
     /// Sets a setting (a var or secret of every worker).
@@ -101,6 +112,7 @@ impl Stack {
             files: Some(self.files.clone()),
             queue: Some(self.queue.clone()),
             invoice_queue: Some(self.invoice_queue.clone()),
+            notify: self.notify.borrow().clone(),
             http: Some(self.http.clone()),
             settings: self.settings.clone(),
             clock: self.clock.clone(),

@@ -364,23 +364,35 @@ pub fn insert_delivery_stmt(d: &NewDelivery<'_>, once: bool) -> Statement {
     )
 }
 
-/// The deliveries of an event not attempted yet (also after a redelivery).
+/// Runs `statements` (an event's fan-out: its deliveries) in one batch that ends with the query
+/// of the event's deliveries not attempted yet (also after a redelivery), in one round trip;
+/// returns those.
 ///
 /// # Errors
-/// A database error.
-pub async fn unattempted(db: &Db, company: &CompanyId, event: &EventId) -> Result<Vec<DeliveryId>> {
-    #[derive(Deserialize)]
-    struct Row {
-        id: DeliveryId,
-    }
-    let rows: Vec<Row> = db
-        .all(
-            "SELECT id FROM deliveries WHERE event_id = ?1 AND company_id = ?2 \
-             AND status = 'pending' AND attempts = 0",
-            &[event, company],
-        )
-        .await?;
+/// A database error (nothing was written).
+pub async fn fan_out(
+    db: &Db,
+    mut statements: Vec<Statement>,
+    company: &CompanyId,
+    event: &EventId,
+) -> Result<Vec<DeliveryId>> {
+    statements.push(unattempted_stmt(company, event));
+    let outcomes = db.batch_rows(statements).await?;
+    let rows: Vec<IdRow> = super::rows_of(outcomes.last(), "deliveries")?;
     Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: DeliveryId,
+}
+
+fn unattempted_stmt(company: &CompanyId, event: &EventId) -> Statement {
+    Statement::new(
+        "SELECT id FROM deliveries WHERE event_id = ?1 AND company_id = ?2 \
+         AND status = 'pending' AND attempts = 0",
+        &[event, company],
+    )
 }
 
 /// Puts a delivery back to pending, due now (a replay); with `only_failed`, only a failed one.
@@ -466,25 +478,33 @@ pub async fn due(db: &Db, company: &CompanyId, as_of: Time) -> Result<Vec<Delive
 }
 
 /// Claims a pending delivery for one attempt until `until` (when it has had `expected`
-/// attempts, if given, and nobody holds it); `true` when this caller got it.
+/// attempts, if given, and nobody holds it) and, when this caller got it, reads it with its
+/// endpoint as the attempt needs it; in one round trip.
 ///
 /// # Errors
 /// A database error.
-pub async fn claim(
+pub async fn claim_job(
     db: &Db,
     id: &DeliveryId,
     expected: Option<u32>,
     until: Time,
     now: Time,
-) -> Result<bool> {
-    let changed = db
-        .run(
-            "UPDATE deliveries SET claimed_until = ?1 WHERE id = ?2 AND status = 'pending' \
-             AND (?3 IS NULL OR attempts = ?3) AND (claimed_until IS NULL OR claimed_until < ?4)",
-            &[&until, id, &expected, &now],
-        )
+) -> Result<Option<Job>> {
+    let outcomes = db
+        .batch_rows(vec![claim_stmt(id, expected, until, now), job_stmt(id)])
         .await?;
-    Ok(changed > 0)
+    if outcomes.first().map_or(0, |o| o.changes) == 0 {
+        return Ok(None);
+    }
+    super::first_of(outcomes.get(1))
+}
+
+fn claim_stmt(id: &DeliveryId, expected: Option<u32>, until: Time, now: Time) -> Statement {
+    Statement::new(
+        "UPDATE deliveries SET claimed_until = ?1 WHERE id = ?2 AND status = 'pending' \
+         AND (?3 IS NULL OR attempts = ?3) AND (claimed_until IS NULL OR claimed_until < ?4)",
+        &[&until, id, &expected, &now],
+    )
 }
 
 /// A delivery with its endpoint, as an attempt needs it.
@@ -520,20 +540,14 @@ impl Job {
     }
 }
 
-/// A claimed delivery with its endpoint (the platform's own lookup, by the delivery id the
-/// queue message names).
-///
-/// # Errors
-/// A database error.
-pub async fn job(db: &Db, id: &DeliveryId) -> Result<Option<Job>> {
-    db.first(
+fn job_stmt(id: &DeliveryId) -> Statement {
+    Statement::new(
         "SELECT d.id, d.endpoint_id, d.company_id, d.event_id, d.event_type, d.body, \
          d.attempts, e.url, e.enabled, e.secret, e.previous_secret, \
          e.previous_secret_expires_at, e.failing_since \
          FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = ?1",
         &[id],
     )
-    .await
 }
 
 /// Ends a pending delivery without an attempt (its endpoint is disabled).

@@ -75,6 +75,40 @@ impl Queue for JsonQueue {
     }
 }
 
+/// Another worker of the stack through its service binding: a request there never leaves
+/// Cloudflare, and the answer's body is not read (only its status counts).
+struct Peer(worker::Fetcher);
+
+impl crate::platform::Http for Peer {
+    fn fetch(
+        &self,
+        out: crate::platform::OutRequest,
+    ) -> LocalBoxFuture<
+        '_,
+        std::result::Result<crate::platform::OutResponse, crate::platform::FetchError>,
+    > {
+        use crate::platform::{FetchError, OutResponse};
+        Box::pin(async move {
+            let network = |e: worker::Error| FetchError::Network(e.to_string());
+            let headers = Headers::new();
+            for (name, value) in &out.headers {
+                headers.set(name, value).map_err(network)?;
+            }
+            let mut init = worker::RequestInit::new();
+            init.with_method(worker::Method::from(out.method.to_owned()))
+                .with_headers(headers)
+                .with_body(Some(js_sys::Uint8Array::from(out.body.as_slice()).into()));
+            let request = worker::Request::new_with_init(&out.url, &init).map_err(network)?;
+            let response = self.0.fetch_request(request).await.map_err(network)?;
+            Ok(OutResponse {
+                status: response.status_code(),
+                headers: Vec::new(),
+                body: Vec::new(),
+            })
+        })
+    }
+}
+
 /// What this worker is bound to, for one invocation; `wait_until` runs work after the answer.
 ///
 /// # Errors
@@ -102,6 +136,10 @@ pub fn platform(
             .queue("INVOICE_QUEUE")
             .ok()
             .map(|q| Rc::new(JsonQueue(q)) as Rc<dyn Queue>),
+        notify: env
+            .service("NOTIFY")
+            .ok()
+            .map(|f| Rc::new(Peer(f)) as Rc<dyn crate::platform::Http>),
         #[cfg(feature = "fetch")]
         http: Some(Rc::new(fetch::JsFetch)),
         #[cfg(not(feature = "fetch"))]

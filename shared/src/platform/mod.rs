@@ -107,6 +107,10 @@ pub struct Platform {
     /// The `tradepost-invoices` queue (`INVOICE_QUEUE`): documents of type `invoice` to be read
     /// by the invoices worker. Only the orders worker sends to it.
     pub invoice_queue: Option<Rc<dyn Queue>>,
+    /// The notify worker through its service binding (`NOTIFY`): committed events are handed to
+    /// it straight after the answer, for the first webhook attempt without waiting for a queue
+    /// batch (`service::publish_after`; the queue carries what it does not take).
+    pub notify: Option<Rc<dyn Http>>,
     pub http: Option<Rc<dyn Http>>,
     pub settings: Rc<dyn Settings>,
     pub clock: Rc<dyn Clock>,

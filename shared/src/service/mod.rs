@@ -261,8 +261,16 @@ pub fn log_info(message: &str) {
     eprintln!("{message}");
 }
 
-/// Sends committed events to the queue once the answer is out (`waitUntil`). A failed send is
-/// logged: the outbox row keeps the event for the notify worker's resender.
+/// Where the notify worker takes events handed to it through its service binding (not a
+/// route of any table: the gateway never forwards to it, so only the stack's workers reach it).
+pub const FANOUT_PATH: &str = "/internal/events";
+
+/// Hands committed events on once the answer is out (`waitUntil`): to the notify worker
+/// through its service binding where there is one (it answers 202 once the deliveries and mails
+/// are written, and makes the first attempts at once), else, or when it does not take them, to
+/// the queue. Taking an event twice does no harm (a delivery is unique per endpoint and event,
+/// an attempt is claimed), so a lost answer only costs work. A failed queue send is logged: the
+/// outbox row keeps the event for the notify worker's resender.
 pub fn publish_after(env: &crate::platform::Platform, events: Vec<crate::event::Event>) {
     if events.is_empty() {
         return;
@@ -271,9 +279,41 @@ pub fn publish_after(env: &crate::platform::Platform, events: Vec<crate::event::
         log_error("events published by a worker without the EVENTS binding");
         return;
     };
+    let notify = env.notify.clone();
     env.background.spawn(Box::pin(async move {
+        if let Some(notify) = notify {
+            if hand_over(notify.as_ref(), &events).await {
+                return;
+            }
+        }
         publish(queue.as_ref(), &events).await;
     }));
+}
+
+/// Whether the notify worker took `events` (answered 202 to [`FANOUT_PATH`]).
+async fn hand_over(notify: &dyn crate::platform::Http, events: &[crate::event::Event]) -> bool {
+    let Ok(body) = serde_json::to_vec(events) else {
+        return false;
+    };
+    let request = crate::platform::OutRequest {
+        method: "POST",
+        url: format!("https://notify{FANOUT_PATH}"),
+        headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+        body,
+        timeout_ms: 10_000,
+        keep_bytes: 0,
+    };
+    match notify.fetch(request).await {
+        Ok(answer) if answer.status == 202 => true,
+        Ok(answer) => {
+            log_error(&format!("notify did not take events: {}", answer.status));
+            false
+        }
+        Err(e) => {
+            log_error(&format!("notify did not take events: {e:?}"));
+            false
+        }
+    }
 }
 
 /// Sends events to the queue now, logging (not returning) a failure.

@@ -32,7 +32,7 @@ const REQUEUE_AFTER_MINUTES: i64 = 5;
 const CRON_BATCH: u32 = 200;
 
 /// An attempt to make once the batch is acked: the delivery and the attempt count expected.
-type Job = (DeliveryId, Option<u32>);
+pub(crate) type Job = (DeliveryId, Option<u32>);
 
 /// Handles a batch of message bodies: the bookkeeping (deliveries, mails) happens before a
 /// message is acked; the HTTP attempts then run after the handler has returned (in the
@@ -55,13 +55,19 @@ pub async fn handle_batch(env: &Platform, bodies: &[serde_json::Value]) -> Vec<b
             }
         }
     }
-    if !jobs.is_empty() {
-        let env_for_jobs = env.clone();
-        env.background.spawn(Box::pin(async move {
-            run_jobs(&env_for_jobs, jobs).await;
-        }));
-    }
+    attempt_after(env, jobs);
     acks
+}
+
+/// Makes the attempts of `jobs` in the background, all at once.
+pub(crate) fn attempt_after(env: &Platform, jobs: Vec<Job>) {
+    if jobs.is_empty() {
+        return;
+    }
+    let env_for_jobs = env.clone();
+    env.background.spawn(Box::pin(async move {
+        run_jobs(&env_for_jobs, jobs).await;
+    }));
 }
 
 async fn run_jobs(env: &Platform, jobs: Vec<Job>) {
@@ -123,9 +129,8 @@ pub async fn consume_event(env: &Platform, event: &Event) -> Result<Vec<Job>> {
             true,
         ));
     }
-    db.batch(statements).await?;
     // Also after a redelivery: whatever is still unattempted is attempted now.
-    let fresh = webhooks::unattempted(db, &event.company_id, &event.id).await?;
+    let fresh = webhooks::fan_out(db, statements, &event.company_id, &event.id).await?;
     // A failed mail must not redeliver webhooks: logged, not returned.
     if let Err(e) = mails::send_info_mails(env, event, now).await {
         log_error(&format!("info mails for {} failed: {e}", event.id));

@@ -95,10 +95,7 @@ pub async fn attempt(
 ) -> Result<Option<Verdict>> {
     let db = &env.db;
     let lease = Time(now + chrono::Duration::seconds(LEASE_SECS));
-    if !webhooks::claim(db, id, expected, lease, Time(now)).await? {
-        return Ok(None);
-    }
-    let Some(job) = webhooks::job(db, id).await? else {
+    let Some(job) = webhooks::claim_job(db, id, expected, lease, Time(now)).await? else {
         return Ok(None);
     };
     if !job.enabled {

@@ -7,6 +7,7 @@ pub mod api;
 pub mod consumer;
 mod deliver;
 mod deliveries;
+pub mod fanout;
 mod mails;
 mod webhooks;
 
@@ -101,8 +102,23 @@ mod entry {
     };
 
     #[event(fetch)]
-    async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+        if is_fanout(&req.inner().url()) {
+            let ctx = Rc::new(ctx);
+            let reply = match edge::platform(&env, move |work| ctx.wait_until(work)) {
+                Ok(platform) => crate::fanout::handle(&platform, &req.bytes().await?).await,
+                Err(e) => shared::service::Reply::problem(&e),
+            };
+            return edge::response_of(reply);
+        }
         edge::serve(req, env, ctx, &super::SERVICE).await
+    }
+
+    /// Whether a request is the hand-over of events from another worker: its path is
+    /// `FANOUT_PATH`, which no route table has, so the gateway never forwards one.
+    fn is_fanout(url: &str) -> bool {
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        rest.find('/').map(|i| &rest[i..]) == Some(shared::service::FANOUT_PATH)
     }
 
     /// The consumer of `tradepost-events`. Never fails the batch as a whole: each message is
