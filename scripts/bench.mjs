@@ -422,12 +422,12 @@ async function load({ name, url, method, headers, body }) {
   const probe = await fetch(url, { method, headers, body });
   await probe.arrayBuffer();
   if (probe.status >= 300) die(`${name}: ${method} ${url} answered ${probe.status}`);
-  // The workers count their D1 round trips per request in Server-Timing (`db;desc="N round
+  // The workers count their D1 round trips per request in Server-Timing (`d1;desc="N round
   // trips";dur=…`; the baseline sends none). Taken from a second request: the first may do
   // once-only work (an API key's last-used stamp, a first download's status change).
   const again = await fetch(url, { method, headers, body });
   await again.arrayBuffer();
-  const timing = /db;desc="(\d+) round trips?"/.exec(again.headers.get("server-timing") ?? "");
+  const timing = /d1;desc="(\d+) round trips?"/.exec(again.headers.get("server-timing") ?? "");
   const run = (seconds) =>
     autocannon({ url, method, headers, body, connections, duration: seconds });
   if (warmup > 0) await run(warmup);

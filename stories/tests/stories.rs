@@ -439,7 +439,7 @@ fn every_answer_says_how_many_database_round_trips_it_took() {
         let made = s.db.calls() - before;
         let timing = answer.header("server-timing").unwrap_or_default();
         assert!(
-            timing.starts_with(&format!("db;desc=\"{made} round trips\";dur=")),
+            timing.starts_with(&format!("d1;desc=\"{made} round trip")),
             "{path}: {made} database calls, Server-Timing says {timing:?}"
         );
     }
@@ -460,8 +460,8 @@ fn counted(call: tradepost_testkit::Call<'_>) -> (u64, serde_json::Value) {
         .unwrap_or_default()
         .to_owned();
     let trips = timing
-        .strip_prefix("db;desc=\"")
-        .and_then(|rest| rest.split_once(" round trips"))
+        .strip_prefix("d1;desc=\"")
+        .and_then(|rest| rest.split_once(" round trip"))
         .and_then(|(n, _)| n.parse().ok());
     assert!(trips.is_some(), "no round trips in {timing:?}");
     let trips = trips.unwrap_or_default();

@@ -411,10 +411,14 @@ fn answers_say_their_database_round_trips_in_server_timing() {
         assert_eq!(answer.status, 200, "{path}: {}", answer.text);
         let timing = answer.header("server-timing").unwrap_or_default();
         let trips: u32 = timing
-            .strip_prefix("db;desc=\"")
-            .and_then(|rest| rest.split_once(" round trips\";dur="))
+            .strip_prefix("d1;desc=\"")
+            .and_then(|rest| rest.split_once(" round trip"))
             .and_then(|(n, _)| n.parse().ok())
             .unwrap_or_else(|| panic!("{path}: Server-Timing {timing:?}"));
         assert!(trips >= 1, "{path} reads the database: {timing:?}");
+        assert!(
+            timing.contains(", r2;desc=\"") && timing.contains(", total;dur="),
+            "{path}: the bucket and the whole request as well: {timing:?}"
+        );
     }
 }

@@ -98,3 +98,93 @@ pub async fn read_all(body: Box<dyn FileBody>) -> PlatformResult<Vec<u8>> {
     }
     Ok(out)
 }
+
+/// A bucket that counts its calls and their time, for `Server-Timing` (as [`super::Db`] counts
+/// round trips). A read counts until its answer starts, not until its body has streamed out.
+pub struct TimedFiles {
+    inner: std::rc::Rc<dyn Files>,
+    clock: std::rc::Rc<dyn Fn() -> f64>,
+    trips: std::rc::Rc<std::cell::Cell<super::Trips>>,
+}
+
+impl TimedFiles {
+    /// Wraps `inner`; `millis` reads a monotonic clock.
+    #[must_use]
+    pub fn new(inner: std::rc::Rc<dyn Files>, millis: std::rc::Rc<dyn Fn() -> f64>) -> TimedFiles {
+        TimedFiles {
+            inner,
+            clock: millis,
+            trips: std::rc::Rc::default(),
+        }
+    }
+
+    /// The calls made so far through this handle, and their time.
+    #[must_use]
+    pub fn trips(&self) -> std::rc::Rc<std::cell::Cell<super::Trips>> {
+        self.trips.clone()
+    }
+
+    fn timed<'a, T: 'a>(
+        &'a self,
+        call: LocalBoxFuture<'a, PlatformResult<T>>,
+    ) -> LocalBoxFuture<'a, PlatformResult<T>> {
+        Box::pin(async move {
+            let started = (self.clock)();
+            let outcome = call.await;
+            let mut t = self.trips.get();
+            t.count += 1;
+            t.millis += (self.clock)() - started;
+            self.trips.set(t);
+            outcome
+        })
+    }
+}
+
+impl Files for TimedFiles {
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        body: ByteStream,
+        length: u64,
+    ) -> LocalBoxFuture<'a, PlatformResult<()>> {
+        self.timed(self.inner.put(key, body, length))
+    }
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+        range: FileRange,
+    ) -> LocalBoxFuture<'a, PlatformResult<Option<Box<dyn FileBody>>>> {
+        self.timed(self.inner.get(key, range))
+    }
+    fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, PlatformResult<()>> {
+        self.timed(self.inner.delete(key))
+    }
+    fn create_multipart<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, PlatformResult<String>> {
+        self.timed(self.inner.create_multipart(key))
+    }
+    fn upload_part<'a>(
+        &'a self,
+        key: &'a str,
+        upload_id: &'a str,
+        number: u16,
+        body: ByteStream,
+        length: u64,
+    ) -> LocalBoxFuture<'a, PlatformResult<String>> {
+        self.timed(self.inner.upload_part(key, upload_id, number, body, length))
+    }
+    fn complete_multipart<'a>(
+        &'a self,
+        key: &'a str,
+        upload_id: &'a str,
+        parts: Vec<(u16, String)>,
+    ) -> LocalBoxFuture<'a, PlatformResult<()>> {
+        self.timed(self.inner.complete_multipart(key, upload_id, parts))
+    }
+    fn abort_multipart<'a>(
+        &'a self,
+        key: &'a str,
+        upload_id: &'a str,
+    ) -> LocalBoxFuture<'a, PlatformResult<()>> {
+        self.timed(self.inner.abort_multipart(key, upload_id))
+    }
+}

@@ -973,7 +973,7 @@ fn each_answer_takes_one_round_trip_besides_the_callers_check() {
         );
         let timing = answer.header("server-timing").unwrap_or_default();
         assert!(
-            timing.starts_with("db;desc=\"2 round trips\""),
+            timing.starts_with("d1;desc=\"2 round trips\""),
             "{path}: {timing}"
         );
     }
