@@ -1,15 +1,19 @@
-// Webhook delivery benchmark (queue → notify → HTTP), against a local stack in dev mode.
+// Webhook delivery benchmark (commit → notify → HTTP), against a local stack in dev mode.
 //
 //   node scripts/bench-webhooks.mjs BASE_URL
 //
-// Starts a receiver on 127.0.0.1, signs two companies up and connects them, registers the
-// recipient's webhook endpoint (document.deposited) at the receiver, uploads BENCH_EVENTS (200)
-// small orders from the sender as fast as it can (BENCH_CONCURRENCY, default 8, in flight), waits
-// until every document.deposited arrived (at most BENCH_TIMEOUT_S, 180 s), and prints one JSON line
-//   {events, seconds, events_per_second, delay_p50_ms, delay_p99_ms}
-// seconds: from the first upload to the last delivery; delay: the delivery's arrival minus the
-// upload's response time. The receiver needs the dev URL rule (http://127.0.0.1), so this runs
-// against `ENVIRONMENT=dev` only.
+// Starts a receiver on 127.0.0.1, signs two companies up and connects them, registers
+// BENCH_ENDPOINTS (10) webhook endpoints of the recipient (document.deposited) at the receiver,
+// uploads BENCH_EVENTS (200) small orders from the sender as fast as it can (BENCH_CONCURRENCY,
+// default 8, in flight), waits until every event reached every endpoint (at most BENCH_TIMEOUT_S,
+// 180 s), checks the first endpoint's delivery log, and prints one JSON line
+//   {events, endpoints, deliveries, seconds, deliveries_per_second, delay_p50_ms, delay_p99_ms,
+//    duplicates, log_complete}
+// seconds: from the first upload to the last delivery; delay: a delivery's arrival minus its
+// event's created_at (taken inside the request, before the commit: the delay from the commit is
+// at most this); duplicates: deliveries of an event to an endpoint beyond the first;
+// log_complete: the first endpoint's delivery log lists every event as succeeded. The receiver
+// needs the dev URL rule (http://127.0.0.1), so this runs against `ENVIRONMENT=dev` only.
 
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -22,6 +26,7 @@ const die = (msg) => {
 const base = process.argv[2] || die("usage: node scripts/bench-webhooks.mjs BASE_URL");
 const events = Number(process.env.BENCH_EVENTS || 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY || 8);
+const endpoints = Math.min(20, Number(process.env.BENCH_ENDPOINTS || 10));
 const timeoutMs = Number(process.env.BENCH_TIMEOUT_S || 180) * 1000;
 
 async function call(method, path, body, expect, token) {
@@ -57,19 +62,21 @@ async function company() {
   return { token: login.access_token, id: signup.company.id };
 }
 
-const received = new Map(); // document_id -> arrival time (ms)
+const received = new Map(); // `${endpoint}:${event id}` -> delay from the event's created_at (ms)
+let duplicates = 0;
 let lastArrival = 0;
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
-    const now = performance.now();
+    const now = Date.now();
     try {
       const event = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      const id = event?.data?.document_id;
-      if (event?.type === "document.deposited" && id && !received.has(id)) {
-        received.set(id, now);
-        lastArrival = now;
+      const key = `${req.url}:${event?.id}`;
+      if (event?.type === "document.deposited") {
+        if (received.has(key)) duplicates += 1;
+        else received.set(key, Math.max(0, now - Date.parse(event.created_at)));
+        lastArrival = performance.now();
       }
     } catch {
       // Not JSON: not ours.
@@ -89,9 +96,11 @@ const rel = await call("POST", "/v1/relationships", {
 }, 201, sender.token);
 await call("POST", `/v1/relationships/${rel.id}/approve`, undefined, 200, recipient.token);
 const key = (await call("POST", "/v1/api-keys", { name: "Bench ERP", permissions: ["documents.send"] }, 201, sender.token)).key;
-await call("POST", "/v1/webhooks", { url: receiverUrl, event_types: ["document.deposited"] }, 201, recipient.token);
+const hooks = [];
+for (let i = 0; i < endpoints; i++) {
+  hooks.push(await call("POST", "/v1/webhooks", { url: `${receiverUrl}/${i}`, event_types: ["document.deposited"] }, 201, recipient.token));
+}
 
-const uploadedAt = new Map(); // document_id -> upload response time (ms)
 const body = Buffer.from("sku;qty\nA-1;3\n");
 let next = 0;
 const started = performance.now();
@@ -111,25 +120,38 @@ async function uploader() {
     });
     const text = await res.text();
     if (res.status !== 201) die(`upload ${n}: ${res.status} ${text.slice(0, 300)}`);
-    uploadedAt.set(JSON.parse(text).id, performance.now());
   }
 }
 await Promise.all(Array.from({ length: Math.max(1, concurrency) }, uploader));
 
-while (received.size < events && performance.now() - started < timeoutMs) {
+const expected = events * endpoints;
+while (received.size < expected && performance.now() - started < timeoutMs) {
   await new Promise((r) => setTimeout(r, 50));
 }
+if (received.size < expected) die(`only ${received.size} of ${expected} deliveries arrived within ${timeoutMs / 1000} s`);
+// A moment for late duplicates, then the first endpoint's log.
+await new Promise((r) => setTimeout(r, 500));
 server.close();
-if (received.size < events) die(`only ${received.size} of ${events} deliveries arrived within ${timeoutMs / 1000} s`);
+let logged = 0;
+let cursor = "";
+do {
+  const page = await call("GET", `/v1/webhooks/${hooks[0].id}/deliveries?status=succeeded&limit=100${cursor ? `&cursor=${cursor}` : ""}`, undefined, 200, recipient.token);
+  logged += page.data.length;
+  cursor = page.next_cursor ?? "";
+} while (cursor);
 
-const delays = [...uploadedAt].map(([id, at]) => Math.max(0, received.get(id) - at)).sort((a, b) => a - b);
+const delays = [...received.values()].sort((a, b) => a - b);
 const pct = (p) => delays[Math.min(delays.length - 1, Math.ceil((p / 100) * delays.length) - 1)];
 const seconds = (lastArrival - started) / 1000;
 console.log(JSON.stringify({
   events,
+  endpoints,
+  deliveries: received.size,
   seconds: Number(seconds.toFixed(2)),
-  events_per_second: Number((events / seconds).toFixed(1)),
+  deliveries_per_second: Number((received.size / seconds).toFixed(1)),
   delay_p50_ms: Math.round(pct(50)),
   delay_p99_ms: Math.round(pct(99)),
+  duplicates,
+  log_complete: logged === events,
 }));
 process.exit(0);
