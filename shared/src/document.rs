@@ -423,9 +423,9 @@ pub fn object_key(recipient: &crate::ids::CompanyId, document: &crate::ids::Docu
     format!("{recipient}/documents/{document}")
 }
 
-/// [`object_key`] in SQL, over a `companies c` row as the recipient and `?1` as the document id
+/// [`object_key`] in SQL, over a `companies c` row as the recipient and `?3` as the document id
 /// (for a statement that announces the file before the recipient's id is read).
-pub const OBJECT_KEY_SQL: &str = "c.id || '/documents/' || ?1";
+pub const OBJECT_KEY_SQL: &str = "c.id || '/documents/' || ?3";
 
 /// The `data` of a document event as SQL over a `documents` row (for the registry, which
 /// releases held documents in its own transaction without reading rows into [`EventFacts`]).

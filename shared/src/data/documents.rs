@@ -135,11 +135,11 @@ pub async fn by_idempotency_key(
     .await
 }
 
-/// The checks of an upload whose bytes come with the request, in one round trip: the partner
-/// the upload names and the relationship with it ([`PartnerNamed::link_stmt`]), the sender's
-/// document with this `Idempotency-Key` (when there is one), and the announcement of the file
-/// at the key [`crate::document::object_key`] gives for the named company and `id` (none when no
-/// company has the name; the upload's write batch settles it).
+/// The checks of an upload before its bytes are read, in one round trip: the partner the
+/// upload names and the relationship with it ([`PartnerNamed::link_stmt`]), the sender's
+/// document with this `Idempotency-Key` (when one is given), and, for the file of document
+/// `file`, its announcement at the key [`crate::document::object_key`] gives for the named
+/// company (none when no company has the name; the upload's write batch settles it).
 ///
 /// # Errors
 /// A database error.
@@ -147,20 +147,23 @@ pub async fn before_upload(
     db: &Db,
     sender: &CompanyId,
     partner: &PartnerNamed,
-    id: &DocumentId,
+    file: Option<&DocumentId>,
     idempotency_key: Option<&str>,
     now: Time,
 ) -> Result<(Option<PartnerLinkRow>, Option<DocumentRow>)> {
-    let mut statements = vec![
-        partner.link_stmt(sender),
-        partner.company_stmt(
-            &format!(
-                "INSERT OR REPLACE INTO pending_objects (object_key, created_at) SELECT {}, ?2",
-                crate::document::OBJECT_KEY_SQL
+    let mut statements = vec![partner.link_stmt(sender)];
+    if let Some(id) = file {
+        // The name is `?2` as in the link's query (`?1`, the sender, is bound but not used).
+        statements.push(Statement::new(
+            format!(
+                "INSERT OR REPLACE INTO pending_objects (object_key, created_at) SELECT {}, ?4 \
+                 FROM companies c WHERE {}",
+                crate::document::OBJECT_KEY_SQL,
+                partner.condition
             ),
-            &[id, &now],
-        ),
-    ];
+            &[sender, &partner.key, id, &now],
+        ));
+    }
     if let Some(key) = idempotency_key {
         statements.push(Statement::new(
             format!("SELECT {COLUMNS} {FROM} WHERE d.sender_id = ?1 AND d.idempotency_key = ?2"),
@@ -168,10 +171,11 @@ pub async fn before_upload(
         ));
     }
     let outcomes = db.batch_rows(statements).await?;
-    Ok((
-        super::first_of(outcomes.first())?,
-        super::first_of(outcomes.get(2))?,
-    ))
+    let existing = match idempotency_key {
+        Some(_) => super::first_of(outcomes.last())?,
+        None => None,
+    };
+    Ok((super::first_of(outcomes.first())?, existing))
 }
 
 /// A document's status bar, oldest first.

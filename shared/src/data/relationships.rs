@@ -528,8 +528,10 @@ pub async fn partner_link(
 #[derive(Debug, Clone)]
 pub struct PartnerNamed {
     field: String,
-    condition: &'static str,
-    key: String,
+    /// `c.id = ?2` or `c.handle = ?2`, over `companies c`.
+    pub(crate) condition: &'static str,
+    /// The id or handle, bound as `?2`.
+    pub(crate) key: String,
 }
 
 impl PartnerNamed {
@@ -571,20 +573,6 @@ impl PartnerNamed {
             ),
             &[me, &self.key],
         )
-    }
-
-    /// A statement over the named company (`?1` in `sql` is its id; `?2`… are `params`), for a
-    /// batch that must not wait for [`PartnerNamed::link_stmt`]'s answer: `sql` is wrapped as
-    /// `… FROM companies c WHERE <the name's condition>`, so it does nothing when no company
-    /// has the name.
-    #[must_use]
-    pub fn company_stmt(&self, select: &str, params: &[&dyn crate::platform::Bind]) -> Statement {
-        // The name's own placeholder goes last, after the caller's parameters.
-        let n = params.len() + 1;
-        let condition = self.condition.replace("?2", &format!("?{n}"));
-        let mut all: Vec<&dyn crate::platform::Bind> = params.to_vec();
-        all.push(&self.key);
-        Statement::new(format!("{select} FROM companies c WHERE {condition}"), &all)
     }
 
     /// The partner and the relationship from the row of [`PartnerNamed::link_stmt`].

@@ -75,9 +75,11 @@ impl Queue for JsonQueue {
     }
 }
 
-/// Another worker of the stack through its service binding: a request there never leaves
-/// Cloudflare, and the answer's body is not read (only its status counts).
-struct Peer(worker::Fetcher);
+/// Another worker of the stack through its service binding (the binding's JS object): a
+/// request there never leaves Cloudflare, and only the answer's status is read. Called through
+/// plain JS (`binding.fetch(url, {method, headers, body})`): `worker::RequestInit` would bring
+/// the serialiser of its `cf` properties into every worker's bundle.
+struct Peer(wasm_bindgen::JsValue);
 
 impl crate::platform::Http for Peer {
     fn fetch(
@@ -88,20 +90,42 @@ impl crate::platform::Http for Peer {
         std::result::Result<crate::platform::OutResponse, crate::platform::FetchError>,
     > {
         use crate::platform::{FetchError, OutResponse};
+        use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+        use wasm_bindgen::{JsCast, JsValue};
         Box::pin(async move {
-            let network = |e: worker::Error| FetchError::Network(e.to_string());
-            let headers = Headers::new();
+            let network = |e: JsValue| FetchError::Network(format!("{e:?}"));
+            let init = Object::new();
+            let headers = Object::new();
             for (name, value) in &out.headers {
-                headers.set(name, value).map_err(network)?;
+                Reflect::set(&headers, &name.into(), &value.into()).map_err(network)?;
             }
-            let mut init = worker::RequestInit::new();
-            init.with_method(worker::Method::from(out.method.to_owned()))
-                .with_headers(headers)
-                .with_body(Some(js_sys::Uint8Array::from(out.body.as_slice()).into()));
-            let request = worker::Request::new_with_init(&out.url, &init).map_err(network)?;
-            let response = self.0.fetch_request(request).await.map_err(network)?;
+            Reflect::set(&init, &"method".into(), &out.method.into()).map_err(network)?;
+            Reflect::set(&init, &"headers".into(), &headers).map_err(network)?;
+            Reflect::set(
+                &init,
+                &"body".into(),
+                &Uint8Array::from(out.body.as_slice()),
+            )
+            .map_err(network)?;
+            let fetch: Function = Reflect::get(&self.0, &"fetch".into())
+                .map_err(network)?
+                .dyn_into()
+                .map_err(network)?;
+            let promise: Promise = fetch
+                .call2(&self.0, &out.url.as_str().into(), &init)
+                .map_err(network)?
+                .dyn_into()
+                .map_err(network)?;
+            let response = worker::wasm_bindgen_futures::JsFuture::from(promise)
+                .await
+                .map_err(network)?;
+            let status = Reflect::get(&response, &"status".into())
+                .map_err(network)?
+                .as_f64()
+                .unwrap_or(0.0);
             Ok(OutResponse {
-                status: response.status_code(),
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                status: status as u16,
                 headers: Vec::new(),
                 body: Vec::new(),
             })
@@ -139,7 +163,7 @@ pub fn platform(
         notify: env
             .service("NOTIFY")
             .ok()
-            .map(|f| Rc::new(Peer(f)) as Rc<dyn crate::platform::Http>),
+            .map(|f| Rc::new(Peer(f.into())) as Rc<dyn crate::platform::Http>),
         #[cfg(feature = "fetch")]
         http: Some(Rc::new(fetch::JsFetch)),
         #[cfg(not(feature = "fetch"))]

@@ -3,7 +3,6 @@
 //! what they found for [`API_KEY_CACHE_SECS`]).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use super::route::Sessions;
 use super::Cx;
@@ -20,14 +19,15 @@ use crate::{Error, Result};
 /// workers, which hand out and revoke keys, always look it up). Unknown keys are not kept.
 pub const API_KEY_CACHE_SECS: i64 = 30;
 
-/// The most keys an isolate keeps; when full, it starts over.
-const API_KEY_CACHE_MAX: usize = 1024;
+/// The most keys an isolate keeps (the oldest goes first).
+const API_KEY_CACHE_MAX: usize = 64;
 
 thread_local! {
     /// Tokens this isolate has verified (a worker isolate runs one request at a time per thread).
     static VERIFIED: RefCell<VerifiedTokens> = RefCell::new(VerifiedTokens::new());
-    /// API keys (by hash) this isolate looked up: the caller each stands for, when it was read.
-    static KEYS: RefCell<HashMap<String, (Principal, Timestamp)>> = RefCell::new(HashMap::new());
+    /// API keys (by hash) this isolate looked up: the caller each stands for, when it was read;
+    /// oldest first. A short list: a linear search costs less code than a map.
+    static KEYS: RefCell<Vec<(String, Principal, Timestamp)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The bearer credential of a request.
@@ -83,12 +83,13 @@ async fn api_key(cx: &Cx, key: &str, sessions: Sessions) -> Result<Principal> {
     let hash = crate::secrets::hash_secret(key);
     if cache {
         let kept = KEYS.with(|keys| {
-            keys.borrow().get(&hash).and_then(|(principal, read_at)| {
-                let age = (cx.now - *read_at).num_seconds();
-                (0..API_KEY_CACHE_SECS)
-                    .contains(&age)
-                    .then(|| principal.clone())
-            })
+            keys.borrow()
+                .iter()
+                .find(|(h, _, read_at)| {
+                    *h == hash
+                        && (0..API_KEY_CACHE_SECS).contains(&(cx.now - *read_at).num_seconds())
+                })
+                .map(|(_, principal, _)| principal.clone())
         });
         if let Some(principal) = kept {
             return Ok(principal);
@@ -109,10 +110,11 @@ async fn api_key(cx: &Cx, key: &str, sessions: Sessions) -> Result<Principal> {
     if cache {
         KEYS.with(|keys| {
             let mut keys = keys.borrow_mut();
+            keys.retain(|(h, _, _)| *h != hash);
             if keys.len() >= API_KEY_CACHE_MAX {
-                keys.clear();
+                keys.remove(0);
             }
-            keys.insert(hash, (principal.clone(), cx.now));
+            keys.push((hash, principal.clone(), cx.now));
         });
     }
     Ok(principal)

@@ -49,7 +49,10 @@ pub struct DocumentOut {
     pub status: DocumentStatus,
     /// The order format the file was recognised as.
     pub format: Option<Format>,
-    pub summary: Option<OrderSummary>,
+    /// Passed on as stored (the recogniser wrote it): reading it into its type would bring a
+    /// parser for it into the bundle.
+    #[schema(value_type = Option<OrderSummary>)]
+    pub summary: Option<serde_json::Value>,
     /// Why a file that looks like an order format could not be read.
     pub parse_error: Option<String>,
     pub created_at: Time,

@@ -45,13 +45,14 @@ pub async fn create_document(cx: &mut Cx) -> Result<Reply> {
     let limit = upload::max_upload(cx);
     let meta = upload::meta_from_headers(cx)?;
     let length = upload::content_length(cx, limit)?;
-    let (prepared, slot, existing) = upload::prepare_file(cx, &me, &meta).await?;
-    if let Some(existing) = existing {
-        pending::forget(&cx.db, &slot.key).await;
+    let id = DocumentId::new(cx.now)?;
+    let mut prepared = upload::prepare(cx, &me, &meta, Some(&id)).await?;
+    if let Some(existing) = prepared.existing.take() {
+        pending::forget(&cx.db, &prepared.key).await;
         let sha256 = store::body_sha256(cx, length, limit).await?;
         return upload::replay(cx, &me, &existing, &sha256).await;
     }
-    let file = upload::receive(cx, slot, length, limit).await?;
+    let file = upload::receive(cx, &prepared, id, length, limit).await?;
     upload::finish(cx, &me, &meta, prepared, file, Vec::new()).await
 }
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use shared::data::pending;
 use shared::digest::Sha256State;
 use shared::document::{self, DocumentType};
+use shared::ids::DocumentId;
 use shared::permissions::Principal;
 use shared::service::multipart::{self, Form};
 use shared::service::store::{self, Tap};
@@ -88,7 +89,9 @@ async fn read_form(cx: &Cx, me: &Principal, mut form: Form, limit: u64) -> Resul
         // 2. Checks.
         // A retry with a known Idempotency-Key is answered when the write meets its unique
         // key: the form's file part has no hash before it is stored.
-        let (prepared, upload::Slot { id, key }, _) = upload::prepare_file(cx, me, &meta).await?;
+        let id = DocumentId::new(cx.now)?;
+        let prepared = upload::prepare(cx, me, &meta, Some(&id)).await?;
+        let key = prepared.key.clone();
         // 3. The file part to the bucket, hashed on the way.
         let files = cx.files()?;
         let tap = Tap::new(Sha256State::new(), limit, true);

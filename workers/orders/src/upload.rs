@@ -4,10 +4,10 @@
 //!
 //! 1. **headers** — what the upload says about its file ([`meta_from_headers`], or the form's
 //!    fields), and its announced length;
-//! 2. **checks** — everything that can be decided before a byte is read ([`prepare`], or
-//!    [`prepare_file`], which also announces the file in the same round trip): the partner, the
-//!    relationship (deliver, hold at first contact, or refuse), the document it answers; a
-//!    retry with a known `Idempotency-Key` is answered here ([`replay`]);
+//! 2. **checks** — everything that can be decided before a byte is read ([`prepare`], in one
+//!    round trip with the file's announcement): the partner, the relationship (deliver, hold at
+//!    first contact, or refuse), the document it answers; a retry with a known
+//!    `Idempotency-Key` is answered here ([`replay`]);
 //! 3. **stream to R2 with the hash** — the body goes to the bucket chunk by chunk through a tap
 //!    that hashes it and keeps an order file's start for the recogniser ([`receive`]);
 //! 4. **one write batch** — the document, its first status bar entry, the relationship request at
@@ -150,100 +150,75 @@ pub struct Prepared {
     pub target: Target,
     /// The answered document and its order.
     pub reply: Option<(DocumentId, DocumentId)>,
+    /// The bucket key announced for the file (when [`prepare`] was given one).
+    pub key: String,
+    /// The sender's document the upload's `Idempotency-Key` already names (when [`prepare`] was
+    /// given a file): the upload is a retry, for [`replay`].
+    pub existing: Option<DocumentRow>,
 }
 
-/// Checks everything about an upload that can be checked before its bytes are read (a
-/// multipart upload's start and completion; [`prepare_file`] for a file that comes with the
-/// request).
+/// Checks everything about an upload that can be checked before its bytes are read, in one
+/// round trip (one more only to find the document it answers). Given the id of the `file`'s
+/// document (an upload whose file comes with the request), the same round trip announces the
+/// file's key and looks its `Idempotency-Key` up; a failed check forgets the announcement again,
+/// a retry leaves that to the caller. Without (a multipart upload's start and completion) the
+/// key is empty.
 ///
 /// # Errors
 /// 422 naming `recipient` or `in_reply_to`; 403 `relationship_blocked`; 409
 /// `relationship_not_active` or `service_not_enabled`.
-pub async fn prepare(cx: &Cx, me: &Principal, meta: &UploadMeta) -> Result<Prepared> {
-    let (partner, link) =
-        relationships::partner_link(&cx.db, &me.company_id, "recipient", &meta.recipient).await?;
-    decide(cx, me, meta, partner, link).await
-}
-
-/// Where the file of an upload is written: its document's id and its key in the bucket,
-/// announced in `pending_objects`.
-pub struct Slot {
-    pub id: DocumentId,
-    pub key: String,
-}
-
-/// [`prepare`] for an upload whose file comes with the request, in one round trip with the
-/// file's announcement and the lookup of its `Idempotency-Key`: the checks, where the file
-/// goes, and the sender's document the key already names (the upload is then a retry, for
-/// [`replay`]; the caller forgets the slot's announcement). A failed check forgets it here.
-///
-/// # Errors
-/// As [`prepare`].
-pub async fn prepare_file(
+pub async fn prepare(
     cx: &Cx,
     me: &Principal,
     meta: &UploadMeta,
-) -> Result<(Prepared, Slot, Option<DocumentRow>)> {
+    file: Option<&DocumentId>,
+) -> Result<Prepared> {
     let named = PartnerNamed::parse("recipient", &meta.recipient)?;
-    let id = DocumentId::new(cx.now)?;
     let (row, existing) = documents::before_upload(
         &cx.db,
         &me.company_id,
         &named,
-        &id,
-        meta.idempotency_key.as_deref(),
+        file,
+        file.and(meta.idempotency_key.as_deref()),
         Time(cx.now),
     )
     .await?;
     // What the batch announced: the key under the named company (none when no company has it).
-    let key = row
-        .as_ref()
-        .map(|r| document::object_key(r.company_id(), &id));
-    let checked = match named.link_of(&me.company_id, row) {
-        Ok((partner, link)) => decide(cx, me, meta, partner, link).await,
-        Err(e) => Err(e),
+    let key = match (file, &row) {
+        (Some(id), Some(r)) => document::object_key(r.company_id(), id),
+        _ => String::new(),
     };
-    match (checked, key) {
-        (Ok(prepared), Some(key)) => Ok((prepared, Slot { id, key }, existing)),
-        (Err(e), Some(key)) => {
-            pending::forget(&cx.db, &key).await;
-            Err(e)
-        }
-        (Err(e), None) => Err(e),
-        (Ok(_), None) => Err(Error::internal("an upload's partner without a company row")),
+    let checked = async {
+        let (partner, link) = named.link_of(&me.company_id, row)?;
+        let reply = match meta.in_reply_to.as_deref() {
+            None => None,
+            Some(text) => {
+                let answered = DocumentId::parse_field("in_reply_to", text.trim())?;
+                let order = documents::order_of(&cx.db, &me.company_id, &partner.id, &answered)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "in_reply_to",
+                            "no document exchanged with this partner has this id",
+                        )
+                    })?;
+                Some((answered, order))
+            }
+        };
+        let target = target(cx, me, link)?;
+        Ok(Prepared {
+            partner,
+            target,
+            reply,
+            key: key.clone(),
+            existing,
+        })
     }
-}
-
-/// The checks that follow from the partner and the relationship with it: the answered
-/// document (if any) and where the upload goes.
-async fn decide(
-    cx: &Cx,
-    me: &Principal,
-    meta: &UploadMeta,
-    partner: CompanyOut,
-    link: Option<Link>,
-) -> Result<Prepared> {
-    let reply = match meta.in_reply_to.as_deref() {
-        None => None,
-        Some(text) => {
-            let answered = DocumentId::parse_field("in_reply_to", text.trim())?;
-            let order = documents::order_of(&cx.db, &me.company_id, &partner.id, &answered)
-                .await?
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "in_reply_to",
-                        "no document exchanged with this partner has this id",
-                    )
-                })?;
-            Some((answered, order))
-        }
-    };
-    let target = target(cx, me, link)?;
-    Ok(Prepared {
-        partner,
-        target,
-        reply,
-    })
+    .await;
+    if checked.is_err() && !key.is_empty() {
+        pending::forget(&cx.db, &key).await;
+    }
+    checked
 }
 
 /// Decides where an upload from `me` goes, by its relationship with the partner (`link`, none
@@ -325,17 +300,23 @@ pub struct NewFile {
     pub kept_on_failure: bool,
 }
 
-/// Receives the raw body of `length` bytes as the file of a new document, into the announced
-/// `slot`.
+/// Receives the raw body of `length` bytes as the file of document `id`, at the key
+/// [`prepare`] announced.
 ///
 /// # Errors
 /// 413, 400 `body_incomplete`, 500 when the bucket fails (nothing is left behind).
-pub async fn receive(cx: &mut Cx, slot: Slot, length: u64, limit: u64) -> Result<NewFile> {
-    let tap = store::receive_announced(cx, &slot.key, length, limit, true).await?;
+pub async fn receive(
+    cx: &mut Cx,
+    prepared: &Prepared,
+    id: DocumentId,
+    length: u64,
+    limit: u64,
+) -> Result<NewFile> {
+    let tap = store::receive_announced(cx, &prepared.key, length, limit, true).await?;
     let t = tap.borrow();
     Ok(NewFile {
-        id: slot.id,
-        key: slot.key,
+        id,
+        key: prepared.key.clone(),
         size: length,
         sha256: t.hash.finish_hex(),
         recognition: t.recognition(),
@@ -367,14 +348,7 @@ pub async fn finish(
     if let (Err(e), Target::Request { .. }) = (&outcome, &prepared.target) {
         if e.unique_violation() == Some(relationships::PAIR_TAKEN) {
             outcome = async {
-                let (_, link) = relationships::partner_link(
-                    &cx.db,
-                    &me.company_id,
-                    "recipient",
-                    prepared.partner.id.as_str(),
-                )
-                .await?;
-                prepared.target = target(cx, me, link)?;
+                prepared.target = prepare(cx, me, meta, None).await?.target;
                 write(cx, me, meta, &prepared, &file, extra).await
             }
             .await;

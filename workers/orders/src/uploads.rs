@@ -46,7 +46,7 @@ pub async fn create_upload(cx: &mut Cx) -> Result<Reply> {
         in_reply_to: input.in_reply_to,
         idempotency_key: None,
     };
-    let prepared = upload::prepare(cx, &me, &meta).await?;
+    let prepared = upload::prepare(cx, &me, &meta, None).await?;
     let id = UploadId::new(cx.now)?;
     let key = format!("{}/uploads/{id}", prepared.partner.id);
     let r2_upload_id = cx
@@ -255,7 +255,7 @@ pub async fn complete_upload(cx: &mut Cx) -> Result<Reply> {
         idempotency_key: Some(format!("upload:{}", row.id)),
     };
     // The relationship may have changed since the upload began.
-    let prepared = upload::prepare(cx, &me, &meta).await?;
+    let prepared = upload::prepare(cx, &me, &meta, None).await?;
     if !uploads::claim_completion(&cx.db, &row.id, Time(cx.now)).await? {
         let row = load(cx, &me).await?;
         if let Some(done) = completed(cx, &me, &row).await? {
