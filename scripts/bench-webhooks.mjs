@@ -3,7 +3,7 @@
 //   node scripts/bench-webhooks.mjs BASE_URL
 //
 // Starts a receiver on 127.0.0.1, signs two companies up and connects them, registers
-// BENCH_ENDPOINTS (10) webhook endpoints of the recipient (document.deposited) at the receiver,
+// BENCH_ENDPOINTS (20, the most a company may have) webhook endpoints of the recipient (document.deposited) at the receiver,
 // uploads BENCH_EVENTS (200) small orders from the sender as fast as it can (BENCH_CONCURRENCY,
 // default 8, in flight), waits until every event reached every endpoint (at most BENCH_TIMEOUT_S,
 // 180 s), checks the first endpoint's delivery log, and prints one JSON line
@@ -26,7 +26,7 @@ const die = (msg) => {
 const base = process.argv[2] || die("usage: node scripts/bench-webhooks.mjs BASE_URL");
 const events = Number(process.env.BENCH_EVENTS || 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY || 8);
-const endpoints = Math.min(20, Number(process.env.BENCH_ENDPOINTS || 10));
+const endpoints = Math.min(20, Number(process.env.BENCH_ENDPOINTS || 20));
 const timeoutMs = Number(process.env.BENCH_TIMEOUT_S || 180) * 1000;
 
 async function call(method, path, body, expect, token) {

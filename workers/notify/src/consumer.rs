@@ -105,6 +105,17 @@ async fn handle(env: &Platform, body: &serde_json::Value) -> Result<Vec<Job>> {
 /// # Errors
 /// A database error (the queue then redelivers the event).
 pub async fn consume_event(env: &Platform, event: &Event) -> Result<Vec<Job>> {
+    let jobs = deliveries_of(env, event).await?;
+    mail(env, event).await;
+    Ok(jobs)
+}
+
+/// The deliveries of one event, one per matching endpoint, written with the event marked
+/// consumed; returns those not yet attempted (after a redelivery too).
+///
+/// # Errors
+/// A database error (nothing was written).
+pub(crate) async fn deliveries_of(env: &Platform, event: &Event) -> Result<Vec<Job>> {
     let db = &env.db;
     let now = env.clock.now();
     let stamp = Time(now);
@@ -129,13 +140,16 @@ pub async fn consume_event(env: &Platform, event: &Event) -> Result<Vec<Job>> {
             true,
         ));
     }
-    // Also after a redelivery: whatever is still unattempted is attempted now.
     let fresh = webhooks::fan_out(db, statements, &event.company_id, &event.id).await?;
-    // A failed mail must not redeliver webhooks: logged, not returned.
-    if let Err(e) = mails::send_info_mails(env, event, now).await {
+    Ok(fresh.into_iter().map(|d| (d, Some(0))).collect())
+}
+
+/// The info mails of one event. A failed mail must not redeliver webhooks: logged, not
+/// returned.
+pub(crate) async fn mail(env: &Platform, event: &Event) {
+    if let Err(e) = mails::send_info_mails(env, event, env.clock.now()).await {
         log_error(&format!("info mails for {} failed: {e}", event.id));
     }
-    Ok(fresh.into_iter().map(|d| (d, Some(0))).collect())
 }
 
 /// The cron: resend unconsumed events, re-queue lost attempts; as of `now`, for every company

@@ -1,7 +1,7 @@
 //! Events handed over by the stack's other workers through the `NOTIFY` service binding
 //! ([`shared::service::FANOUT_PATH`], right after the commit that wrote them): the bookkeeping of
 //! each as the queue consumer does it, answered 202 once written, and the first attempts made at
-//! once in the background. So a webhook leaves without waiting for a queue batch; anything
+//! once in the background, started before the event's info mails are written. So a webhook leaves without waiting for a queue batch; anything
 //! answered otherwise goes to the queue as before (the producer's side of this is
 //! `shared::service::publish_after`).
 
@@ -19,16 +19,16 @@ pub async fn handle(env: &Platform, body: &[u8]) -> Reply {
         Ok(events) => events,
         Err(e) => return Reply::problem(&Error::invalid("body", format!("not events: {e}"))),
     };
-    let mut jobs = Vec::new();
     for event in &events {
-        match consumer::consume_event(env, event).await {
-            Ok(more) => jobs.extend(more),
+        match consumer::deliveries_of(env, event).await {
+            // The attempts start while the mails are written.
+            Ok(jobs) => consumer::attempt_after(env, jobs),
             Err(e) => {
                 log_error(&format!("handed-over event {} failed: {e}", event.id));
                 return Reply::problem(&e);
             }
         }
+        consumer::mail(env, event).await;
     }
-    consumer::attempt_after(env, jobs);
     Reply::status(202)
 }
