@@ -79,8 +79,10 @@ impl Queue for JsonQueue {
 /// request there never leaves Cloudflare, and only the answer's status is read. Called through
 /// plain JS (`binding.fetch(url, {method, headers, body})`): `worker::RequestInit` would bring
 /// the serialiser of its `cf` properties into every worker's bundle.
+#[cfg(feature = "handover")]
 struct Peer(wasm_bindgen::JsValue);
 
+#[cfg(feature = "handover")]
 impl crate::platform::Http for Peer {
     fn fetch(
         &self,
@@ -160,10 +162,13 @@ pub fn platform(
             .queue("INVOICE_QUEUE")
             .ok()
             .map(|q| Rc::new(JsonQueue(q)) as Rc<dyn Queue>),
+        #[cfg(feature = "handover")]
         notify: env
             .service("NOTIFY")
             .ok()
             .map(|f| Rc::new(Peer(f.into())) as Rc<dyn crate::platform::Http>),
+        #[cfg(not(feature = "handover"))]
+        notify: None,
         #[cfg(feature = "fetch")]
         http: Some(Rc::new(fetch::JsFetch)),
         #[cfg(not(feature = "fetch"))]

@@ -266,7 +266,8 @@ pub fn log_info(message: &str) {
 pub const FANOUT_PATH: &str = "/internal/events";
 
 /// Hands committed events on once the answer is out (`waitUntil`): to the notify worker
-/// through its service binding where there is one (it answers 202 once the deliveries and mails
+/// through its service binding where there is one (in the workers built with the `handover`
+/// feature: all but notify) (it answers 202 once the deliveries and mails
 /// are written, and makes the first attempts at once), else, or when it does not take them, to
 /// the queue. Taking an event twice does no harm (a delivery is unique per endpoint and event,
 /// an attempt is claimed), so a lost answer only costs work. A failed queue send is logged: the
@@ -279,8 +280,10 @@ pub fn publish_after(env: &crate::platform::Platform, events: Vec<crate::event::
         log_error("events published by a worker without the EVENTS binding");
         return;
     };
+    #[cfg(feature = "handover")]
     let notify = env.notify.clone();
     env.background.spawn(Box::pin(async move {
+        #[cfg(feature = "handover")]
         if let Some(notify) = notify {
             if hand_over(notify.as_ref(), &events).await {
                 return;
@@ -291,6 +294,7 @@ pub fn publish_after(env: &crate::platform::Platform, events: Vec<crate::event::
 }
 
 /// Whether the notify worker took `events` (answered 202 to [`FANOUT_PATH`]).
+#[cfg(feature = "handover")]
 async fn hand_over(notify: &dyn crate::platform::Http, events: &[crate::event::Event]) -> bool {
     let Ok(body) = serde_json::to_vec(events) else {
         return false;
