@@ -108,6 +108,18 @@ pub async fn unconsumed(
     .await
 }
 
+/// One stored event (the dev resend).
+///
+/// # Errors
+/// A database error.
+pub async fn one(db: &Db, id: &EventId) -> Result<Option<EventRow>> {
+    db.first(
+        "SELECT id, type, company_id, data, created_at FROM events WHERE id = ?1",
+        &[id],
+    )
+    .await
+}
+
 /// Marks events as taken off the queue (the notify consumer).
 #[must_use]
 pub fn consumed_stmt(ids: &[&EventId], now: Time) -> Statement {

@@ -76,7 +76,8 @@ impl Queue for JsonQueue {
 }
 
 /// Another worker of the stack through its service binding (the binding's JS object): a
-/// request there never leaves Cloudflare, and only the answer's status is read. Called through
+/// request there never leaves Cloudflare, and only the answer's status is read. The request's
+/// timeout is not applied: the platform's limit on `waitUntil` is the bound. Called through
 /// plain JS (`binding.fetch(url, {method, headers, body})`): `worker::RequestInit` would bring
 /// the serialiser of its `cf` properties into every worker's bundle.
 #[cfg(feature = "handover")]

@@ -265,13 +265,13 @@ pub fn log_info(message: &str) {
 /// route of any table: the gateway never forwards to it, so only the stack's workers reach it).
 pub const FANOUT_PATH: &str = "/internal/events";
 
-/// Hands committed events on once the answer is out (`waitUntil`): to the notify worker
-/// through its service binding where there is one (in the workers built with the `handover`
-/// feature: all but notify) (it answers 202 once the deliveries and mails
-/// are written, and makes the first attempts at once), else, or when it does not take them, to
-/// the queue. Taking an event twice does no harm (a delivery is unique per endpoint and event,
-/// an attempt is claimed), so a lost answer only costs work. A failed queue send is logged: the
-/// outbox row keeps the event for the notify worker's resender.
+/// Hands committed events on once the answer is out (`waitUntil`): to the notify worker through
+/// its service binding where there is one (built with the `handover` feature: every worker but
+/// notify), which answers 202 once the deliveries are written and makes the first attempts at
+/// once; else, or when it does not take them, to the queue. Taking an event twice does no harm
+/// (a delivery is unique per endpoint and event, an attempt is claimed), so a lost answer only
+/// costs work. A failed queue send is logged: the outbox row keeps the event for the notify
+/// worker's resender (which also finds an event whose hand-over hung until `waitUntil` ended).
 pub fn publish_after(env: &crate::platform::Platform, events: Vec<crate::event::Event>) {
     if events.is_empty() {
         return;

@@ -229,6 +229,13 @@ pub struct RunIn {
     pub as_of: Option<String>,
 }
 
+/// The event the dev resend puts on the queue again.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResendIn {
+    #[schema(pattern = "^evt_[0-9a-z]{26}$")]
+    pub event_id: String,
+}
+
 /// How many deliveries the dev run attempted.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunOut {

@@ -3,13 +3,16 @@
 //! `POST /v1/dev/deliveries/run` that attempts a company's due deliveries now and
 //! `POST /v1/dev/deliveries/cron` that runs the cron for one company.
 
+use shared::data::events;
 use shared::data::webhooks::{self, DeliveryStatus};
-use shared::ids::{CompanyId, DeliveryId};
+use shared::ids::{CompanyId, DeliveryId, EventId};
 use shared::service::{log_error, Cx, Page, Reply};
 use shared::time::{self, Time};
 use shared::{Error, Result};
 
-use crate::api::{DeliveryList, DeliveryOut, DeliveryQuery, ReplayIn, ReplayOut, RunIn, RunOut};
+use crate::api::{
+    DeliveryList, DeliveryOut, DeliveryQuery, ReplayIn, ReplayOut, ResendIn, RunIn, RunOut,
+};
 use crate::deliver;
 use crate::webhooks::{disabled, load};
 
@@ -115,6 +118,24 @@ pub async fn dev_cron(cx: &mut Cx) -> Result<Reply> {
     let (company, as_of) = dev_input(cx).await?;
     let out = crate::consumer::run_cron(&cx.env, as_of, Some(&company)).await?;
     Reply::json(200, &out)
+}
+
+/// `POST /v1/dev/deliveries/resend` (dev only): a stored event on the queue once more, consumed
+/// or not, as a queue that delivers a message twice would (the end-to-end test of
+/// at-least-once: events are handed to notify at once, so none waits on the queue to be caught).
+pub async fn dev_resend(cx: &mut Cx) -> Result<Reply> {
+    let input: ResendIn = cx.body().await?;
+    let id = EventId::parse_field("event_id", input.event_id.trim())?;
+    let row = events::one(&cx.db, &id)
+        .await?
+        .ok_or(Error::not_found("event"))?;
+    let json = serde_json::to_string(&row.event()).map_err(|e| Error::internal(e.to_string()))?;
+    cx.env
+        .queue()?
+        .send(json, 0)
+        .await
+        .map_err(Error::internal)?;
+    Ok(Reply::status(202))
 }
 
 /// The `{company_id, as_of?}` of the dev endpoints; `as_of` defaults to now.

@@ -19,8 +19,8 @@ use shared::service::{Access, Service};
 use {
     api::{
         CronOut, DeliveryList, DeliveryOut, DeliveryQuery, PingOut, PublicKeyOut, ReplayIn,
-        ReplayOut, RunIn, RunOut, SettingsIn, SettingsOut, WebhookIn, WebhookList, WebhookOut,
-        WebhookPatch,
+        ReplayOut, ResendIn, RunIn, RunOut, SettingsIn, SettingsOut, WebhookIn, WebhookList,
+        WebhookOut, WebhookPatch,
     },
     shared::ids::{DeliveryId, WebhookId},
 };
@@ -88,6 +88,10 @@ pub static SERVICE: Service = Service {
         Post "/v1/dev/deliveries/cron" => deliveries::dev_cron, Access::Dev,
             |d| d.summary("Run the resender cron for one company (local stack only)")
                 .body::<RunIn>().ok::<CronOut>("what it did");
+        Post "/v1/dev/deliveries/resend" => deliveries::dev_resend, Access::Dev,
+            |d| d.summary("Put a stored event on the queue once more, as a queue delivering twice would (local stack only)")
+                .body::<ResendIn>().empty(202, "on the queue")
+                .errors(&[(404, "no such event")]);
     ],
 };
 
