@@ -445,6 +445,20 @@ fn every_answer_says_how_many_database_round_trips_it_took() {
     }
 }
 
+#[test]
+fn in_production_server_timing_is_sent_only_when_switched_on() {
+    let s = stack();
+    let acme = sign_up(&s, "acme-print");
+    s.set("ENVIRONMENT", "production");
+    let answer = acme.call(&s, Method::Get, "/v1/me").run();
+    assert_eq!(answer.status, 200);
+    assert!(answer.header("server-timing").is_none(), "off by default");
+    s.set("SERVER_TIMING", "on");
+    let answer = acme.call(&s, Method::Get, "/v1/me").run();
+    let timing = answer.header("server-timing").unwrap_or_default();
+    assert!(timing.starts_with("d1;desc=\"1 round trip\""), "{timing}");
+}
+
 /// The database round trips `call` made before its answer (as its `Server-Timing` says; the
 /// bookkeeping after the answer does not count), and the answer.
 fn counted(call: tradepost_testkit::Call<'_>) -> (u64, serde_json::Value) {

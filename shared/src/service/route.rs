@@ -251,12 +251,13 @@ pub async fn handle(service: &Service, env: Platform, req: Request) -> Reply {
             let names: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
             let reply =
                 Reply::problem(&Error::MethodNotAllowed).with_header("allow", names.join(", "));
-            return timed(reply, Timing::default());
+            return timed(reply, Timing::default(), timing_on(&env));
         }
         Resolved::NotFound => {
             return timed(
                 Reply::problem(&Error::not_found("route")),
                 Timing::default(),
+                timing_on(&env),
             )
         }
     };
@@ -280,7 +281,11 @@ pub async fn handle(service: &Service, env: Platform, req: Request) -> Reply {
         r2: file_trips.map(|t| t.get()).unwrap_or_default(),
         total: cx.env.clock.millis() - started,
     };
-    let reply = timed(outcome.unwrap_or_else(|e| Reply::problem(&e)), timing);
+    let reply = timed(
+        outcome.unwrap_or_else(|e| Reply::problem(&e)),
+        timing,
+        timing_on(&cx.env),
+    );
     super::publish_after(&cx.env, cx.take_events());
     reply
 }
@@ -293,11 +298,20 @@ struct Timing {
     total: f64,
 }
 
-/// `reply` with `Server-Timing` saying how many database round trips and bucket calls the
-/// request made, how long they took, and how long the worker took for it in all (every answer
-/// has it, a 404 too): `d1;desc="2 round trips";dur=3.1, r2;desc="1 call";dur=5.0,
+/// Whether answers carry `Server-Timing`: always in dev, in production when the setting
+/// `SERVER_TIMING` is `on` (the header tells a caller how long the database took).
+fn timing_on(env: &Platform) -> bool {
+    env.is_dev() || env.settings.get("SERVER_TIMING").is_some_and(|v| v == "on")
+}
+
+/// `reply` with `Server-Timing` (when `on`) saying how many database round trips and bucket
+/// calls the request made, how long they took, and how long the worker took for it in all
+/// (every answer has it, a 404 too): `d1;desc="2 round trips";dur=3.1, r2;desc="1 call";dur=5.0,
 /// total;dur=9.4`. The figures are the worker's: the gateway's hop is not in them.
-fn timed(mut reply: Reply, timing: Timing) -> Reply {
+fn timed(mut reply: Reply, timing: Timing, on: bool) -> Reply {
+    if !on {
+        return reply;
+    }
     let calls = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     reply.set_header(
         "server-timing",
