@@ -128,11 +128,14 @@ pub async fn by_idempotency_key(
     sender: &CompanyId,
     key: &str,
 ) -> Result<Option<DocumentRow>> {
-    db.first(
-        &format!("SELECT {COLUMNS} {FROM} WHERE d.sender_id = ?1 AND d.idempotency_key = ?2"),
+    db.first_of(by_idempotency_key_stmt(sender, key)).await
+}
+
+fn by_idempotency_key_stmt(sender: &CompanyId, key: &str) -> Statement {
+    Statement::new(
+        format!("SELECT {COLUMNS} {FROM} WHERE d.sender_id = ?1 AND d.idempotency_key = ?2"),
         &[sender, &key],
     )
-    .await
 }
 
 /// The checks of an upload before its bytes are read, in one round trip: the partner the
@@ -165,10 +168,7 @@ pub async fn before_upload(
         ));
     }
     if let Some(key) = idempotency_key {
-        statements.push(Statement::new(
-            format!("SELECT {COLUMNS} {FROM} WHERE d.sender_id = ?1 AND d.idempotency_key = ?2"),
-            &[sender, &key],
-        ));
+        statements.push(by_idempotency_key_stmt(sender, key));
     }
     let outcomes = db.batch_rows(statements).await?;
     let existing = match idempotency_key {

@@ -89,11 +89,14 @@ pub async fn thread(
     reader: &str,
     id: &ThreadId,
 ) -> Result<Option<ThreadRow>> {
-    db.first(
-        &format!("SELECT {THREAD_COLUMNS} {THREAD_FROM} WHERE t.id = ?3 AND {THREAD_SCOPE}"),
+    db.first_of(thread_stmt(viewer, reader, id)).await
+}
+
+fn thread_stmt(viewer: &CompanyId, reader: &str, id: &ThreadId) -> Statement {
+    Statement::new(
+        format!("SELECT {THREAD_COLUMNS} {THREAD_FROM} WHERE t.id = ?3 AND {THREAD_SCOPE}"),
         &[viewer, &reader, id],
     )
-    .await
 }
 
 /// The filters of the thread list.
@@ -289,28 +292,8 @@ const MESSAGE_COLUMNS: &str = "m.id, m.thread_id, m.company_id, m.user_id, m.use
      FROM attachments a WHERE a.message_id = m.id) AS attachments";
 const MESSAGE_FROM: &str = "FROM messages m JOIN companies c ON c.id = m.company_id";
 
-/// A page of a thread's messages, newest first (the thread was loaded through [`thread`]).
-///
-/// # Errors
-/// A database error.
-pub async fn messages(
-    db: &Db,
-    thread: &ThreadId,
-    before: Option<&str>,
-    fetch: u32,
-) -> Result<Vec<MessageRow>> {
-    db.all(
-        &format!(
-            "SELECT {MESSAGE_COLUMNS} {MESSAGE_FROM} WHERE m.thread_id = ?1 \
-             AND (?2 IS NULL OR m.id < ?2) ORDER BY m.id DESC LIMIT ?3"
-        ),
-        &[thread, &before, &fetch],
-    )
-    .await
-}
-
-/// A thread the viewer takes part in (as [`thread`]) and a page of its messages (as
-/// [`messages`]), in one round trip; `None` when the viewer does not see the thread (its
+/// A thread the viewer takes part in (as [`thread`]) and a page of its messages (newest
+/// first), in one round trip; `None` when the viewer does not see the thread (its
 /// messages are then not read: the query is confined to the same scope).
 ///
 /// # Errors
@@ -325,10 +308,7 @@ pub async fn thread_with_messages(
 ) -> Result<Option<(ThreadRow, Vec<MessageRow>)>> {
     let outcomes = db
         .batch_rows(vec![
-            Statement::new(
-                format!("SELECT {THREAD_COLUMNS} {THREAD_FROM} WHERE t.id = ?3 AND {THREAD_SCOPE}"),
-                &[viewer, &reader, id],
-            ),
+            thread_stmt(viewer, reader, id),
             Statement::new(
                 format!(
                     "SELECT {MESSAGE_COLUMNS} {MESSAGE_FROM} WHERE m.thread_id = ?3 \
