@@ -957,6 +957,22 @@ impl Download {
             .map(|v| v.to_str().expect("header should be text").to_owned())
     }
 
+    /// Asserts that the stored file cannot run as a page of our origin, whatever its content
+    /// type: `X-Content-Type-Options: nosniff` and `Content-Security-Policy: sandbox`.
+    pub fn assert_sandboxed(&self) {
+        let what = format!("{} {}", self.method, self.path);
+        assert_eq!(
+            self.header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{what}"
+        );
+        assert_eq!(
+            self.header("content-security-policy").as_deref(),
+            Some("sandbox"),
+            "{what}"
+        );
+    }
+
     /// Asserts the status and returns the body.
     pub fn expect(&self, status: u16) -> &[u8] {
         assert!(

@@ -272,6 +272,7 @@ fn a_proof_is_rejected_then_replaced_until_the_customers_approver_approves_it() 
     assert_eq!(seen["partner"]["id"], json!(supplier.id));
     let got = download(&approver.api, &v1_id, &[]);
     assert_same_bytes(got.expect(200), &v1_bytes, "proof v1");
+    got.assert_sandboxed();
     assert_eq!(
         got.header("etag"),
         Some(format!("\"{}\"", sha256_hex(&v1_bytes)))

@@ -215,6 +215,7 @@ fn a_customers_erp_sends_an_order_and_watches_the_supplier_import_and_ship_it() 
         file.header("content-type")
     );
     assert_eq!(file.header("accept-ranges").as_deref(), Some("bytes"));
+    file.assert_sandboxed();
     assert_eq!(
         file.header("content-length"),
         Some(UBL_ORDER.len().to_string())
@@ -231,6 +232,7 @@ fn a_customers_erp_sends_an_order_and_watches_the_supplier_import_and_ship_it() 
         .download(&id, &[("If-None-Match", etag.as_str())]);
     unchanged.expect(304);
     assert!(unchanged.body.is_empty(), "a 304 has no body");
+    unchanged.assert_sandboxed();
 
     let downloaded = supplier_erp.api.get(&doc_path(&id, ""), 200);
     assert_eq!(downloaded["status"], "downloaded", "{downloaded}");
@@ -1941,6 +1943,35 @@ fn a_percent_encoded_filename_arrives_as_utf8_and_a_stale_etag_gets_the_file() {
     assert_eq!(
         supplier.api().get(&doc_path(&id, ""), 200)["status"],
         "downloaded"
+    );
+}
+
+/// A file declared as HTML with a script in it comes back with its declared type, but sandboxed:
+/// a partner cannot make a document run as a page of our origin.
+#[test]
+fn a_file_declared_as_html_comes_back_sandboxed() {
+    let customer = Company::signup_confirmed("html-kunde");
+    let supplier = Company::signup_confirmed("html-lieferant");
+    connect(&customer, &supplier);
+    let body = b"<!doctype html><script>fetch('/v1/me')</script>".to_vec();
+    let doc = customer.api().upload(
+        &supplier.id,
+        "other",
+        "page.html",
+        body.clone(),
+        &[("Content-Type", "text/html")],
+        201,
+    );
+    let id = text(&doc["id"]);
+    let got = supplier.api().download(&id, &[]);
+    assert_same_bytes(got.expect(200), &body, "the HTML file");
+    assert_eq!(got.header("content-type").as_deref(), Some("text/html"));
+    got.assert_sandboxed();
+    assert!(
+        got.header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment")),
+        "{:?}",
+        got.header("content-disposition")
     );
 }
 

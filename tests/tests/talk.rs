@@ -325,6 +325,7 @@ fn an_order_is_talked_over_by_both_sides() {
     for api in [&p.buyer.api, customer_admin, supplier_admin] {
         let got = fetch_attachment(api, &att_id);
         assert_same_bytes(got.expect(200), &pdf, "the attachment");
+        got.assert_sandboxed();
         assert_eq!(
             got.header("etag"),
             Some(format!("\"{}\"", sha256_hex(&pdf)))

@@ -396,6 +396,11 @@ impl Served {
 /// Content-Disposition, ETag = the SHA-256, one byte range (206, or 416 naming the size),
 /// If-None-Match (304), and HEAD without a body. The caller has checked who may read it.
 ///
+/// Whatever content type its uploader declared, a file never runs as a page of our origin:
+/// `X-Content-Type-Options: nosniff` keeps browsers from guessing a type, and
+/// `Content-Security-Policy: sandbox` opens it, even as HTML or SVG, in a sandbox of a unique
+/// origin without scripts, forms or plugins.
+///
 /// # Errors
 /// Internal error when the file is missing from the bucket.
 pub async fn serve(cx: &Cx, file: &StoredFile<'_>) -> Result<Served> {
@@ -403,7 +408,9 @@ pub async fn serve(cx: &Cx, file: &StoredFile<'_>) -> Result<Served> {
     let mut reply = Reply::status(200)
         .with_header("etag", format!("\"{}\"", file.sha256))
         .with_header("accept-ranges", "bytes")
-        .with_header("cache-control", "private, no-store");
+        .with_header("cache-control", "private, no-store")
+        .with_header("x-content-type-options", "nosniff")
+        .with_header("content-security-policy", "sandbox");
     if document::etag_matches(cx.header("if-none-match").as_deref(), file.sha256) {
         reply.status = 304;
         return Ok(Served::Headers(reply));
