@@ -54,6 +54,22 @@ pub enum Template {
     },
 }
 
+impl Template {
+    /// The partner company the mail is about (the sender's display name), if any.
+    #[must_use]
+    pub fn partner(&self) -> Option<&str> {
+        match self {
+            Template::CompanyInvitation { supplier, .. } => Some(supplier),
+            Template::RelationshipRequested { partner, .. }
+            | Template::RelationshipDecided { partner, .. } => Some(partner),
+            Template::CardReceived { company, .. } => Some(company),
+            Template::ConfirmEmail { .. }
+            | Template::PasswordReset { .. }
+            | Template::ColleagueInvitation { .. } => None,
+        }
+    }
+}
+
 /// A mail ready for the sender: a one-line subject and a plain-text body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenderedMail {
@@ -61,6 +77,58 @@ pub struct RenderedMail {
     pub subject: String,
     /// The plain-text body, lines separated by `\n`.
     pub text: String,
+}
+
+/// The HTML part of a mail from its plain text: the text escaped, paragraphs at blank lines,
+/// line breaks kept, and every `http(s)://` link clickable. The text stays the source: both
+/// parts always say the same.
+#[must_use]
+pub fn html_of(text: &str) -> String {
+    let mut html = String::from(
+        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.4\">",
+    );
+    for paragraph in text.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        html.push_str("<p>");
+        for (i, line) in paragraph.lines().enumerate() {
+            if i > 0 {
+                html.push_str("<br>");
+            }
+            for (j, word) in line.split(' ').enumerate() {
+                if j > 0 {
+                    html.push(' ');
+                }
+                if word.starts_with("https://") || word.starts_with("http://") {
+                    let url = word.trim_end_matches(['.', ',', ')', ';', ':']);
+                    let rest = &word[url.len()..];
+                    let url = escape_html(url);
+                    html.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+                    html.push_str(&escape_html(rest));
+                } else {
+                    html.push_str(&escape_html(word));
+                }
+            }
+        }
+        html.push_str("</p>");
+    }
+    html.push_str("</body></html>");
+    html
+}
+
+/// `text` safe inside HTML text and double-quoted attributes.
+#[must_use]
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Renders `template` in `lang`.
@@ -666,6 +734,26 @@ mod tests {
                 "{lang}"
             );
         }
+    }
+
+    #[test]
+    fn the_html_part_says_what_the_text_says_escaped_with_links() {
+        let html =
+            html_of("Hello <Ada> & co,\n\nOpen it here:\nhttps://t.example/c?token=a&b=1.\n\nBye");
+        assert!(
+            html.contains("<p>Hello &lt;Ada&gt; &amp; co,</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<p>Open it here:<br><a href=\"https://t.example/c?token=a&amp;b=1\">\
+                 https://t.example/c?token=a&amp;b=1</a>.</p>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<p>Bye</p>"), "{html}");
+        assert!(!html.contains("<Ada>"), "{html}");
+        assert_eq!(escape_html("\"'"), "&quot;&#39;");
     }
 
     #[test]

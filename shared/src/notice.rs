@@ -26,6 +26,22 @@ pub const MAIL_EVENT_TYPES: &[&str] = &[
     "invoice.overdue",
 ];
 
+/// Which event type each info mail's template is about: a one-click unsubscribe from a mail
+/// of the template switches that event type off for its recipient. (The admins' webhook
+/// failure mails are not among them: they are not a choice.)
+pub const TEMPLATE_EVENTS: &[(&str, &str)] = &[
+    ("document_received", "document.deposited"),
+    ("approval_requested", "approval.requested"),
+    ("approval_decided", "approval.decided"),
+    ("new_message", "talk.message"),
+    ("relationship_requested", "relationship.requested"),
+    ("appointment_proposed", "appointment.proposed"),
+    ("appointment_decided", "appointment.decided"),
+    ("invoice_disputed", "invoice.disputed"),
+    ("invoice_paid", "invoice.paid"),
+    ("invoice_overdue", "invoice.overdue"),
+];
+
 /// What a person who never chose is mailed about: all of [`MAIL_EVENT_TYPES`].
 pub const DEFAULT_MAIL_EVENTS: &[&str] = MAIL_EVENT_TYPES;
 
@@ -165,6 +181,24 @@ impl Notice {
             Notice::InvoicePaid { .. } => "invoice_paid",
             Notice::InvoiceOverdue { .. } => "invoice_overdue",
             Notice::WebhookFailed { .. } => "webhook_failed",
+        }
+    }
+
+    /// The partner company the mail is about (the sender's display name), if any.
+    #[must_use]
+    pub fn partner(&self) -> Option<&str> {
+        match self {
+            Notice::DocumentReceived { partner, .. }
+            | Notice::ApprovalRequested { partner, .. }
+            | Notice::ApprovalDecided { partner, .. }
+            | Notice::NewMessage { partner, .. }
+            | Notice::RelationshipRequested { partner, .. }
+            | Notice::AppointmentProposed { partner, .. }
+            | Notice::AppointmentDecided { partner, .. }
+            | Notice::InvoiceDisputed { partner, .. }
+            | Notice::InvoicePaid { partner, .. }
+            | Notice::InvoiceOverdue { partner, .. } => Some(partner),
+            Notice::WebhookFailed { .. } => None,
         }
     }
 }

@@ -25,7 +25,8 @@ use std::task::{Context, Poll};
 
 use futures_util::future::LocalBoxFuture;
 use shared::platform::{
-    Background, Clock, FetchError, Http, OutRequest, OutResponse, PlatformResult, Queue, Settings,
+    Background, Clock, FetchError, Http, Mailer, OutMail, OutRequest, OutResponse, PlatformResult,
+    Queue, Settings,
 };
 use shared::time::Timestamp;
 
@@ -73,6 +74,42 @@ impl Queue for CapturedQueue {
             }
             self.sent.borrow_mut().push((json, delay_secs));
             Ok(())
+        })
+    }
+}
+
+/// The mail service: every mail it took, in order, with the message id it answered; while
+/// `refusing` holds a reason, every mail is refused with it (fault injection).
+#[derive(Default)]
+pub struct CapturedMail {
+    pub sent: RefCell<Vec<(OutMail, String)>>,
+    pub refusing: RefCell<Option<String>>,
+}
+
+impl CapturedMail {
+    /// The mails handed over to `to`.
+    #[must_use]
+    pub fn to(&self, to: &str) -> Vec<OutMail> {
+        self.sent
+            .borrow()
+            .iter()
+            .filter(|(m, _)| m.to == to)
+            .map(|(m, _)| m.clone())
+            .collect()
+    }
+}
+
+impl Mailer for CapturedMail {
+    fn send(&self, mail: OutMail) -> LocalBoxFuture<'_, PlatformResult<String>> {
+        Box::pin(async move {
+            yield_now().await;
+            if let Some(reason) = self.refusing.borrow().clone() {
+                return Err(reason);
+            }
+            let mut sent = self.sent.borrow_mut();
+            let id = format!("<test-{}@tradepost.test>", sent.len() + 1);
+            sent.push((mail, id.clone()));
+            Ok(id)
         })
     }
 }

@@ -13,7 +13,7 @@ use shared::service::{route, Body, Method, ReplyBody, Request, Service};
 
 use crate::memory::{MemoryBody, MemoryFiles};
 use crate::sqlite::Sqlite;
-use crate::{CapturedQueue, Deferred, MapSettings, ScriptedHttp, TestClock};
+use crate::{CapturedMail, CapturedQueue, Deferred, MapSettings, ScriptedHttp, TestClock};
 
 /// The platform of a test, shared by every worker in it.
 pub struct Stack {
@@ -23,6 +23,8 @@ pub struct Stack {
     /// What was put on the invoices queue (`{"document_id": …}`).
     pub invoice_queue: Rc<CapturedQueue>,
     pub http: Rc<ScriptedHttp>,
+    /// The mail service: what was handed to it, and refusals a test scripts.
+    pub mail: Rc<CapturedMail>,
     /// The workers' `NOTIFY` binding: none unless a test binds one ([`Stack::bind_notify`]),
     /// so events go to the captured queue.
     notify: RefCell<Option<Rc<dyn Http>>>,
@@ -63,6 +65,7 @@ impl Stack {
         for (name, value) in [
             ("ENVIRONMENT", "dev".to_owned()),
             ("PUBLIC_URL", "http://tradepost.test".to_owned()),
+            ("MAIL_FROM", "noreply@tradepost.test".to_owned()),
             ("JWT_SIGNING_KEY", seed),
             ("JWT_KID", "test".to_owned()),
             ("JWT_PUBLIC_KEYS", issuer.jwks().to_string()),
@@ -78,6 +81,7 @@ impl Stack {
             queue: Rc::new(CapturedQueue::default()),
             invoice_queue: Rc::new(CapturedQueue::default()),
             http: Rc::new(ScriptedHttp::default()),
+            mail: Rc::new(CapturedMail::default()),
             notify: RefCell::new(None),
             settings: Rc::new(settings),
             clock: Rc::new(TestClock::default()),
@@ -114,6 +118,7 @@ impl Stack {
             invoice_queue: Some(self.invoice_queue.clone()),
             notify: self.notify.borrow().clone(),
             http: Some(self.http.clone()),
+            mailer: Some(self.mail.clone()),
             settings: self.settings.clone(),
             clock: self.clock.clone(),
             background: self.deferred.clone(),

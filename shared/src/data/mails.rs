@@ -18,6 +18,8 @@ pub struct NewMail<'a> {
     pub template: &'a str,
     pub subject: &'a str,
     pub text: &'a str,
+    /// The partner the mail is about, shown as the sender's name ("… via Tradepost").
+    pub from_name: Option<&'a str>,
     pub now: Time,
 }
 
@@ -28,11 +30,11 @@ pub struct NewMail<'a> {
 /// Fails only if the platform has no randomness (for the id).
 pub fn insert_stmt(m: &NewMail<'_>, if_changed: bool) -> Result<Statement> {
     let sql = if if_changed {
-        "INSERT INTO mails (id, to_email, language, template, subject, body, created_at) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0"
+        "INSERT INTO mails (id, to_email, language, template, subject, body, created_at, \
+         from_name) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE changes() > 0"
     } else {
-        "INSERT INTO mails (id, to_email, language, template, subject, body, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        "INSERT INTO mails (id, to_email, language, template, subject, body, created_at, \
+         from_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
     };
     Ok(Statement::new(
         sql,
@@ -44,6 +46,7 @@ pub fn insert_stmt(m: &NewMail<'_>, if_changed: bool) -> Result<Statement> {
             &m.subject,
             &m.text,
             &m.now,
+            &m.from_name,
         ],
     ))
 }
@@ -67,7 +70,7 @@ pub async fn count_since(db: &Db, to: &str, template: &str, since: Time) -> Resu
     Ok(row.map_or(0, |c| c.n))
 }
 
-/// A mail as stored.
+/// A mail as stored, with where its delivery stands.
 #[derive(Debug, Deserialize)]
 pub struct MailRow {
     pub id: MailId,
@@ -77,7 +80,18 @@ pub struct MailRow {
     pub subject: String,
     pub body: String,
     pub created_at: Time,
+    pub from_name: Option<String>,
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: Option<Time>,
+    pub sent_at: Option<Time>,
+    pub message_id: Option<String>,
+    pub error: Option<String>,
+    pub unsubscribe_token: Option<String>,
 }
+
+const MAIL_COLUMNS: &str = "id, to_email, language, template, subject, body, created_at, \
+     from_name, status, attempts, next_attempt_at, sent_at, message_id, error, unsubscribe_token";
 
 /// The local mailbox: mails to `to` (all when `None`), newest first (dev only).
 ///
@@ -90,9 +104,122 @@ pub async fn mailbox(
     fetch: u32,
 ) -> Result<Vec<MailRow>> {
     db.all(
-        "SELECT id, to_email, language, template, subject, body, created_at FROM mails \
-         WHERE (?1 IS NULL OR to_email = ?1) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+        &format!(
+            "SELECT {MAIL_COLUMNS} FROM mails WHERE (?1 IS NULL OR to_email = ?1) \
+             AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"
+        ),
         &[&to, &before, &fetch],
+    )
+    .await
+}
+
+/// A mail claimed by one run of the sender, with its one-click unsubscribe secret when it is
+/// an info mail.
+#[derive(Debug, Deserialize)]
+pub struct Claimed {
+    pub id: MailId,
+    pub to_email: String,
+    pub language: Language,
+    pub template: String,
+    pub subject: String,
+    pub body: String,
+    pub from_name: Option<String>,
+    /// This attempt's number (1 for the first).
+    pub attempts: u32,
+    pub created_at: Time,
+    pub unsubscribe_token: Option<String>,
+}
+
+/// Gives up on mails whose run stopped between handing them over and recording the outcome
+/// (the lease passed): they may have left, so they are never sent again.
+#[must_use]
+pub fn interrupted_stmt(now: Time) -> Statement {
+    Statement::new(
+        "UPDATE mails SET status = 'failed', claimed_until = NULL, \
+         error = 'the sender stopped while handing the mail over; it may or may not have left, \
+         and is not sent twice' WHERE status = 'sending' AND claimed_until <= ?1",
+        &[&now],
+    )
+}
+
+/// Claims up to `limit` mails due by `now` until `lease_until`, oldest first, counting the
+/// attempt; info mails of the `unsubscribable` templates get their unsubscribe secret. One
+/// statement, so two runs never claim the same mail.
+#[must_use]
+pub fn claim_stmt(now: Time, lease_until: Time, unsubscribable: &[&str], limit: u32) -> Statement {
+    Statement::new(
+        "UPDATE mails SET status = 'sending', attempts = attempts + 1, claimed_until = ?2, \
+         unsubscribe_token = CASE WHEN unsubscribe_token IS NULL AND template IN \
+           (SELECT value FROM json_each(?3)) THEN lower(hex(randomblob(24))) \
+           ELSE unsubscribe_token END \
+         WHERE id IN (SELECT id FROM mails WHERE status = 'queued' \
+           AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id LIMIT ?4) \
+         RETURNING id, to_email, language, template, subject, body, from_name, attempts, \
+           created_at, unsubscribe_token",
+        &[
+            &now,
+            &lease_until,
+            &crate::platform::Json(unsubscribable),
+            &limit,
+        ],
+    )
+}
+
+/// What became of a claimed mail.
+pub enum Delivered<'a> {
+    /// The provider took it, under this message id.
+    Sent { message_id: &'a str },
+    /// Refused; tried again at `retry_at`.
+    Retry { error: &'a str, retry_at: Time },
+    /// Refused for good, or too old to be worth sending.
+    Failed { error: &'a str },
+}
+
+/// Records what became of a claimed mail (only while it is still claimed).
+#[must_use]
+pub fn delivered_stmt(id: &MailId, outcome: &Delivered<'_>, now: Time) -> Statement {
+    const CLAIMED: &str = "WHERE id = ?1 AND status = 'sending'";
+    match outcome {
+        Delivered::Sent { message_id } => Statement::new(
+            format!(
+                "UPDATE mails SET status = 'sent', sent_at = ?2, message_id = ?3, error = NULL, \
+                 claimed_until = NULL {CLAIMED}"
+            ),
+            &[id, &now, message_id],
+        ),
+        Delivered::Retry { error, retry_at } => Statement::new(
+            format!(
+                "UPDATE mails SET status = 'queued', next_attempt_at = ?2, error = ?3, \
+                 claimed_until = NULL {CLAIMED}"
+            ),
+            &[id, retry_at, error],
+        ),
+        Delivered::Failed { error } => Statement::new(
+            format!(
+                "UPDATE mails SET status = 'failed', error = ?2, claimed_until = NULL {CLAIMED}"
+            ),
+            &[id, error],
+        ),
+    }
+}
+
+/// The info mail a one-click unsubscribe link names: to whom, and which template.
+#[derive(Debug, Deserialize)]
+pub struct Unsubscribable {
+    pub to_email: String,
+    pub template: String,
+    pub language: Language,
+    pub subject: String,
+}
+
+/// The mail carrying the unsubscribe secret `token`.
+///
+/// # Errors
+/// A database error.
+pub async fn by_unsubscribe_token(db: &Db, token: &str) -> Result<Option<Unsubscribable>> {
+    db.first(
+        "SELECT to_email, template, language, subject FROM mails WHERE unsubscribe_token = ?1",
+        &[&token],
     )
     .await
 }

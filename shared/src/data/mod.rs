@@ -19,6 +19,7 @@ pub mod connectors;
 pub mod contacts;
 pub mod documents;
 pub mod events;
+pub mod expired;
 pub mod invitations;
 pub mod invoices;
 pub mod links;

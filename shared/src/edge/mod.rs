@@ -136,6 +136,61 @@ impl crate::platform::Http for Peer {
     }
 }
 
+/// Cloudflare Email Service's `send_email` binding (`EMAIL`), called through plain JS:
+/// `binding.send({from: {email, name}, to, subject, text, html, headers})` answers
+/// `{messageId}`, or rejects with the reason it refused the mail.
+#[cfg(feature = "mail")]
+struct EmailBinding(wasm_bindgen::JsValue);
+
+#[cfg(feature = "mail")]
+impl crate::platform::Mailer for EmailBinding {
+    fn send(&self, mail: crate::platform::OutMail) -> LocalBoxFuture<'_, PlatformResult<String>> {
+        use js_sys::{Function, Object, Promise, Reflect};
+        use wasm_bindgen::{JsCast, JsValue};
+        Box::pin(async move {
+            let refused = |e: JsValue| {
+                e.dyn_ref::<js_sys::Error>()
+                    .map_or_else(|| format!("{e:?}"), |e| String::from(e.message()))
+            };
+            let set = |o: &Object, k: &str, v: &JsValue| {
+                Reflect::set(o, &k.into(), v).map(|_| ()).map_err(refused)
+            };
+            let message = Object::new();
+            let from = Object::new();
+            set(&from, "email", &mail.from.as_str().into())?;
+            set(&from, "name", &mail.from_name.as_str().into())?;
+            set(&message, "from", &from)?;
+            set(&message, "to", &mail.to.as_str().into())?;
+            set(&message, "subject", &mail.subject.as_str().into())?;
+            set(&message, "text", &mail.text.as_str().into())?;
+            set(&message, "html", &mail.html.as_str().into())?;
+            if !mail.headers.is_empty() {
+                let headers = Object::new();
+                for (name, value) in &mail.headers {
+                    set(&headers, name, &value.as_str().into())?;
+                }
+                set(&message, "headers", &headers)?;
+            }
+            let send: Function = Reflect::get(&self.0, &"send".into())
+                .map_err(refused)?
+                .dyn_into()
+                .map_err(refused)?;
+            let promise: Promise = send
+                .call1(&self.0, &message)
+                .map_err(refused)?
+                .dyn_into()
+                .map_err(refused)?;
+            let answer = worker::wasm_bindgen_futures::JsFuture::from(promise)
+                .await
+                .map_err(refused)?;
+            Ok(Reflect::get(&answer, &"messageId".into())
+                .ok()
+                .and_then(|id| id.as_string())
+                .unwrap_or_default())
+        })
+    }
+}
+
 /// What this worker is bound to, for one invocation; `wait_until` runs work after the answer.
 ///
 /// # Errors
@@ -174,6 +229,13 @@ pub fn platform(
         http: Some(Rc::new(fetch::JsFetch)),
         #[cfg(not(feature = "fetch"))]
         http: None,
+        #[cfg(feature = "mail")]
+        mailer: js_sys::Reflect::get(env.as_ref(), &"EMAIL".into())
+            .ok()
+            .filter(wasm_bindgen::JsValue::is_object)
+            .map(|b| Rc::new(EmailBinding(b)) as Rc<dyn crate::platform::Mailer>),
+        #[cfg(not(feature = "mail"))]
+        mailer: None,
         settings: Rc::new(EnvSettings(env.clone())),
         clock,
         background: Rc::new(WaitUntil(Box::new(wait_until))),

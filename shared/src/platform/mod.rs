@@ -77,6 +77,26 @@ pub trait Http {
     fn fetch(&self, request: OutRequest) -> LocalBoxFuture<'_, Result<OutResponse, FetchError>>;
 }
 
+/// A mail as handed to the mail service (Cloudflare Email Service's `send_email` binding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutMail {
+    pub from: String,
+    /// The sender's display name.
+    pub from_name: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Extra headers (`List-Unsubscribe`, `List-Unsubscribe-Post`).
+    pub headers: Vec<(String, String)>,
+}
+
+/// The mail service. Only the mailer worker has one (`tradepost-shared`'s `mail` feature).
+pub trait Mailer {
+    /// Hands one mail over; the provider's message id when it took it, its refusal otherwise.
+    fn send(&self, mail: OutMail) -> LocalBoxFuture<'_, PlatformResult<String>>;
+}
+
 /// The worker's settings: vars and secrets.
 pub trait Settings {
     /// A setting's value, if set.
@@ -112,6 +132,8 @@ pub struct Platform {
     /// batch (`service::publish_after`; the queue carries what it does not take).
     pub notify: Option<Rc<dyn Http>>,
     pub http: Option<Rc<dyn Http>>,
+    /// The mail service (`EMAIL`): the mailer worker's only.
+    pub mailer: Option<Rc<dyn Mailer>>,
     pub settings: Rc<dyn Settings>,
     pub clock: Rc<dyn Clock>,
     pub background: Rc<dyn Background>,
@@ -136,6 +158,16 @@ impl Platform {
         self.queue
             .as_deref()
             .ok_or_else(|| Error::internal("binding EVENTS is missing"))
+    }
+
+    /// The mail service.
+    ///
+    /// # Errors
+    /// Internal error when this worker has none bound.
+    pub fn mailer(&self) -> Result<&dyn Mailer> {
+        self.mailer
+            .as_deref()
+            .ok_or_else(|| Error::internal("binding EMAIL is missing"))
     }
 
     /// Outgoing HTTP.

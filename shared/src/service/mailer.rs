@@ -78,6 +78,7 @@ pub fn mail_stmt(
             template: template_name,
             subject: &rendered.subject,
             text: &rendered.text,
+            from_name: template.partner(),
             now,
         },
         false,

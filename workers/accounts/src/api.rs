@@ -318,35 +318,6 @@ pub struct ApiKeyIn {
     pub permissions: Vec<String>,
 }
 
-/// A captured mail (dev only).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MailOut {
-    pub id: String,
-    pub to: String,
-    pub language: Language,
-    pub template: String,
-    pub subject: String,
-    pub text: String,
-    /// The first link of the text.
-    pub link: Option<String>,
-    pub created_at: Time,
-}
-
-/// A page of captured mail (dev only).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MailList {
-    pub data: Vec<MailOut>,
-    pub next_cursor: Option<String>,
-}
-
-/// Whose mail (dev only).
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MailQuery {
-    #[param(max_length = 254)]
-    pub to: Option<String>,
-}
-
 /// An event of the outbox (dev only).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventOut {

@@ -1,42 +1,10 @@
-//! The local stack's windows into what would leave it (dev only): the captured mail and the
-//! event outbox.
+//! The local stack's window into the event outbox (dev only); the mailbox is the mailer's.
 
-use shared::data::{events, mails};
+use shared::data::events;
 use shared::service::{Cx, Page, Reply};
 use shared::Result;
 
-use crate::api::{EventList, EventOut, EventQuery, MailList, MailOut, MailQuery};
-
-/// `GET /v1/dev/mail?to=`.
-pub async fn list_mail(cx: &mut Cx) -> Result<Reply> {
-    let q: MailQuery = cx.query_as()?;
-    let to = q.to.map(|t| t.trim().to_lowercase());
-    let page = Page::from_request(cx)?;
-    let rows = mails::mailbox(&cx.db, to.as_deref(), page.before.as_deref(), page.fetch()).await?;
-    let (rows, next_cursor) = page.finish(rows, |m| m.id.to_string());
-    let data = rows
-        .into_iter()
-        .map(|m| MailOut {
-            link: first_link(&m.body),
-            id: m.id.to_string(),
-            to: m.to_email,
-            language: m.language,
-            template: m.template,
-            subject: m.subject,
-            text: m.body,
-            created_at: m.created_at,
-        })
-        .collect();
-    Reply::json(200, &MailList { data, next_cursor })
-}
-
-fn first_link(text: &str) -> Option<String> {
-    let start = text.find("http://").or_else(|| text.find("https://"))?;
-    text[start..]
-        .split_whitespace()
-        .next()
-        .map(|s| s.trim_end_matches(['.', ',', ')']).to_owned())
-}
+use crate::api::{EventList, EventOut, EventQuery};
 
 /// `GET /v1/dev/events?company_id=&type=`.
 pub async fn list_events(cx: &mut Cx) -> Result<Reply> {

@@ -19,8 +19,8 @@ use shared::service::{Access, Service};
 use {
     api::{
         AcceptIn, AccountOut, ApiKeyIn, ApiKeyList, ApiKeyOut, EventList, EventQuery, LoginIn,
-        MailList, MailQuery, MeOut, MePatch, MeUpdated, RefreshIn, ResetConfirmIn, ResetIn,
-        ResetOut, SignupIn, TokenIn, TokensOut, UserIn, UserList, UserOut, UserPatch, UserQuery,
+        MeOut, MePatch, MeUpdated, RefreshIn, ResetConfirmIn, ResetIn, ResetOut, SignupIn, TokenIn,
+        TokensOut, UserIn, UserList, UserOut, UserPatch, UserQuery,
     },
     shared::ids::{ApiKeyId, UserId},
 };
@@ -102,10 +102,6 @@ pub static SERVICE: Service = Service {
                 .errors(&[(403, "granting more than one holds")]);
         Delete "/v1/api-keys/{id}" => api_keys::revoke_api_key, MANAGE,
             |d| d.summary("Revoke an API key").path_param::<ApiKeyId>("id").empty(204, "revoked");
-        Get "/v1/dev/mail" => dev::list_mail, Access::Dev,
-            |d| d.summary("The captured mail (local stack only)")
-                .query::<MailQuery>().query::<shared::service::page::Paging>()
-                .ok::<MailList>("a page of mails, newest first");
         Get "/v1/dev/events" => dev::list_events, Access::Dev,
             |d| d.summary("The event outbox (local stack only)")
                 .query::<EventQuery>().query::<shared::service::page::Paging>()

@@ -194,7 +194,8 @@ mod tests {
         assert_eq!(route("/v1/me/notifications"), Route::Service("NOTIFY"));
         assert_eq!(route("/v1/me"), Route::Service("ACCOUNTS"));
         assert_eq!(route("/v1/dev/sweep"), Route::Service("ORDERS"));
-        assert_eq!(route("/v1/dev/mail"), Route::Service("ACCOUNTS"));
+        assert_eq!(route("/v1/dev/mail"), Route::Service("MAILER"));
+        assert_eq!(route("/v1/mail/unsubscribe"), Route::Service("MAILER"));
         assert_eq!(
             route("/v1/relationships/rel_1/approve"),
             Route::Service("PARTNERS")

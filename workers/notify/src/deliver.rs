@@ -288,6 +288,7 @@ pub fn notice_mail_stmt(
             template: notice.name(),
             subject: &rendered.subject,
             text: &rendered.text,
+            from_name: notice.partner(),
             now: Time(now),
         },
         true,

@@ -6,7 +6,7 @@ use shared::service::Service;
 
 /// Every worker behind the gateway.
 #[must_use]
-pub fn services() -> [&'static Service; 9] {
+pub fn services() -> [&'static Service; 10] {
     [
         &tradepost_accounts::SERVICE,
         &tradepost_partners::SERVICE,
@@ -17,6 +17,7 @@ pub fn services() -> [&'static Service; 9] {
         &tradepost_appointments::SERVICE,
         &tradepost_invoices::SERVICE,
         &tradepost_notify::SERVICE,
+        &tradepost_mailer::SERVICE,
     ]
 }
 
