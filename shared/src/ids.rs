@@ -131,6 +131,7 @@ prefixed_id!(/** A customer's location where appointments take place. */ Locatio
 prefixed_id!(/** A member of a supplier's field staff. */ StaffId, "stf", "staff member");
 prefixed_id!(/** An appointment at a location. */ AppointmentId, "apt", "appointment");
 prefixed_id!(/** A person's calendar feed (iCalendar subscription). */ CalendarFeedId, "cal", "calendar feed");
+prefixed_id!(/** An entry of a company's audit log. */ AuditId, "aud", "audit entry");
 
 #[cfg(test)]
 mod tests {

@@ -925,6 +925,8 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
         ("/admin/api-keys", "admin.apiKeys"),
         ("/admin/connectors", "admin.connectors"),
         ("/admin/webhooks", "admin.webhooks"),
+        ("/admin/audit", "admin.audit"),
+        ("/admin/audit?action=user.invited&since=2026-01-01", "admin.audit"),
         ("/settings", "admin.settings"),
     ];
     let mut problems = Vec::new();
@@ -952,6 +954,51 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
     b.goto("/no/such/page");
     b.wait_text("main h1", &en("notfound.title"));
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn in_polish_an_admin_resends_an_invitation_and_reads_the_audit_log() {
+    let company = Company::signup_confirmed("Dziennik");
+    company.api().patch("/v1/me", json!({"language": "pl"}), 200);
+    let pl = |key: &str| catalogue("pl", key);
+    let email = unique_email("zaproszona");
+    let invited = company.api().post(
+        "/v1/users",
+        json!({"email": email, "name": "Zofia Zaproszona", "permissions": ["talk"]}),
+        201,
+    );
+    let id = invited["id"].as_str().unwrap().to_owned();
+    wait_for_link(&email, "/accept-invitation?token=", 1);
+
+    let b = Browser::start("audit_log_polish");
+    sign_in(&b, &company.admin, &format!("/admin/users/{id}"));
+    on_page(&b, "admin.user");
+    b.click_text("main button", &pl("admin.resend_invitation"));
+    b.wait_text("main .notice", &pl("admin.invitation_resent"));
+    wait_for_link(&email, "/accept-invitation?token=", 2);
+    // The invitation is revoked (the access deleted) by the API; the log shows all three.
+    company.api().delete(&format!("/v1/users/{id}"), 204);
+
+    b.goto("/admin/audit");
+    on_page(&b, "admin.audit");
+    assert_eq!(b.text("main h1"), pl("admin.audit"));
+    let table = b.wait_text("main table", &pl("audit.user.invitation_resent"));
+    for key in ["audit.user.invited", "audit.user.deleted"] {
+        assert!(table.contains(&pl(key)), "{key}: {table}");
+    }
+    assert!(table.contains("Former user"), "{table}");
+    assert!(!table.contains("Zofia"), "erased: {table}");
+    // Filtered to one action.
+    b.select("select[name=action]", "user.deleted");
+    b.click("main form button[type=submit]");
+    on_page(&b, "admin.audit");
+    b.wait_until(
+        "only the deletion",
+        std::time::Duration::from_secs(10),
+        || (b.find_all("main table tbody tr").len() == 1).then_some(()),
+    );
+    assert!(b.text("main table").contains(&pl("audit.user.deleted")));
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
 }
 
 #[test]

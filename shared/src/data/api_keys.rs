@@ -117,12 +117,10 @@ pub struct NewApiKey<'a> {
     pub now: Time,
 }
 
-/// Stores a new key.
-///
-/// # Errors
-/// A database error.
-pub async fn insert(db: &Db, k: &NewApiKey<'_>) -> Result<()> {
-    db.run(
+/// The insert of a new key.
+#[must_use]
+pub fn insert_stmt(k: &NewApiKey<'_>) -> Statement {
+    Statement::new(
         "INSERT INTO api_keys (id, company_id, name, prefix, hash, permissions, created_by, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &[
@@ -136,22 +134,33 @@ pub async fn insert(db: &Db, k: &NewApiKey<'_>) -> Result<()> {
             &k.now,
         ],
     )
-    .await
-    .map(|_| ())
 }
 
-/// Revokes one of the viewer's keys (again is fine); `false` when it has no such key.
+/// Stores a new key.
 ///
 /// # Errors
 /// A database error.
-pub async fn revoke(db: &Db, viewer: &CompanyId, id: &ApiKeyId, now: Time) -> Result<bool> {
-    let changed = db
-        .run(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2 AND company_id = ?3",
-            &[&now, id, viewer],
-        )
-        .await?;
-    Ok(changed > 0)
+pub async fn insert(db: &Db, k: &NewApiKey<'_>) -> Result<()> {
+    db.run_of(insert_stmt(k)).await.map(|_| ())
+}
+
+/// Revokes one of the viewer's keys; changes a row only the first time.
+#[must_use]
+pub fn revoke_stmt(viewer: &CompanyId, id: &ApiKeyId, now: Time) -> Statement {
+    Statement::new(
+        "UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND company_id = ?3 \
+         AND revoked_at IS NULL",
+        &[&now, id, viewer],
+    )
+}
+
+/// Whether the viewer has the key (revoked or not): a row when it does.
+#[must_use]
+pub fn exists_stmt(viewer: &CompanyId, id: &ApiKeyId) -> Statement {
+    Statement::new(
+        "SELECT 1 AS found FROM api_keys WHERE id = ?1 AND company_id = ?2",
+        &[id, viewer],
+    )
 }
 
 /// A key's name (for the records an API key's action leaves).

@@ -18,6 +18,15 @@ named_enum! {
     }
 }
 
+/// Drops a person's unused links of `kind` (a resent invitation replaces the ones before).
+#[must_use]
+pub fn drop_stmt(user: &UserId, kind: LinkKind) -> Statement {
+    Statement::new(
+        "DELETE FROM link_tokens WHERE user_id = ?1 AND kind = ?2 AND used_at IS NULL",
+        &[user, &kind.as_str()],
+    )
+}
+
 /// The insert of a fresh link's hash.
 #[must_use]
 pub fn insert_stmt(

@@ -13,6 +13,7 @@
 
 pub mod api_keys;
 pub mod appointments;
+pub mod audit;
 pub mod approvals;
 pub mod companies;
 pub mod connectors;

@@ -74,7 +74,10 @@ pub async fn find(db: &Db, id: &UserId) -> Result<Option<UserRow>> {
 /// A database error.
 pub async fn in_company(db: &Db, viewer: &CompanyId, id: &UserId) -> Result<Option<UserRow>> {
     db.first(
-        &format!("SELECT {COLUMNS} FROM users WHERE id = ?1 AND company_id = ?2"),
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE id = ?1 AND company_id = ?2 \
+             AND deleted_at IS NULL"
+        ),
         &[id, viewer],
     )
     .await
@@ -105,7 +108,7 @@ pub async fn list(
 ) -> Result<Vec<UserRow>> {
     db.all(
         &format!(
-            "SELECT {COLUMNS} FROM users WHERE company_id = ?1 \
+            "SELECT {COLUMNS} FROM users WHERE company_id = ?1 AND deleted_at IS NULL \
              AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR id < ?3) \
              ORDER BY id DESC LIMIT ?4"
         ),
@@ -308,19 +311,62 @@ pub async fn other_admins(db: &Db, company: &CompanyId, except: &UserId) -> Resu
     Ok(row.map_or(0, |c| c.n))
 }
 
-/// Deletes a person of the viewer's company with their links and sessions.
+/// What a deleted person is called wherever the company's history names them.
+pub const FORMER_USER: &str = "Former user";
+
+/// Deletes a person's access and erases their personal data, in one batch: their logins,
+/// links, settings and calendar feeds go; the card partners received from them goes; their
+/// name becomes [`FORMER_USER`] where it was copied (messages, approvals, staff, the events
+/// and webhook bodies of their company and its partners) and their address goes from those
+/// too; mails to them go. The person's row stays, disabled, without password, card or
+/// permissions, named [`FORMER_USER`] with an address of the reserved `.invalid` domain (the
+/// real one is free again), so documents, histories and the audit log keep pointing at
+/// someone. What they wrote in messages stays as written.
 #[must_use]
-pub fn delete_stmts(viewer: &CompanyId, id: &UserId) -> Vec<Statement> {
+pub fn erase_stmts(viewer: &CompanyId, user: &UserRow, now: Time) -> Vec<Statement> {
+    let id = &user.id;
+    // Names and addresses as they appear in the stored JSON (serde's quoting).
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let (name, email) = (quoted(&user.name), quoted(&user.email));
+    let (former, former_email) = (quoted(FORMER_USER), quoted("former-user@erased.invalid"));
+    let scrub = |table: &str, column: &str| {
+        Statement::new(
+            format!(
+                "UPDATE {table} SET {column} = replace(replace({column}, ?2, ?3), ?4, ?5) \
+                 WHERE (company_id = ?1 OR instr({column}, ?1) > 0) \
+                 AND (instr({column}, ?2) > 0 OR instr({column}, ?4) > 0)"
+            ),
+            &[viewer, &name, &former, &email, &former_email],
+        )
+    };
+    let by_user = |sql: &str| Statement::new(sql, &[id, &FORMER_USER]);
     vec![
-        Statement::new("DELETE FROM link_tokens WHERE user_id = ?1", &[id]),
-        Statement::new(
-            "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?1)",
-            &[id],
+        by_user("DELETE FROM link_tokens WHERE user_id = ?1"),
+        by_user(
+            "DELETE FROM refresh_tokens WHERE session_id IN \
+             (SELECT id FROM sessions WHERE user_id = ?1)",
         ),
-        Statement::new("DELETE FROM sessions WHERE user_id = ?1", &[id]),
+        by_user("DELETE FROM sessions WHERE user_id = ?1"),
+        by_user("DELETE FROM notification_settings WHERE user_id = ?1"),
+        by_user("DELETE FROM calendar_feeds WHERE user_id = ?1"),
+        by_user("DELETE FROM project_contacts WHERE user_id = ?1"),
+        by_user("DELETE FROM contacts WHERE user_id = ?1"),
+        by_user(
+            "UPDATE staff SET name = ?2 || ' ' || substr(id, -6), email = NULL, phone = NULL \
+             WHERE user_id = ?1",
+        ),
+        by_user("UPDATE messages SET user_name = ?2 WHERE user_id = ?1"),
+        by_user("UPDATE approvals SET requested_by_name = ?2 WHERE requested_by_user_id = ?1"),
+        by_user("UPDATE approvals SET decided_by_name = ?2 WHERE decided_by_user_id = ?1"),
+        scrub("events", "data"),
+        scrub("deliveries", "body"),
+        Statement::new("DELETE FROM mails WHERE to_email = ?1", &[&user.email]),
         Statement::new(
-            "DELETE FROM users WHERE id = ?1 AND company_id = ?2",
-            &[id, viewer],
+            "UPDATE users SET name = ?3, email = 'deleted-' || id || '@erased.invalid', \
+             password_hash = NULL, card = NULL, permissions = '', role = 'member', \
+             status = 'disabled', deleted_at = ?4, updated_at = ?4 \
+             WHERE id = ?1 AND company_id = ?2",
+            &[id, viewer, &FORMER_USER, &now],
         ),
     ]
 }

@@ -171,15 +171,12 @@ impl crate::platform::Mailer for EmailBinding {
                 }
                 set(&message, "headers", &headers)?;
             }
+            // The binding is an RPC stub of another realm: its `send` is callable but no
+            // `instanceof Function`, and its answer a thenable, not a `Promise` of ours.
             let send: Function = Reflect::get(&self.0, &"send".into())
                 .map_err(refused)?
-                .dyn_into()
-                .map_err(refused)?;
-            let promise: Promise = send
-                .call1(&self.0, &message)
-                .map_err(refused)?
-                .dyn_into()
-                .map_err(refused)?;
+                .unchecked_into();
+            let promise = Promise::resolve(&send.call1(&self.0, &message).map_err(refused)?);
             let answer = worker::wasm_bindgen_futures::JsFuture::from(promise)
                 .await
                 .map_err(refused)?;

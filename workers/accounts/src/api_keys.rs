@@ -1,7 +1,9 @@
 //! `/v1/api-keys`: keys for machines (ERP systems). The key is shown once; only its SHA-256 is
 //! stored. A key acts for its company as a member with the permissions it was given.
 
+use serde_json::json;
 use shared::data::api_keys::{self, NewApiKey};
+use shared::data::audit::{self, Target};
 use shared::ids::ApiKeyId;
 use shared::permissions::{self, Role};
 use shared::service::{Cx, Page, Reply};
@@ -35,19 +37,25 @@ pub async fn create_api_key(cx: &mut Cx) -> Result<Reply> {
     let id = ApiKeyId::new(cx.now)?;
     let key = secrets::new_secret(secrets::API_KEY_PREFIX)?;
     let now = Time(cx.now);
-    api_keys::insert(
-        &cx.db,
-        &NewApiKey {
-            id: &id,
-            company_id: &me.company_id,
-            name: &name,
-            key: &key,
-            permissions: &perms,
-            created_by: me.user_id.as_ref(),
-            now,
-        },
-    )
-    .await?;
+    let insert = api_keys::insert_stmt(&NewApiKey {
+        id: &id,
+        company_id: &me.company_id,
+        name: &name,
+        key: &key,
+        permissions: &perms,
+        created_by: me.user_id.as_ref(),
+        now,
+    });
+    let logged = audit::entry_stmt(
+        &me,
+        "api_key.created",
+        Target::ApiKey,
+        id.as_str(),
+        &json!({"name": name, "permissions": perms}),
+        now,
+        false,
+    )?;
+    cx.db.batch(vec![insert, logged]).await?;
     Reply::json(
         201,
         &ApiKeyOut {
@@ -67,7 +75,25 @@ pub async fn create_api_key(cx: &mut Cx) -> Result<Reply> {
 pub async fn revoke_api_key(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     let id = ApiKeyId::parse(cx.param("id"))?;
-    if !api_keys::revoke(&cx.db, &me.company_id, &id, Time(cx.now)).await? {
+    let now = Time(cx.now);
+    // Revoked the first time only (again is fine), logged then; found either way.
+    let outcomes = cx
+        .db
+        .batch_rows(vec![
+            api_keys::revoke_stmt(&me.company_id, &id, now),
+            audit::entry_stmt(
+                &me,
+                "api_key.revoked",
+                Target::ApiKey,
+                id.as_str(),
+                &json!({}),
+                now,
+                true,
+            )?,
+            api_keys::exists_stmt(&me.company_id, &id),
+        ])
+        .await?;
+    if outcomes.get(2).is_none_or(|o| o.rows.is_empty()) {
         return Err(Error::not_found("api key"));
     }
     Ok(Reply::no_content())

@@ -1,8 +1,10 @@
 //! `/v1/me` and `/v1/users`: a person's own profile, and the delegated administration of a
 //! company's accesses (invite, grant, disable, delete).
 
-use shared::data::links::LinkKind;
+use shared::data::links::{self, LinkKind};
 use shared::data::users::{self, NewUser, UserRow, UserStatus};
+use serde_json::json;
+use shared::data::audit::{self, Target};
 use shared::data::{api_keys, companies};
 use shared::ids::UserId;
 use shared::mail::Template;
@@ -148,11 +150,7 @@ pub async fn invite_user(cx: &mut Cx) -> Result<Reply> {
     let language = input.language.unwrap_or_default();
     let now = Time(cx.now);
     let user_id = UserId::new(cx.now)?;
-    let inviter = match &me.user_id {
-        Some(id) => users::name(&cx.db, &me.company_id, id).await?,
-        None => None,
-    }
-    .unwrap_or_else(|| "Tradepost".to_owned());
+    let inviter = inviter_name(cx).await?;
     let company = companies::get(&cx.db, &me.company_id).await?;
     let link = mailer::new_link(
         &cx.public_url(),
@@ -184,8 +182,17 @@ pub async fn invite_user(cx: &mut Cx) -> Result<Reply> {
         status: UserStatus::Invited,
         now,
     });
+    let logged = audit::entry_stmt(
+        &me,
+        "user.invited",
+        Target::User,
+        user_id.as_str(),
+        &json!({"role": role, "permissions": perms}),
+        now,
+        false,
+    )?;
     cx.db
-        .batch(vec![insert, link.stmt, mail])
+        .batch(vec![insert, link.stmt, mail, logged])
         .await
         .map_err(|e| {
             if e.unique_violation() == Some(users::EMAIL_TAKEN) {
@@ -272,8 +279,48 @@ pub async fn update_user(cx: &mut Cx) -> Result<Reply> {
     if status == Some(UserStatus::Disabled) {
         statements.push(users::revoke_all_sessions_stmt(&id, now));
     }
+    for (action, details) in audited_changes(&user, role, &perms, status) {
+        statements.push(audit::entry_stmt(
+            &me,
+            action,
+            Target::User,
+            id.as_str(),
+            &details,
+            now,
+            false,
+        )?);
+    }
     cx.db.batch(statements).await?;
     user_response(cx, &id, 200).await
+}
+
+/// The audit log's entries for a change of `user`: the role or permissions (granted and
+/// revoked), and being disabled or enabled again.
+fn audited_changes(
+    user: &UserRow,
+    role: Role,
+    perms: &[Permission],
+    status: Option<UserStatus>,
+) -> Vec<(&'static str, serde_json::Value)> {
+    let mut entries = Vec::new();
+    let before = &user.permissions.0;
+    let granted: Vec<&Permission> = perms.iter().filter(|p| !before.contains(p)).collect();
+    let revoked: Vec<&Permission> = before.iter().filter(|p| !perms.contains(p)).collect();
+    if role != user.role || !granted.is_empty() || !revoked.is_empty() {
+        entries.push((
+            "user.updated",
+            json!({"role": {"from": user.role, "to": role},
+                   "granted": granted, "revoked": revoked}),
+        ));
+    }
+    match status {
+        Some(UserStatus::Disabled) if user.status != UserStatus::Disabled => {
+            entries.push(("user.disabled", json!({})));
+        }
+        Some(UserStatus::Active) => entries.push(("user.enabled", json!({}))),
+        _ => {}
+    }
+    entries
 }
 
 async fn ensure_other_admin(cx: &Cx, user: &UserRow) -> Result<()> {
@@ -302,8 +349,81 @@ pub async fn delete_user(cx: &mut Cx) -> Result<Reply> {
     if user.role == Role::Admin {
         me.require_admin()?;
     }
-    cx.db
-        .batch(users::delete_stmts(&me.company_id, &user.id))
-        .await?;
+    let now = Time(cx.now);
+    let mut statements = users::erase_stmts(&me.company_id, &user, now);
+    statements.push(audit::entry_stmt(
+        &me,
+        "user.deleted",
+        Target::User,
+        user.id.as_str(),
+        &json!({"role": user.role, "was": user.status.as_str()}),
+        now,
+        false,
+    )?);
+    cx.db.batch(statements).await?;
     Ok(Reply::no_content())
+}
+
+/// `POST /v1/users/{id}/resend-invitation`: a new invitation mail for a colleague who has not
+/// accepted yet; the links sent before stop working.
+pub async fn resend_invitation(cx: &mut Cx) -> Result<Reply> {
+    let me = cx.me()?;
+    let user = colleague(cx).await?;
+    if user.status != UserStatus::Invited {
+        return Err(Error::conflict(
+            "not_invited",
+            "this person has accepted the invitation already (or was never invited)",
+        ));
+    }
+    if user.role == Role::Admin {
+        me.require_admin()?;
+    }
+    let now = Time(cx.now);
+    let inviter = inviter_name(cx).await?;
+    let company = companies::get(&cx.db, &me.company_id).await?;
+    let link = mailer::new_link(
+        &cx.public_url(),
+        LinkKind::InviteUser,
+        Some(&user.id),
+        None,
+        now,
+    )?;
+    let mail = mailer::mail_stmt(
+        &user.email,
+        user.language,
+        "colleague_invitation",
+        &Template::ColleagueInvitation {
+            inviter,
+            company: company.name,
+            link: link.url.clone(),
+        },
+        now,
+    )?;
+    cx.db
+        .batch(vec![
+            links::drop_stmt(&user.id, LinkKind::InviteUser),
+            link.stmt,
+            mail,
+            audit::entry_stmt(
+                &me,
+                "user.invitation_resent",
+                Target::User,
+                user.id.as_str(),
+                &json!({}),
+                now,
+                false,
+            )?,
+        ])
+        .await?;
+    user_response(cx, &user.id, 200).await
+}
+
+/// Who invites, as the mail names them: the person acting, or "Tradepost" for an API key.
+async fn inviter_name(cx: &Cx) -> Result<String> {
+    let me = cx.me()?;
+    Ok(match &me.user_id {
+        Some(id) => users::name(&cx.db, &me.company_id, id).await?,
+        None => None,
+    }
+    .unwrap_or_else(|| "Tradepost".to_owned()))
 }

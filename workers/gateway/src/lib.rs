@@ -191,7 +191,7 @@ mod tests {
             Route::Service("APPROVALS")
         );
         assert_eq!(route("/v1/documents/doc_1/ack"), Route::Service("ORDERS"));
-        assert_eq!(route("/v1/me/notifications"), Route::Service("NOTIFY"));
+        assert_eq!(route("/v1/me/notifications"), Route::Service("MAILER"));
         assert_eq!(route("/v1/me"), Route::Service("ACCOUNTS"));
         assert_eq!(route("/v1/dev/sweep"), Route::Service("ORDERS"));
         assert_eq!(route("/v1/dev/mail"), Route::Service("MAILER"));

@@ -87,3 +87,22 @@ pub struct MailList {
     pub data: Vec<MailOut>,
     pub next_cursor: Option<String>,
 }
+
+/// A person's choice of info mails.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingsOut {
+    /// The event types mailed to the caller.
+    pub events: Vec<String>,
+    /// Whether these are the defaults (the caller never chose).
+    pub default: bool,
+    /// Every event type that can be mailed.
+    pub available: Vec<&'static str>,
+    pub updated_at: Option<Time>,
+}
+
+/// The event types to be mailed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsIn {
+    pub events: Vec<String>,
+}

@@ -12,13 +12,16 @@ pub mod api;
 pub mod housekeeping;
 pub mod mailbox;
 pub mod send;
+pub mod settings;
 pub mod unsubscribe;
 
 use shared::service::route::Sessions;
 use shared::service::{Access, Service};
 
 #[cfg(not(target_arch = "wasm32"))]
-use api::{AsOfIn, HousekeepingOut, MailList, MailQuery, SendOut, UnsubscribeQuery};
+use api::{
+    AsOfIn, HousekeepingOut, MailList, MailQuery, SendOut, SettingsIn, SettingsOut, UnsubscribeQuery,
+};
 
 /// The mailer worker's endpoints.
 pub static SERVICE: Service = Service {
@@ -36,6 +39,11 @@ pub static SERVICE: Service = Service {
                 .query::<UnsubscribeQuery>()
                 .text(200, "text/html", "done: what was switched off, and where to switch it back on")
                 .text(404, "text/html", "the link is unknown (or its mail was cleared after 30 days)");
+        Get "/v1/me/notifications" => settings::get_notifications, Access::Person,
+            |d| d.summary("The info mails the caller gets").ok::<SettingsOut>("the choice");
+        Put "/v1/me/notifications" => settings::put_notifications, Access::Person,
+            |d| d.summary("Choose the info mails the caller gets").body::<SettingsIn>()
+                .ok::<SettingsOut>("the choice as stored");
         Get "/v1/dev/mail" => mailbox::list_mail, Access::Dev,
             |d| d.summary("The local mailbox: every mail written, newest first, with where its delivery stands (local stack only)")
                 .query::<MailQuery>().query::<shared::service::page::Paging>()

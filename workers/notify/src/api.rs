@@ -249,25 +249,6 @@ pub struct CronOut {
     pub attempts_requeued: u32,
 }
 
-/// A person's choice of info mails.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SettingsOut {
-    /// The event types mailed to the caller.
-    pub events: Vec<String>,
-    /// Whether these are the defaults (the caller never chose).
-    pub default: bool,
-    /// Every event type that can be mailed.
-    pub available: Vec<&'static str>,
-    pub updated_at: Option<Time>,
-}
-
-/// The event types to be mailed.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsIn {
-    pub events: Vec<String>,
-}
-
 /// The queue message that asks for one attempt of a delivery. `attempts` is how many attempts
 /// the delivery had when the message was sent: a message that finds another count is stale
 /// (someone else attempted meanwhile) and does nothing.

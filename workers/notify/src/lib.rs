@@ -19,7 +19,7 @@ use shared::service::{Access, Service};
 use {
     api::{
         CronOut, DeliveryList, DeliveryOut, DeliveryQuery, PingOut, PublicKeyOut, ReplayIn,
-        ReplayOut, ResendIn, RunIn, RunOut, SettingsIn, SettingsOut, WebhookIn, WebhookList,
+        ReplayOut, ResendIn, RunIn, RunOut, WebhookIn, WebhookList,
         WebhookOut, WebhookPatch,
     },
     shared::ids::{DeliveryId, WebhookId},
@@ -77,11 +77,6 @@ pub static SERVICE: Service = Service {
                 .path_param::<DeliveryId>("delivery_id")
                 .answer::<DeliveryOut>(202, "the delivery, pending again")
                 .errors(&[(409, "the endpoint is disabled")]);
-        Get "/v1/me/notifications" => mails::get_notifications, Access::Person,
-            |d| d.summary("The info mails the caller gets").ok::<SettingsOut>("the choice");
-        Put "/v1/me/notifications" => mails::put_notifications, Access::Person,
-            |d| d.summary("Choose the info mails the caller gets").body::<SettingsIn>()
-                .ok::<SettingsOut>("the choice as stored");
         Post "/v1/dev/deliveries/run" => deliveries::dev_run, Access::Dev,
             |d| d.summary("Attempt a company's due deliveries now (local stack only)")
                 .body::<RunIn>().ok::<RunOut>("how many were attempted");

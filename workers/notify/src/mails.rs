@@ -23,7 +23,6 @@ use shared::time::{self as time, Time, Timestamp};
 use shared::tz::Zone;
 use shared::Result;
 
-use crate::api::{SettingsIn, SettingsOut};
 use crate::deliver::notice_mail_stmt;
 
 /// Whether a person wants mails of `kind`: their choice, or the defaults.
@@ -321,42 +320,4 @@ pub async fn send_info_mails(env: &Platform, event: &Event, now: Timestamp) -> R
     }
     env.db.batch(statements).await?;
     Ok(())
-}
-
-async fn settings_of(cx: &Cx, user: &shared::ids::UserId) -> Result<SettingsOut> {
-    let available = notice::MAIL_EVENT_TYPES.to_vec();
-    Ok(match notices::settings(&cx.db, user).await? {
-        Some(row) => SettingsOut {
-            events: row.events.0,
-            default: false,
-            available,
-            updated_at: Some(row.updated_at),
-        },
-        None => SettingsOut {
-            events: notice::DEFAULT_MAIL_EVENTS
-                .iter()
-                .map(|t| (*t).to_owned())
-                .collect(),
-            default: true,
-            available,
-            updated_at: None,
-        },
-    })
-}
-
-/// `GET /v1/me/notifications`.
-pub async fn get_notifications(cx: &mut Cx) -> Result<Reply> {
-    let me = cx.me()?;
-    let user = me.require_user()?;
-    Reply::json(200, &settings_of(cx, user).await?)
-}
-
-/// `PUT /v1/me/notifications`.
-pub async fn put_notifications(cx: &mut Cx) -> Result<Reply> {
-    let me = cx.me()?;
-    let user = me.require_user()?.clone();
-    let input: SettingsIn = cx.body().await?;
-    let events = notice::parse_mail_events("events", &input.events)?;
-    notices::put_settings(&cx.db, &user, &events, Time(cx.now)).await?;
-    Reply::json(200, &settings_of(cx, &user).await?)
 }

@@ -4,6 +4,7 @@
 //! Every call but the public key needs `webhooks.manage`; another company's endpoint is a 404.
 
 use serde_json::json;
+use shared::data::audit::{self, Target};
 use shared::data::webhooks::{self, EndpointChange, EndpointRow, NewDelivery, NewEndpoint};
 use shared::event::Event;
 use shared::ids::{DeliveryId, WebhookId};
@@ -24,6 +25,26 @@ fn event_types(types: Option<&Vec<String>>) -> Result<Option<Vec<String>>> {
     types
         .map(|t| webhook::parse_event_types("event_types", t))
         .transpose()
+}
+
+/// Writes the audit log's entry for a change of endpoint `id`, right after the change.
+async fn logged(
+    cx: &Cx,
+    me: &Principal,
+    action: &str,
+    id: &WebhookId,
+    details: serde_json::Value,
+) -> Result<()> {
+    let entry = audit::entry_stmt(
+        me,
+        action,
+        Target::Webhook,
+        id.as_str(),
+        &details,
+        Time(cx.now),
+        false,
+    )?;
+    cx.db.run_of(entry).await.map(|_| ())
 }
 
 /// The caller's company's endpoint named by the path.
@@ -88,6 +109,14 @@ pub async fn create_webhook(cx: &mut Cx) -> Result<Reply> {
             ),
         });
     }
+    logged(
+        cx,
+        &me,
+        "webhook.created",
+        &id,
+        json!({"url": url, "event_types": types}),
+    )
+    .await?;
     let row = reload(cx, &me, &id).await?;
     Ok(Reply::json(201, &WebhookOut::of(&row, Some(secret)))?
         .with_header("location", format!("/v1/webhooks/{id}")))
@@ -148,6 +177,14 @@ pub async fn update_webhook(cx: &mut Cx) -> Result<Reply> {
         },
     )
     .await?;
+    logged(
+        cx,
+        &me,
+        "webhook.updated",
+        &row.id,
+        json!({"url": url, "event_types": types, "enabled": enabled}),
+    )
+    .await?;
     let row = reload(cx, &me, &row.id).await?;
     Reply::json(200, &WebhookOut::of(&row, None))
 }
@@ -156,9 +193,17 @@ pub async fn update_webhook(cx: &mut Cx) -> Result<Reply> {
 pub async fn delete_webhook(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     let row = load(cx, &me).await?;
-    cx.db
-        .batch(webhooks::delete_endpoint_stmts(&me.company_id, &row.id))
-        .await?;
+    let mut statements = webhooks::delete_endpoint_stmts(&me.company_id, &row.id);
+    statements.push(audit::entry_stmt(
+        &me,
+        "webhook.deleted",
+        Target::Webhook,
+        row.id.as_str(),
+        &json!({"url": row.url}),
+        Time(cx.now),
+        false,
+    )?);
+    cx.db.batch(statements).await?;
     Ok(Reply::no_content())
 }
 
@@ -237,6 +282,7 @@ pub async fn rotate_secret(cx: &mut Cx) -> Result<Reply> {
             "the secret was rotated at the same time; rotate again if you need a new one",
         ));
     }
+    logged(cx, &me, "webhook.secret_rotated", &row.id, json!({})).await?;
     let row = reload(cx, &me, &row.id).await?;
     Reply::json(200, &WebhookOut::of(&row, Some(secret)))
 }

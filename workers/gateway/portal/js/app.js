@@ -39,6 +39,7 @@ const ROUTES = [
   ["/admin/connectors", "admin", "connectors"],
   ["/admin/webhooks", "admin", "webhooks"],
   ["/admin/webhooks/:id", "admin", "webhook"],
+  ["/admin/audit", "admin", "audit"],
   ["/settings", "admin", "settings"],
 ];
 

@@ -16,7 +16,8 @@ const permOptions = () => PERMISSIONS.map((p) => [p, label("perm", p)]);
 
 function adminTabs(current) {
   const tabs = [["/admin/users", "admin.users", can("users.manage")], ["/admin/api-keys", "admin.api_keys", can("users.manage")],
-    ["/admin/connectors", "admin.connectors", can("users.manage")], ["/admin/webhooks", "admin.webhooks", can("webhooks.manage")]];
+    ["/admin/connectors", "admin.connectors", can("users.manage")], ["/admin/webhooks", "admin.webhooks", can("webhooks.manage")],
+    ["/admin/audit", "admin.audit", state.me?.user?.role === "admin"]];
   return h("nav", { class: "tabs", "aria-label": t("nav.admin") }, h("ul", {}, tabs.filter((x) => x[2]).map(([href, key]) =>
     h("li", {}, h("a", { href, "aria-current": href === current ? "page" : null }, t(key))))));
 }
@@ -44,6 +45,15 @@ export async function users(ctx) {
     }, { submit: t("admin.send_invitation") })));
 }
 
+/** For a colleague who has not accepted yet: a new invitation mail (the old links stop working). */
+function resendSection(id) {
+  const resend = action(t("admin.resend_invitation"), async () => {
+    await post(`/v1/users/${id}/resend-invitation`, {});
+    resend.after(notice(t("admin.invitation_resent")));
+  });
+  return h("section", {}, h("h2", {}, t("admin.open_invitations")), h("p", { class: "hint" }, t("admin.resend_hint")), resend);
+}
+
 export async function user(ctx) {
   const id = encodeURIComponent(ctx.params.id);
   const u = await get(`/v1/users/${id}`);
@@ -61,8 +71,43 @@ export async function user(ctx) {
       await patch(`/v1/users/${id}`, body);
       f.before(notice(t("common.saved")));
     }),
+    u.status === "invited" ? resendSection(id) : null,
     h("section", {}, h("h2", {}, t("admin.delete_access")), h("p", { class: "hint" }, t("admin.delete_hint")),
       action(t("admin.delete"), async () => { if (confirm(t("admin.delete_confirm", { name: u.name }))) { await del(`/v1/users/${id}`); navigate("/admin/users"); } }, { class: "danger" })));
+}
+
+export const AUDIT_ACTIONS = ["user.invited", "user.invitation_resent", "user.updated", "user.disabled", "user.enabled", "user.deleted",
+  "api_key.created", "api_key.revoked", "webhook.created", "webhook.updated", "webhook.deleted", "webhook.secret_rotated"];
+
+/** What an entry's details say, in words: the role change, the permissions granted and revoked. */
+function auditDetails(e) {
+  const d = e.details || {};
+  const perms = (list) => (list || []).map((p) => label("perm", p)).join(", ");
+  const parts = [];
+  if (d.role && d.role.from !== d.role.to) parts.push(t("audit.role_changed", { from: label("role", d.role.from), to: label("role", d.role.to) }));
+  if (d.granted?.length) parts.push(t("audit.granted", { list: perms(d.granted) }));
+  if (d.revoked?.length) parts.push(t("audit.revoked", { list: perms(d.revoked) }));
+  if (e.action === "api_key.created" || e.action === "user.invited") parts.push(perms(d.permissions));
+  if (d.url) parts.push(d.url);
+  return parts.filter(Boolean).join(" · ");
+}
+
+// The audit log (admins): who granted or revoked what, made or revoked keys, invited, disabled or
+// deleted whom, changed which webhook; filtered by action and time.
+export async function audit(ctx) {
+  const q = { action: ctx.query.get("action") || "", since: ctx.query.get("since") || "" };
+  const since = q.since ? new Date(q.since + "T00:00:00").toISOString() : "";
+  const list = await get(withQuery("/v1/audit-log", { action: q.action, since, limit: 200 }));
+  if (!ctx.current()) return;
+  const party = (p) => (p ? (p.name || p.id) : "—");
+  show(ctx.main, ctx.title("admin.audit"), adminTabs("/admin/audit"),
+    form([
+      field(t("audit.action"), "action", { kind: "select", value: q.action, options: [["", t("audit.all_actions")], ...AUDIT_ACTIONS.map((a) => [a, label("audit", a)])] }),
+      field(t("audit.since"), "since", { type: "date", value: q.since }),
+    ], async (v) => navigate(withQuery("/admin/audit", { action: v.action, since: v.since })), { submit: t("action.filter") }),
+    table([t("audit.when"), t("audit.actor"), t("audit.action"), t("audit.target"), t("audit.details")], list.data.map((e) => [
+      fmtDate(e.created_at), party(e.actor), label("audit", e.action), party(e.target), auditDetails(e),
+    ]), t("audit.empty")));
 }
 
 export async function apiKeys(ctx) {
