@@ -20,7 +20,8 @@ use shared::service::{Access, Service};
 
 #[cfg(not(target_arch = "wasm32"))]
 use api::{
-    AsOfIn, HousekeepingOut, MailList, MailQuery, SendOut, SettingsIn, SettingsOut, UnsubscribeQuery,
+    AsOfIn, HousekeepingOut, MailList, MailQuery, SendOut, SettingsIn, SettingsOut,
+    UnsubscribeQuery,
 };
 
 /// The mailer worker's endpoints.

@@ -19,8 +19,7 @@ use shared::service::{Access, Service};
 use {
     api::{
         CronOut, DeliveryList, DeliveryOut, DeliveryQuery, PingOut, PublicKeyOut, ReplayIn,
-        ReplayOut, ResendIn, RunIn, RunOut, WebhookIn, WebhookList,
-        WebhookOut, WebhookPatch,
+        ReplayOut, ResendIn, RunIn, RunOut, WebhookIn, WebhookList, WebhookOut, WebhookPatch,
     },
     shared::ids::{DeliveryId, WebhookId},
 };

@@ -18,7 +18,6 @@ use shared::ids::CompanyId;
 use shared::notice::{self, Notice};
 use shared::permissions::Permission;
 use shared::platform::{Db, Platform};
-use shared::service::{Cx, Reply};
 use shared::time::{self as time, Time, Timestamp};
 use shared::tz::Zone;
 use shared::Result;
