@@ -926,7 +926,10 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
         ("/admin/connectors", "admin.connectors"),
         ("/admin/webhooks", "admin.webhooks"),
         ("/admin/audit", "admin.audit"),
-        ("/admin/audit?action=user.invited&since=2026-01-01", "admin.audit"),
+        (
+            "/admin/audit?action=user.invited&since=2026-01-01",
+            "admin.audit",
+        ),
         ("/settings", "admin.settings"),
     ];
     let mut problems = Vec::new();
@@ -959,7 +962,9 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
 #[test]
 fn in_polish_an_admin_resends_an_invitation_and_reads_the_audit_log() {
     let company = Company::signup_confirmed("Dziennik");
-    company.api().patch("/v1/me", json!({"language": "pl"}), 200);
+    company
+        .api()
+        .patch("/v1/me", json!({"language": "pl"}), 200);
     let pl = |key: &str| catalogue("pl", key);
     let email = unique_email("zaproszona");
     let invited = company.api().post(

@@ -7,10 +7,11 @@
 use serde::Deserialize;
 use serde_json::Value as JsonValue;
 
-use super::{Db, Query, Statement};
+use super::{Db, Statement};
 use crate::ids::{AuditId, CompanyId};
 use crate::permissions::Principal;
 use crate::platform::Json;
+use crate::platform::Query;
 use crate::time::Time;
 use crate::Result;
 
@@ -65,7 +66,11 @@ pub fn entry_stmt(
     let sql = format!(
         "INSERT INTO audit_log (id, company_id, actor_user_id, actor_api_key_id, action, \
          target_type, target_id, details, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9{}",
-        if if_changed { " WHERE changes() > 0" } else { "" }
+        if if_changed {
+            " WHERE changes() > 0"
+        } else {
+            ""
+        }
     );
     Ok(Statement::new(
         sql,

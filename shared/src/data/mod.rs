@@ -13,8 +13,8 @@
 
 pub mod api_keys;
 pub mod appointments;
-pub mod audit;
 pub mod approvals;
+pub mod audit;
 pub mod companies;
 pub mod connectors;
 pub mod contacts;

@@ -339,7 +339,8 @@ pub fn erase_stmts(viewer: &CompanyId, user: &UserRow, now: Time) -> Vec<Stateme
             &[viewer, &name, &former, &email, &former_email],
         )
     };
-    let by_user = |sql: &str| Statement::new(sql, &[id, &FORMER_USER]);
+    let by_user = |sql: &str| Statement::new(sql, &[id]);
+    let renamed = |sql: &str| Statement::new(sql, &[id, &FORMER_USER]);
     vec![
         by_user("DELETE FROM link_tokens WHERE user_id = ?1"),
         by_user(
@@ -351,13 +352,13 @@ pub fn erase_stmts(viewer: &CompanyId, user: &UserRow, now: Time) -> Vec<Stateme
         by_user("DELETE FROM calendar_feeds WHERE user_id = ?1"),
         by_user("DELETE FROM project_contacts WHERE user_id = ?1"),
         by_user("DELETE FROM contacts WHERE user_id = ?1"),
-        by_user(
+        renamed(
             "UPDATE staff SET name = ?2 || ' ' || substr(id, -6), email = NULL, phone = NULL \
              WHERE user_id = ?1",
         ),
-        by_user("UPDATE messages SET user_name = ?2 WHERE user_id = ?1"),
-        by_user("UPDATE approvals SET requested_by_name = ?2 WHERE requested_by_user_id = ?1"),
-        by_user("UPDATE approvals SET decided_by_name = ?2 WHERE decided_by_user_id = ?1"),
+        renamed("UPDATE messages SET user_name = ?2 WHERE user_id = ?1"),
+        renamed("UPDATE approvals SET requested_by_name = ?2 WHERE requested_by_user_id = ?1"),
+        renamed("UPDATE approvals SET decided_by_name = ?2 WHERE decided_by_user_id = ?1"),
         scrub("events", "data"),
         scrub("deliveries", "body"),
         Statement::new("DELETE FROM mails WHERE to_email = ?1", &[&user.email]),

@@ -112,6 +112,7 @@ bind_ids!(
     crate::ids::InvitationId,
     crate::ids::ContactId,
     crate::ids::MailId,
+    crate::ids::AuditId,
     crate::ids::UploadId,
     crate::ids::AttachmentId,
     crate::ids::DeliveryId

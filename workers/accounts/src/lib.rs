@@ -7,7 +7,6 @@
 
 pub mod api;
 mod api_keys;
-mod audit;
 mod auth;
 mod dev;
 mod users;
@@ -19,7 +18,7 @@ use shared::service::{Access, Service};
 #[cfg(not(target_arch = "wasm32"))]
 use {
     api::{
-        AcceptIn, AccountOut, ApiKeyIn, AuditList, AuditQuery, ApiKeyList, ApiKeyOut, EventList, EventQuery, LoginIn,
+        AcceptIn, AccountOut, ApiKeyIn, ApiKeyList, ApiKeyOut, EventList, EventQuery, LoginIn,
         MeOut, MePatch, MeUpdated, RefreshIn, ResetConfirmIn, ResetIn, ResetOut, SignupIn, TokenIn,
         TokensOut, UserIn, UserList, UserOut, UserPatch, UserQuery,
     },
@@ -97,11 +96,6 @@ pub static SERVICE: Service = Service {
             |d| d.summary("Send a colleague who has not accepted yet a new invitation mail (the links before stop working)")
                 .path_param::<UserId>("id").ok::<UserOut>("the invited person")
                 .errors(&[(409, "the person is not invited (accepted already) (`not_invited`)")]);
-        Get "/v1/audit-log" => audit::list_audit_log, Access::Caller,
-            |d| d.summary("The company's administrative actions, newest first (admins only): permissions granted and revoked, API keys made and revoked, people invited, disabled and deleted, webhook endpoints changed")
-                .query::<AuditQuery>().query::<shared::service::page::Paging>()
-                .ok::<AuditList>("a page of entries")
-                .errors(&[(403, "not an admin (`admin_required`)")]);
         Get "/v1/api-keys" => api_keys::list_api_keys, MANAGE,
             |d| d.summary("List the company's API keys")
                 .query::<shared::service::page::Paging>()

@@ -1,10 +1,10 @@
 //! `/v1/me` and `/v1/users`: a person's own profile, and the delegated administration of a
 //! company's accesses (invite, grant, disable, delete).
 
-use shared::data::links::{self, LinkKind};
-use shared::data::users::{self, NewUser, UserRow, UserStatus};
 use serde_json::json;
 use shared::data::audit::{self, Target};
+use shared::data::links::{self, LinkKind};
+use shared::data::users::{self, NewUser, UserRow, UserStatus};
 use shared::data::{api_keys, companies};
 use shared::ids::UserId;
 use shared::mail::Template;

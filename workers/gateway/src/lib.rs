@@ -196,6 +196,7 @@ mod tests {
         assert_eq!(route("/v1/dev/sweep"), Route::Service("ORDERS"));
         assert_eq!(route("/v1/dev/mail"), Route::Service("MAILER"));
         assert_eq!(route("/v1/mail/unsubscribe"), Route::Service("MAILER"));
+        assert_eq!(route("/v1/audit-log"), Route::Service("ADMIN"));
         assert_eq!(
             route("/v1/relationships/rel_1/approve"),
             Route::Service("PARTNERS")

@@ -6,7 +6,7 @@ use shared::service::Service;
 
 /// Every worker behind the gateway.
 #[must_use]
-pub fn services() -> [&'static Service; 10] {
+pub fn services() -> [&'static Service; 11] {
     [
         &tradepost_accounts::SERVICE,
         &tradepost_partners::SERVICE,
@@ -18,6 +18,7 @@ pub fn services() -> [&'static Service; 10] {
         &tradepost_invoices::SERVICE,
         &tradepost_notify::SERVICE,
         &tradepost_mailer::SERVICE,
+        &tradepost_admin::SERVICE,
     ]
 }
 
