@@ -32,6 +32,7 @@ pub mod password;
 pub mod payment;
 pub mod permissions;
 pub mod platform;
+pub mod profile;
 pub mod random;
 pub mod relationship;
 pub mod secrets;

@@ -926,6 +926,7 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
         ("/admin/connectors", "admin.connectors"),
         ("/admin/webhooks", "admin.webhooks"),
         ("/admin/audit", "admin.audit"),
+        ("/admin/company", "admin.company"),
         (
             "/admin/audit?action=user.invited&since=2026-01-01",
             "admin.audit",

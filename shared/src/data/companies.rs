@@ -55,7 +55,8 @@ pub async fn by_handle(db: &Db, handle: &str) -> Result<Option<CompanyOut>> {
 }
 
 /// The directory: companies whose name or handle contains `q` (case-insensitive), newest
-/// first, before the cursor `before`, at most `fetch` rows. (`instr`, not `LIKE`: D1 limits the
+/// first, before the cursor `before`, at most `fetch` rows; a company that keeps itself out of
+/// the directory only when `q` is its exact handle. (`instr`, not `LIKE`: D1 limits the
 /// length of a `LIKE` pattern, and a plain substring needs no escaping.)
 ///
 /// # Errors
@@ -64,7 +65,8 @@ pub async fn search(db: &Db, q: &str, before: Option<&str>, fetch: u32) -> Resul
     let needle = q.trim().to_lowercase();
     db.all(
         "SELECT id, name, handle, created_at FROM companies \
-         WHERE (instr(lower(name), ?1) > 0 OR instr(handle, ?1) > 0) \
+         WHERE ((listed = 1 AND (instr(lower(name), ?1) > 0 OR instr(handle, ?1) > 0)) \
+           OR handle = ?1) \
          AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
         &[&needle, &before, &fetch],
     )

@@ -27,6 +27,7 @@ pub mod links;
 pub mod mails;
 pub mod notices;
 pub mod pending;
+pub mod profiles;
 pub mod relationships;
 pub mod talk;
 pub mod uploads;

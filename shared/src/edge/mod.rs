@@ -171,12 +171,16 @@ impl crate::platform::Mailer for EmailBinding {
                 }
                 set(&message, "headers", &headers)?;
             }
-            // The binding is an RPC stub of another realm: its `send` is callable but no
-            // `instanceof Function`, and its answer a thenable, not a `Promise` of ours.
+            // The binding is an RPC stub: its `send` is callable but no `instanceof Function`,
+            // every property of it is another remote method (so `send.call(…)` would call a
+            // remote "send.call"), and its answer is a thenable, not a `Promise` of ours. So it
+            // is applied with `Reflect.apply`, and the answer resolved into a promise.
             let send: Function = Reflect::get(&self.0, &"send".into())
                 .map_err(refused)?
                 .unchecked_into();
-            let promise = Promise::resolve(&send.call1(&self.0, &message).map_err(refused)?);
+            let args = js_sys::Array::of1(&message);
+            let answer = Reflect::apply(&send, &self.0, &args).map_err(refused)?;
+            let promise = Promise::resolve(&answer);
             let answer = worker::wasm_bindgen_futures::JsFuture::from(promise)
                 .await
                 .map_err(refused)?;

@@ -56,3 +56,82 @@ pub struct AuditList {
     pub data: Vec<AuditEntryOut>,
     pub next_cursor: Option<String>,
 }
+
+/// A partner of the viewer whose name closely resembles the company's: a warning that this may
+/// not be the company the viewer thinks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LookalikeOut {
+    pub id: shared::ids::CompanyId,
+    pub name: String,
+    pub handle: String,
+}
+
+/// A company's profile as the caller may see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileOut {
+    pub id: shared::ids::CompanyId,
+    pub name: String,
+    /// The unique handle: what tells two companies of the same name apart.
+    pub handle: String,
+    pub legal_name: Option<String>,
+    /// As stored: upper case, without spaces or dots.
+    pub vat_id: Option<String>,
+    /// Whether the VAT id has the format of its country (with German and Polish check digits);
+    /// a format check, not a register lookup. `null` without a VAT id.
+    pub vat_id_format_valid: Option<bool>,
+    /// The e-mail domain the company proved it controls: its admin's confirmed address (free
+    /// mail providers do not count). `null`: none proven.
+    pub verified_domain: Option<String>,
+    /// The party identifiers order files use for it (Peppol EAS scheme and id).
+    pub identifiers: Vec<shared::profile::PartyId>,
+    /// The addresses and branches: for the company itself and its partners only.
+    pub places: Option<shared::profile::Places>,
+    /// Where its logo is, if it has one (for itself and its partners).
+    pub logo: Option<String>,
+    /// Whether it is in the directory (its own view only).
+    pub listed: Option<bool>,
+    /// The relationship's status between the caller and this company (`null`: none).
+    pub relationship: Option<String>,
+    /// The caller's partners whose names closely resemble this one's.
+    pub resembles: Vec<LookalikeOut>,
+    pub updated_at: Option<Time>,
+    pub created_at: Time,
+}
+
+/// Reads a field that may be `null` (to clear it) as `Some(None)`, and a missing one as `None`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A change of the caller's profile: what is given replaces what was there.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileIn {
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub legal_name: Option<Option<String>>,
+    /// With its country prefix (`DE123456789`); spaces, dots and dashes are dropped. `null`
+    /// clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 30)]
+    pub vat_id: Option<Option<String>>,
+    /// `false`: kept out of the directory (found only by its exact handle or an invitation).
+    #[serde(default)]
+    pub listed: Option<bool>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<shared::profile::Address>)]
+    pub billing_address: Option<Option<shared::profile::Address>>,
+    #[serde(default)]
+    pub delivery_addresses: Option<Vec<shared::profile::Address>>,
+    /// Each with a `label`.
+    #[serde(default)]
+    pub branches: Option<Vec<shared::profile::Address>>,
+    #[serde(default)]
+    pub identifiers: Option<Vec<shared::profile::PartyId>>,
+}

@@ -1,5 +1,7 @@
-//! The admin worker: what a company's administrators read about their company — today the
-//! audit log of administrative actions (who granted or revoked which permission, made or
+//! The admin worker: the company's profile (legal name, VAT id, addresses, branches, party
+//! identifiers, logo, directory listing; what another company shows of itself, with its
+//! verified domain and the viewer's partners whose names resemble it), and the audit log of
+//! administrative actions (who granted or revoked which permission, made or
 //! revoked which API key, invited, disabled or deleted whom, changed which webhook endpoint).
 //! The actions themselves happen where their resources live (accounts, notify), each writing
 //! its entry in the same batch (`shared::data::audit`); this worker only reads them. It sits
@@ -9,12 +11,16 @@
 
 pub mod api;
 mod audit;
+pub mod company;
 
 use shared::service::route::Sessions;
 use shared::service::{Access, Service};
 
 #[cfg(not(target_arch = "wasm32"))]
-use api::{AuditList, AuditQuery};
+use {
+    api::{AuditList, AuditQuery, ProfileIn, ProfileOut},
+    shared::ids::CompanyId,
+};
 
 /// The admin worker's endpoints.
 pub static SERVICE: Service = Service {
@@ -23,6 +29,27 @@ pub static SERVICE: Service = Service {
     // Like the registry: a person logged out or disabled reads nothing more.
     sessions: Sessions::Checked,
     routes: shared::routes![
+        Get "/v1/company" => company::get_own, Access::Caller,
+            |d| d.summary("The caller's company profile: legal name, VAT id, addresses, branches, party identifiers, logo, directory listing, verified domain")
+                .ok::<ProfileOut>("the profile");
+        Patch "/v1/company" => company::update_own, Access::Caller,
+            |d| d.summary("Change the company profile (admins): the fields given replace what was there; null clears")
+                .body::<ProfileIn>().ok::<ProfileOut>("the profile as stored")
+                .errors(&[(403, "not an admin (`admin_required`)"), (422, "a field that does not fit, named (`branches[1].country`, `identifiers[0].id`, `vat_id`)")]);
+        Put "/v1/company/logo" => company::put_logo, Access::Caller,
+            |d| d.summary("Replace the company's logo (admins): the raw image, PNG, JPEG or WebP, at most 256 KiB")
+                .file_body("the image").ok::<ProfileOut>("the profile with its logo")
+                .errors(&[(403, "not an admin"), (411, "no Content-Length"), (413, "over 256 KiB"), (415, "not PNG, JPEG or WebP")]);
+        Delete "/v1/company/logo" => company::delete_logo, Access::Caller,
+            |d| d.summary("Remove the company's logo (admins)").empty(204, "removed")
+                .errors(&[(403, "not an admin")]);
+        Get "/v1/profiles/{id}" => company::get_profile, Access::Caller,
+            |d| d.summary("What a company shows of itself: handle, legal name, VAT id with its format checked, verified domain, identifiers; addresses and logo only to its partners; and the caller's partners whose names resemble it")
+                .path_param::<CompanyId>("id").ok::<ProfileOut>("the profile");
+        Get "/v1/profiles/{id}/logo" => company::get_logo, Access::Caller,
+            |d| d.summary("A company's logo (the company itself and its partners), sandboxed like every stored file")
+                .path_param::<CompanyId>("id").file("the image")
+                .errors(&[(404, "no logo, or not a partner")]);
         Get "/v1/audit-log" => audit::list_audit_log, Access::Caller,
             |d| d.summary("The company's administrative actions, newest first (admins only): permissions granted and revoked, API keys made and revoked, people invited, disabled and deleted, webhook endpoints changed")
                 .query::<AuditQuery>().query::<shared::service::page::Paging>()

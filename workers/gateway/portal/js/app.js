@@ -40,6 +40,7 @@ const ROUTES = [
   ["/admin/webhooks", "admin", "webhooks"],
   ["/admin/webhooks/:id", "admin", "webhook"],
   ["/admin/audit", "admin", "audit"],
+  ["/admin/company", "admin", "company"],
   ["/settings", "admin", "settings"],
 ];
 

@@ -1,7 +1,7 @@
 // Administration: users and invitations with permissions, API keys (the key shown once), the
 // ERP connectors registered with the company (their operations' schedules and runs), webhook
 // endpoints with their delivery log and replay, and my own settings (language, notifications).
-import { get, post, patch, put, del, withQuery } from "../api.js";
+import { get, post, patch, put, del, withQuery, api, send } from "../api.js";
 import { t, fmtDate, setLanguage, language, LANGUAGES } from "../i18n.js";
 import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice, errorText } from "../ui.js";
 import { navigate, can, state, render } from "../app.js";
@@ -17,7 +17,7 @@ const permOptions = () => PERMISSIONS.map((p) => [p, label("perm", p)]);
 function adminTabs(current) {
   const tabs = [["/admin/users", "admin.users", can("users.manage")], ["/admin/api-keys", "admin.api_keys", can("users.manage")],
     ["/admin/connectors", "admin.connectors", can("users.manage")], ["/admin/webhooks", "admin.webhooks", can("webhooks.manage")],
-    ["/admin/audit", "admin.audit", state.me?.user?.role === "admin"]];
+    ["/admin/company", "admin.company", true], ["/admin/audit", "admin.audit", state.me?.user?.role === "admin"]];
   return h("nav", { class: "tabs", "aria-label": t("nav.admin") }, h("ul", {}, tabs.filter((x) => x[2]).map(([href, key]) =>
     h("li", {}, h("a", { href, "aria-current": href === current ? "page" : null }, t(key))))));
 }
@@ -108,6 +108,82 @@ export async function audit(ctx) {
     table([t("audit.when"), t("audit.actor"), t("audit.action"), t("audit.target"), t("audit.details")], list.data.map((e) => [
       fmtDate(e.created_at), party(e.actor), label("audit", e.action), party(e.target), auditDetails(e),
     ]), t("audit.empty")));
+}
+
+/** An image from the API (sent with the bearer token), as an <img>. */
+export function apiImage(path, alt) {
+  const img = h("img", { alt, class: "logo", width: 48, height: 48 });
+  api("GET", path, { blob: true }).then((blob) => { img.src = URL.createObjectURL(blob); }).catch(() => img.remove());
+  return img;
+}
+
+const ADDRESS_FIELDS = ["street", "postal_code", "city", "country"];
+const addressText = (a) => (a ? [a.label, a.street, `${a.postal_code} ${a.city}`, a.country].filter(Boolean).join(", ") : "—");
+/** Addresses as lines "Label; Street; Postal code; City; Country" (the form's textarea). */
+const addressLines = (list) => (list || []).map((a) => [a.label || "", ...ADDRESS_FIELDS.map((f) => a[f])].join("; ")).join("\n");
+function parseAddresses(text) {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).map((line) => {
+    const [label, street, postal_code, city, country] = line.split(";").map((x) => (x || "").trim());
+    return { label: label || null, street, postal_code, city, country };
+  });
+}
+
+// The company profile: legal name, VAT id, billing address, branches and delivery addresses,
+// the party identifiers order files use, the directory listing, the logo. Admins change it.
+export async function company(ctx) {
+  const p = await get("/v1/company");
+  if (!ctx.current()) return;
+  const admin = state.me?.user?.role === "admin";
+  const places = p.places || {};
+  const facts = dl([
+    [t("field.handle"), p.handle],
+    [t("profile.verified_domain"), p.verified_domain || t("profile.no_verified_domain")],
+    [t("profile.vat_id"), p.vat_id ? `${p.vat_id} · ${t(p.vat_id_format_valid ? "profile.vat_ok" : "profile.vat_bad")}` : "—"],
+  ]);
+  const logo = p.logo ? apiImage(p.logo, t("profile.logo")) : null;
+  if (!admin) {
+    show(ctx.main, ctx.title("admin.company"), adminTabs("/admin/company"), logo, facts,
+      dl([[t("profile.legal_name"), p.legal_name || "—"], [t("profile.billing_address"), addressText(places.billing_address)],
+        [t("profile.identifiers"), p.identifiers.map((i) => `${i.scheme}:${i.id}`).join(", ") || "—"]]));
+    return;
+  }
+  const b = places.billing_address || {};
+  const logoInput = h("input", { type: "file", accept: "image/png,image/jpeg,image/webp", name: "logo", "data-field": "logo" });
+  const logoForm = h("section", {}, h("h2", {}, t("profile.logo")), logo, h("p", { class: "hint" }, t("profile.logo_hint")), logoInput,
+    action(t("profile.upload_logo"), async () => {
+      const file = logoInput.files[0];
+      if (!file) return;
+      await send("PUT", "/v1/company/logo", file, { "content-type": file.type });
+      render();
+    }),
+    p.logo ? action(t("profile.remove_logo"), async () => { await del("/v1/company/logo"); render(); }, { class: "danger" }) : null);
+  show(ctx.main, ctx.title("admin.company"), adminTabs("/admin/company"), facts,
+    form([
+      field(t("profile.legal_name"), "legal_name", { value: p.legal_name || "" }),
+      field(t("profile.vat_id"), "vat_id", { value: p.vat_id || "", hint: t("profile.vat_hint") }),
+      field(t("profile.listed"), "listed", { kind: "select", value: p.listed ? "yes" : "no", options: [["yes", t("common.yes")], ["no", t("profile.unlisted")]] }),
+      h("fieldset", {}, h("legend", {}, t("profile.billing_address")),
+        ...ADDRESS_FIELDS.map((f) => field(t(`profile.${f}`), `billing.${f}`, { value: b[f] || "" }))),
+      field(t("profile.branches"), "branches", { kind: "textarea", value: addressLines(places.branches), hint: t("profile.lines_hint") }),
+      field(t("profile.delivery_addresses"), "delivery_addresses", { kind: "textarea", value: addressLines(places.delivery_addresses), hint: t("profile.lines_hint") }),
+      field(t("profile.identifiers"), "identifiers", { kind: "textarea", value: p.identifiers.map((i) => `${i.scheme}:${i.id}`).join("\n"), hint: t("profile.identifiers_hint") }),
+    ], async (v, f) => {
+      const billing = Object.fromEntries(ADDRESS_FIELDS.map((x) => [x, v[`billing.${x}`]]));
+      await patch("/v1/company", {
+        legal_name: v.legal_name || null,
+        vat_id: v.vat_id || null,
+        listed: v.listed === "yes",
+        billing_address: ADDRESS_FIELDS.some((x) => billing[x]) ? billing : null,
+        branches: parseAddresses(v.branches),
+        delivery_addresses: parseAddresses(v.delivery_addresses),
+        identifiers: v.identifiers.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
+          const [scheme, ...id] = l.split(":");
+          return { scheme: scheme.trim(), id: id.join(":").trim() };
+        }),
+      });
+      f.before(notice(t("common.saved")));
+    }),
+    logoForm);
 }
 
 export async function apiKeys(ctx) {

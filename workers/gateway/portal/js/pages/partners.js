@@ -2,6 +2,7 @@
 // inviting a customer company, and one relationship: decide, block, services, settings.
 import { get, post, patch, withQuery } from "../api.js";
 import { t, fmtDate } from "../i18n.js";
+import { apiImage } from "./admin.js";
 import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice } from "../ui.js";
 import { navigate, can, state } from "../app.js";
 
@@ -85,10 +86,29 @@ function invite() {
 
 export async function detail(ctx) {
   const rel = await get(`/v1/relationships/${encodeURIComponent(ctx.params.id)}`);
+  const profile = await get(`/v1/profiles/${encodeURIComponent(rel.partner.id)}`).catch(() => null);
   if (!ctx.current()) return;
   const manage = can("relationships.manage");
-  const rerender = (r) => { show(ctx.main, ...view(ctx, r, manage, rerender)); };
+  const rerender = (r) => { show(ctx.main, ...view(ctx, r, manage, rerender), whoIsWho(profile)); };
   rerender(rel);
+}
+
+/** What tells the partner apart from a company of the same name: its verified domain, its VAT
+ * id's format, its identifiers, and a warning when its name resembles another partner's. */
+function whoIsWho(p) {
+  if (!p) return null;
+  return h("section", { id: "who-is-who" }, h("h2", {}, t("profile.who_is_who")),
+    p.resembles.length ? notice(t("profile.resembles", { names: p.resembles.map((r) => `${r.name} (${r.handle})`).join(", ") }), "warn") : null,
+    p.logo ? apiImage(p.logo, p.name) : null,
+    dl([
+      [t("field.handle"), p.handle],
+      [t("profile.verified_domain"), p.verified_domain || t("profile.no_verified_domain")],
+      [t("profile.legal_name"), p.legal_name || "—"],
+      [t("profile.vat_id"), p.vat_id ? `${p.vat_id} · ${t(p.vat_id_format_valid ? "profile.vat_ok" : "profile.vat_bad")}` : "—"],
+      [t("profile.identifiers"), p.identifiers.map((i) => `${i.scheme}:${i.id}`).join(", ") || "—"],
+      p.places ? [t("profile.billing_address"), (p.places.billing_address && [p.places.billing_address.street, `${p.places.billing_address.postal_code} ${p.places.billing_address.city}`, p.places.billing_address.country].join(", ")) || "—"] : null,
+      p.places?.branches?.length ? [t("profile.branches"), p.places.branches.map((a) => `${a.label}: ${a.city}`).join(" · ")] : null,
+    ]));
 }
 
 function view(ctx, rel, manage, rerender) {
