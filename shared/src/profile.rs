@@ -108,7 +108,10 @@ pub fn check_party_id(field: &str, p: &PartyId) -> Result<PartyId> {
     }
     let id = validate::text(&format!("{field}.id"), &p.id, 1, 50)?;
     if id.chars().any(char::is_whitespace) {
-        return Err(Error::invalid(format!("{field}.id"), "must not contain spaces"));
+        return Err(Error::invalid(
+            format!("{field}.id"),
+            "must not contain spaces",
+        ));
     }
     if scheme == "0088" && !gln_valid(&id) {
         return Err(Error::invalid(
@@ -192,7 +195,11 @@ pub fn vat_format_valid(vat: &str) -> bool {
     match country {
         "DE" => digits(9) && de_check(rest),
         "PL" => digits(10) && pl_check(rest),
-        "AT" => rest.len() == 9 && rest.starts_with('U') && rest[1..].bytes().all(|b| b.is_ascii_digit()),
+        "AT" => {
+            rest.len() == 9
+                && rest.starts_with('U')
+                && rest[1..].bytes().all(|b| b.is_ascii_digit())
+        }
         "BE" => digits(10),
         "BG" => digits(9) || digits(10),
         "CY" => rest.len() == 9 && rest[..8].bytes().all(|b| b.is_ascii_digit()),
@@ -235,10 +242,32 @@ fn pl_check(digits: &str) -> bool {
 
 /// Mail providers anyone can get an address at: their domain proves nothing about a company.
 const FREE_MAIL: &[&str] = &[
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
-    "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net",
-    "web.de", "t-online.de", "freenet.de", "mail.de", "posteo.de", "wp.pl", "o2.pl", "onet.pl",
-    "interia.pl", "op.pl", "gazeta.pl", "poczta.fm", "example.com",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "yahoo.com",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "t-online.de",
+    "freenet.de",
+    "mail.de",
+    "posteo.de",
+    "wp.pl",
+    "o2.pl",
+    "onet.pl",
+    "interia.pl",
+    "op.pl",
+    "gazeta.pl",
+    "poczta.fm",
+    "example.com",
 ];
 
 /// The domain an address proves the company controls, unless anyone can have one there.
@@ -254,9 +283,9 @@ pub fn company_domain(email: &str) -> Option<String> {
 #[must_use]
 pub fn name_key(name: &str) -> String {
     const FORMS: &[&str] = &[
-        "gmbh", "mbh", "ag", "kg", "ohg", "gbr", "ug", "co", "e", "k", "ek", "se", "sp", "z",
-        "o", "oo", "spolka", "s", "a", "sa", "sc", "ltd", "limited", "inc", "llc", "plc", "bv",
-        "nv", "sarl", "sas", "srl", "spa", "und", "and",
+        "gmbh", "mbh", "ag", "kg", "ohg", "gbr", "ug", "co", "e", "k", "ek", "se", "sp", "z", "o",
+        "oo", "spolka", "s", "a", "sa", "sc", "ltd", "limited", "inc", "llc", "plc", "bv", "nv",
+        "sarl", "sas", "srl", "spa", "und", "and",
     ];
     let folded: String = name
         .to_lowercase()
@@ -332,10 +361,24 @@ mod tests {
     #[test]
     fn vat_ids_are_checked_by_country_with_german_and_polish_check_digits() {
         assert_eq!(normalise_vat_id("de 136.695-976"), "DE136695976");
-        for good in ["DE136695976", "PL5260250274", "ATU13585627", "FR40303265045", "NL004495445B01"] {
+        for good in [
+            "DE136695976",
+            "PL5260250274",
+            "ATU13585627",
+            "FR40303265045",
+            "NL004495445B01",
+        ] {
             assert!(vat_format_valid(good), "{good}");
         }
-        for bad in ["DE136695977", "PL5260250275", "DE12345", "XX123456789", "AT13585627", "", "D"] {
+        for bad in [
+            "DE136695977",
+            "PL5260250275",
+            "DE12345",
+            "XX123456789",
+            "AT13585627",
+            "",
+            "D",
+        ] {
             assert!(!vat_format_valid(bad), "{bad}");
         }
     }
@@ -343,16 +386,34 @@ mod tests {
     #[test]
     fn party_ids_name_the_field_that_is_wrong() {
         let bad = |scheme: &str, id: &str| {
-            check_party_id("identifiers[2]", &PartyId { scheme: scheme.into(), id: id.into() })
-                .unwrap_err()
-                .problem()
-                .field
+            check_party_id(
+                "identifiers[2]",
+                &PartyId {
+                    scheme: scheme.into(),
+                    id: id.into(),
+                },
+            )
+            .unwrap_err()
+            .problem()
+            .field
         };
         assert_eq!(bad("88", "x").as_deref(), Some("identifiers[2].scheme"));
-        assert_eq!(bad("0088", "7300010000002").as_deref(), Some("identifiers[2].id"));
+        assert_eq!(
+            bad("0088", "7300010000002").as_deref(),
+            Some("identifiers[2].id")
+        );
         assert_eq!(bad("0192", "").as_deref(), Some("identifiers[2].id"));
-        let ok = check_party_id("i", &PartyId { scheme: " 0088".into(), id: "7300010000001".into() });
-        assert_eq!(ok.map(|p| p.display()).ok().as_deref(), Some("0088:7300010000001"));
+        let ok = check_party_id(
+            "i",
+            &PartyId {
+                scheme: " 0088".into(),
+                id: "7300010000001".into(),
+            },
+        );
+        assert_eq!(
+            ok.map(|p| p.display()).ok().as_deref(),
+            Some("0088:7300010000001")
+        );
     }
 
     #[test]
@@ -380,7 +441,10 @@ mod tests {
 
     #[test]
     fn only_a_companys_own_domain_counts() {
-        assert_eq!(company_domain("ada@Druckerei-Muster.de").as_deref(), Some("druckerei-muster.de"));
+        assert_eq!(
+            company_domain("ada@Druckerei-Muster.de").as_deref(),
+            Some("druckerei-muster.de")
+        );
         assert_eq!(company_domain("ada@gmail.com"), None);
         assert_eq!(company_domain("no-at-sign"), None);
     }
@@ -388,11 +452,23 @@ mod tests {
     #[test]
     fn lookalike_names_are_caught_and_different_ones_are_not() {
         assert!(resembles("Druckerei Muster GmbH", "Druckerei Muster"));
-        assert!(resembles("Druckerei Müller GmbH & Co. KG", "Druckerei Muller KG"));
+        assert!(resembles(
+            "Druckerei Müller GmbH & Co. KG",
+            "Druckerei Muller KG"
+        ));
         assert!(resembles("Druckerei Muster GmbH", "Druckerel Muster GmbH"));
-        assert!(resembles("Wydawnictwo Przykład Sp. z o.o.", "Wydawnictwo Przyklad S.A."));
-        assert!(!resembles("Druckerei Muster GmbH", "Papierhandel Nord GmbH"));
-        assert!(!resembles("ABC GmbH", "ABD GmbH"), "short names need to be equal");
+        assert!(resembles(
+            "Wydawnictwo Przykład Sp. z o.o.",
+            "Wydawnictwo Przyklad S.A."
+        ));
+        assert!(!resembles(
+            "Druckerei Muster GmbH",
+            "Papierhandel Nord GmbH"
+        ));
+        assert!(
+            !resembles("ABC GmbH", "ABD GmbH"),
+            "short names need to be equal"
+        );
         assert!(!resembles("GmbH", "GmbH"), "nothing left to compare");
     }
 }

@@ -68,7 +68,14 @@ pub fn update_stmt(company: &CompanyId, c: &ProfileChange<'_>) -> Statement {
     Statement::new(
         "UPDATE companies SET legal_name = ?2, vat_id = ?3, listed = ?4, places = ?5, \
          profile_updated_at = ?6 WHERE id = ?1",
-        &[company, &c.legal_name, &c.vat_id, &c.listed, &Json(c.places), &c.now],
+        &[
+            company,
+            &c.legal_name,
+            &c.vat_id,
+            &c.listed,
+            &Json(c.places),
+            &c.now,
+        ],
     )
 }
 

@@ -7,8 +7,8 @@
 //! and a relationship request are judged by); the addresses, branches and the logo only for the
 //! company itself and its partners (a relationship that is not rejected).
 
-use shared::data::profiles::{self, Logo, ProfileChange, ProfileRow};
 use shared::data::pending;
+use shared::data::profiles::{self, Logo, ProfileChange, ProfileRow};
 use shared::ids::CompanyId;
 use shared::permissions::Principal;
 use shared::profile::{self, Places};
@@ -62,7 +62,12 @@ fn out(row: ProfileRow, me: &Principal, lookalikes: Vec<LookalikeOut>) -> Profil
 }
 
 /// The viewer's partners (other than `company`) whose names closely resemble its name.
-async fn lookalikes(cx: &Cx, me: &Principal, company: &CompanyId, name: &str) -> Result<Vec<LookalikeOut>> {
+async fn lookalikes(
+    cx: &Cx,
+    me: &Principal,
+    company: &CompanyId,
+    name: &str,
+) -> Result<Vec<LookalikeOut>> {
     if *company == me.company_id {
         return Ok(Vec::new());
     }
@@ -162,7 +167,13 @@ pub async fn put_logo(cx: &mut Cx) -> Result<Reply> {
     me.require_admin()?;
     let content_type = cx
         .header("content-type")
-        .map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     if !LOGO_TYPES.contains(&content_type.as_str()) {
         return Err(Error::UnsupportedMediaType {
@@ -173,11 +184,7 @@ pub async fn put_logo(cx: &mut Cx) -> Result<Reply> {
     let current = profiles::get(&cx.db, &me.company_id, &me.company_id)
         .await?
         .ok_or_else(|| Error::internal("the caller's company is missing"))?;
-    let key = format!(
-        "{}/logo/{}",
-        me.company_id,
-        shared::ids::new_body(cx.now)?
-    );
+    let key = format!("{}/logo/{}", me.company_id, shared::ids::new_body(cx.now)?);
     let tap = store::receive(cx, &key, length, MAX_LOGO_BYTES, false).await?;
     let sha256 = tap.borrow().hash.finish_hex();
     let logo = Logo {
