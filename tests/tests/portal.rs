@@ -1008,6 +1008,56 @@ fn in_polish_an_admin_resends_an_invitation_and_reads_the_audit_log() {
 }
 
 #[test]
+fn in_german_a_supplier_keeps_its_profile_and_its_customer_sees_who_is_who() {
+    let supplier = Company::signup_confirmed("Profilseite");
+    let customer = Company::signup_confirmed("Profilleser");
+    let rel_id = connect(&customer, &supplier);
+    supplier
+        .api()
+        .patch("/v1/me", json!({"language": "de"}), 200);
+    let de = |key: &str| catalogue("de", key);
+
+    let b = Browser::start("company_profile_german");
+    sign_in(&b, &supplier.admin, "/admin/company");
+    on_page(&b, "admin.company");
+    assert_eq!(b.text("main h1"), de("admin.company"));
+    b.fill("input[name=legal_name]", "Profilseite Druck GmbH & Co. KG");
+    b.fill("input[name=vat_id]", "DE 136 695 976");
+    b.fill(
+        "textarea[name=branches]",
+        "Werk Süd; Industriestr. 4; 80331; München; DE",
+    );
+    b.fill("textarea[name=identifiers]", "0088:7300010000001");
+    b.click("main form button[type=submit]");
+    b.wait_text("main .notice", &de("common.saved"));
+    let stored = supplier.api().get("/v1/company", 200);
+    assert_eq!(stored["vat_id"], "DE136695976", "{stored}");
+    assert_eq!(
+        stored["places"]["branches"][0]["city"], "München",
+        "{stored}"
+    );
+    // A wrong identifier is named beside its field.
+    b.fill("textarea[name=identifiers]", "0088:123");
+    b.click("main form button[type=submit]");
+    b.wait_text("main .field-error", &de("error.invalid_field"));
+    assert_eq!(
+        b.attribute("textarea[name=identifiers]", "aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+
+    let c = Browser::start("who_is_who_customer");
+    sign_in(&c, &customer.admin, &format!("/partners/{rel_id}"));
+    on_page(&c, "partners.detail");
+    let who = c.wait_text("#who-is-who", "DE136695976");
+    assert!(who.contains(&en("profile.vat_ok")), "{who}");
+    assert!(who.contains("0088:7300010000001"), "{who}");
+    assert!(who.contains("Werk Süd"), "{who}");
+    assert!(c.script_errors().is_empty(), "{:?}", c.script_errors());
+}
+
+#[test]
 fn an_admin_creates_an_api_key_and_sees_it_once() {
     let company = Company::signup_confirmed("Keys");
     let b = Browser::start("api_key_shown_once");

@@ -44,7 +44,13 @@ function directory(ctx) {
       if (co.id === state.me?.company?.id) return t("partners.yours");
       const rel = known.get(co.id);
       if (rel) return h("a", { href: `/partners/${rel.id}`, class: "relationship" }, badge("relstatus", rel.status));
-      return can("relationships.manage") ? h("button", { type: "button", onclick: () => results.replaceChildren(requestForm(co)) }, t("partners.request")) : "";
+      // Before asking, what tells this company from one of the same name (a warning when its
+      // name resembles a partner's).
+      const ask = async () => {
+        const profile = await get(`/v1/profiles/${encodeURIComponent(co.id)}`).catch(() => null);
+        results.replaceChildren(...[whoIsWho(profile), requestForm(co)].filter(Boolean));
+      };
+      return can("relationships.manage") ? h("button", { type: "button", onclick: ask }, t("partners.request")) : "";
     };
     results.replaceChildren(table([t("field.company"), t("field.handle"), ""], found.data.map((co) => [co.name, co.handle, next(co)]), t("partners.no_match")));
   };
