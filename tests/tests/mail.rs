@@ -1,6 +1,7 @@
 //! Mail that leaves: the mailer hands every mail to Email Service (wrangler's simulation of the
 //! `send_email` binding in workerd, which checks the sender and answers a message id), once;
-//! an info mail carries a one-click unsubscribe that switches that notification off.
+//! an info mail carries a one-click unsubscribe that switches that notification off; and the
+//! housekeeping removes what has expired, of one company only.
 
 // A story that cannot be told ends the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -107,4 +108,37 @@ fn an_info_mail_unsubscribes_in_one_click() {
     let unknown = "/v1/mail/unsubscribe?token=0000";
     let refused = anonymous.run(Method::POST, unknown, anonymous.raw(Method::POST, unknown));
     assert_eq!(refused.status, 404);
+}
+
+#[test]
+fn housekeeping_removes_one_companys_expired_logins_and_leaves_the_others() {
+    let swept = Company::signup_confirmed("kehraus");
+    let kept = Company::signup_confirmed("nebenan");
+    // Far enough ahead that every session, refresh token and link of the company has expired.
+    let out = Api::new().post(
+        "/v1/dev/housekeeping",
+        json!({"company_id": swept.id, "as_of": "2099-01-01T00:00:00Z"}),
+        200,
+    );
+    let removed = &out["removed"];
+    for table in ["sessions", "refresh_tokens", "link_tokens"] {
+        assert!(removed[table].as_u64().unwrap_or(0) >= 1, "{table}: {out}");
+    }
+    let refresh = |person: &Person| {
+        Api::new().send(
+            Method::POST,
+            "/v1/auth/refresh",
+            Some(&json!({"refresh_token": person.refresh_token})),
+        )
+    };
+    refresh(&swept.admin).expect_any_problem(401);
+    refresh(&kept.admin).expect(200);
+    // The company is required.
+    Api::new()
+        .send(
+            Method::POST,
+            "/v1/dev/housekeeping",
+            Some(&json!({"as_of": "2099-01-01T00:00:00Z"})),
+        )
+        .expect_invalid_field("company_id");
 }

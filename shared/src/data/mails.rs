@@ -166,18 +166,19 @@ pub fn claim_stmt(now: Time, lease_until: Time, unsubscribable: &[&str], limit: 
 }
 
 /// What became of a claimed mail.
-pub enum Delivered<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
     /// The provider took it, under this message id.
-    Sent { message_id: &'a str },
+    Sent { message_id: String },
     /// Refused; tried again at `retry_at`.
-    Retry { error: &'a str, retry_at: Time },
+    Retry { error: String, retry_at: Time },
     /// Refused for good, or too old to be worth sending.
-    Failed { error: &'a str },
+    Failed { error: String },
 }
 
 /// Records what became of a claimed mail (only while it is still claimed).
 #[must_use]
-pub fn delivered_stmt(id: &MailId, outcome: &Delivered<'_>, now: Time) -> Statement {
+pub fn delivered_stmt(id: &MailId, outcome: &Delivered, now: Time) -> Statement {
     const CLAIMED: &str = "WHERE id = ?1 AND status = 'sending'";
     match outcome {
         Delivered::Sent { message_id } => Statement::new(

@@ -121,33 +121,35 @@ fn out_mail(sender: &Sender, mail: &Claimed) -> OutMail {
 }
 
 /// Hands one claimed mail over (unless it is too old) and says what became of it.
-async fn deliver(mailer: &dyn Mailer, sender: &Sender, mail: &Claimed, now: Timestamp) -> Outcome {
+async fn deliver(
+    mailer: &dyn Mailer,
+    sender: &Sender,
+    mail: &Claimed,
+    now: Timestamp,
+) -> Delivered {
     if now - mail.created_at.0 > chrono::Duration::hours(MAX_AGE_HOURS) {
-        return Outcome::Failed(format!(
-            "not sent within {MAX_AGE_HOURS} hours of being written"
-        ));
+        return Delivered::Failed {
+            error: format!("not sent within {MAX_AGE_HOURS} hours of being written"),
+        };
     }
     match mailer.send(out_mail(sender, mail)).await {
-        Ok(message_id) => Outcome::Sent(message_id),
+        Ok(message_id) => Delivered::Sent { message_id },
         Err(reason) => {
             let reason: String = reason.chars().take(500).collect();
             let wait = usize::try_from(mail.attempts.saturating_sub(1))
                 .ok()
                 .and_then(|i| BACKOFF_SECS.get(i));
             match wait {
-                Some(secs) if mail.attempts < MAX_ATTEMPTS => {
-                    Outcome::Retry(reason, Time(now + chrono::Duration::seconds(*secs)))
-                }
-                _ => Outcome::Failed(format!("refused {} times, last: {reason}", mail.attempts)),
+                Some(secs) if mail.attempts < MAX_ATTEMPTS => Delivered::Retry {
+                    error: reason,
+                    retry_at: Time(now + chrono::Duration::seconds(*secs)),
+                },
+                _ => Delivered::Failed {
+                    error: format!("refused {} times, last: {reason}", mail.attempts),
+                },
             }
         }
     }
-}
-
-enum Outcome {
-    Sent(String),
-    Retry(String, Time),
-    Failed(String),
 }
 
 /// One run of the sender as of `now`.
@@ -181,25 +183,13 @@ pub async fn run(env: &Platform, now: Timestamp) -> Result<SendOut> {
         }
         let results = join_all(claimed.iter().map(|m| deliver(mailer, &sender, m, now))).await;
         let mut marks = Vec::with_capacity(claimed.len());
-        for (mail, result) in claimed.iter().zip(&results) {
-            let delivered = match result {
-                Outcome::Sent(id) => {
-                    out.sent += 1;
-                    Delivered::Sent { message_id: id }
-                }
-                Outcome::Retry(error, retry_at) => {
-                    out.retried += 1;
-                    Delivered::Retry {
-                        error,
-                        retry_at: *retry_at,
-                    }
-                }
-                Outcome::Failed(error) => {
-                    out.failed += 1;
-                    Delivered::Failed { error }
-                }
-            };
-            marks.push(mails::delivered_stmt(&mail.id, &delivered, Time(now)));
+        for (mail, delivered) in claimed.iter().zip(&results) {
+            match delivered {
+                Delivered::Sent { .. } => out.sent += 1,
+                Delivered::Retry { .. } => out.retried += 1,
+                Delivered::Failed { .. } => out.failed += 1,
+            }
+            marks.push(mails::delivered_stmt(&mail.id, delivered, Time(now)));
         }
         env.db.batch(marks).await?;
         if claimed.len() < BATCH as usize {
