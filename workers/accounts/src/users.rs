@@ -150,26 +150,7 @@ pub async fn invite_user(cx: &mut Cx) -> Result<Reply> {
     let language = input.language.unwrap_or_default();
     let now = Time(cx.now);
     let user_id = UserId::new(cx.now)?;
-    let inviter = inviter_name(cx).await?;
-    let company = companies::get(&cx.db, &me.company_id).await?;
-    let link = mailer::new_link(
-        &cx.public_url(),
-        LinkKind::InviteUser,
-        Some(&user_id),
-        None,
-        now,
-    )?;
-    let mail = mailer::mail_stmt(
-        &email,
-        language,
-        "colleague_invitation",
-        &Template::ColleagueInvitation {
-            inviter,
-            company: company.name,
-            link: link.url.clone(),
-        },
-        now,
-    )?;
+    let [link, mail] = invitation_mail(cx, &user_id, &email, language, now).await?;
     let insert = users::insert_stmt(&NewUser {
         id: &user_id,
         company_id: &me.company_id,
@@ -192,7 +173,7 @@ pub async fn invite_user(cx: &mut Cx) -> Result<Reply> {
         false,
     )?;
     cx.db
-        .batch(vec![insert, link.stmt, mail, logged])
+        .batch(vec![insert, link, mail, logged])
         .await
         .map_err(|e| {
             if e.unique_violation() == Some(users::EMAIL_TAKEN) {
@@ -379,30 +360,11 @@ pub async fn resend_invitation(cx: &mut Cx) -> Result<Reply> {
         me.require_admin()?;
     }
     let now = Time(cx.now);
-    let inviter = inviter_name(cx).await?;
-    let company = companies::get(&cx.db, &me.company_id).await?;
-    let link = mailer::new_link(
-        &cx.public_url(),
-        LinkKind::InviteUser,
-        Some(&user.id),
-        None,
-        now,
-    )?;
-    let mail = mailer::mail_stmt(
-        &user.email,
-        user.language,
-        "colleague_invitation",
-        &Template::ColleagueInvitation {
-            inviter,
-            company: company.name,
-            link: link.url.clone(),
-        },
-        now,
-    )?;
+    let [link, mail] = invitation_mail(cx, &user.id, &user.email, user.language, now).await?;
     cx.db
         .batch(vec![
             links::drop_stmt(&user.id, LinkKind::InviteUser),
-            link.stmt,
+            link,
             mail,
             audit::entry_stmt(
                 &me,
@@ -416,6 +378,39 @@ pub async fn resend_invitation(cx: &mut Cx) -> Result<Reply> {
         ])
         .await?;
     user_response(cx, &user.id, 200).await
+}
+
+/// A colleague invitation for `user` at `email`: the statement storing its link and the one
+/// writing its mail.
+async fn invitation_mail(
+    cx: &Cx,
+    user: &UserId,
+    email: &str,
+    language: shared::lang::Language,
+    now: Time,
+) -> Result<[shared::platform::Statement; 2]> {
+    let me = cx.me()?;
+    let inviter = inviter_name(cx).await?;
+    let company = companies::get(&cx.db, &me.company_id).await?;
+    let link = mailer::new_link(
+        &cx.public_url(),
+        LinkKind::InviteUser,
+        Some(user),
+        None,
+        now,
+    )?;
+    let mail = mailer::mail_stmt(
+        email,
+        language,
+        "colleague_invitation",
+        &Template::ColleagueInvitation {
+            inviter,
+            company: company.name,
+            link: link.url,
+        },
+        now,
+    )?;
+    Ok([link.stmt, mail])
 }
 
 /// Who invites, as the mail names them: the person acting, or "Tradepost" for an API key.

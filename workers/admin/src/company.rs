@@ -83,6 +83,13 @@ async fn lookalikes(
         .collect())
 }
 
+/// The caller's own company as stored (it must exist).
+async fn own_row(cx: &Cx, me: &Principal) -> Result<ProfileRow> {
+    profiles::get(&cx.db, &me.company_id, &me.company_id)
+        .await?
+        .ok_or_else(|| Error::internal("the caller's company is missing"))
+}
+
 async fn read(cx: &Cx, me: &Principal, company: &CompanyId) -> Result<ProfileOut> {
     let row = profiles::get(&cx.db, &me.company_id, company)
         .await?
@@ -110,9 +117,7 @@ pub async fn update_own(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     me.require_admin()?;
     let input: ProfileIn = cx.body().await?;
-    let current = profiles::get(&cx.db, &me.company_id, &me.company_id)
-        .await?
-        .ok_or_else(|| Error::internal("the caller's company is missing"))?;
+    let current = own_row(cx, &me).await?;
     let legal_name = match &input.legal_name {
         Some(name) => validate::optional_text("legal_name", name.as_deref(), 200)?,
         None => current.legal_name.clone(),
@@ -181,9 +186,7 @@ pub async fn put_logo(cx: &mut Cx) -> Result<Reply> {
         });
     }
     let length = store::content_length(cx, MAX_LOGO_BYTES, "a logo is at most 256 KiB")?;
-    let current = profiles::get(&cx.db, &me.company_id, &me.company_id)
-        .await?
-        .ok_or_else(|| Error::internal("the caller's company is missing"))?;
+    let current = own_row(cx, &me).await?;
     let key = format!("{}/logo/{}", me.company_id, shared::ids::new_body(cx.now)?);
     let tap = store::receive(cx, &key, length, MAX_LOGO_BYTES, false).await?;
     let sha256 = tap.borrow().hash.finish_hex();
@@ -214,9 +217,7 @@ pub async fn put_logo(cx: &mut Cx) -> Result<Reply> {
 pub async fn delete_logo(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     me.require_admin()?;
-    let current = profiles::get(&cx.db, &me.company_id, &me.company_id)
-        .await?
-        .ok_or_else(|| Error::internal("the caller's company is missing"))?;
+    let current = own_row(cx, &me).await?;
     cx.db
         .run_of(profiles::logo_stmt(&me.company_id, None, Time(cx.now)))
         .await?;

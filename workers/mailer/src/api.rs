@@ -29,6 +29,18 @@ pub struct AsOfIn {
     pub as_of: Option<String>,
 }
 
+impl AsOfIn {
+    /// The instant the run acts as of: `as_of`, else `now`.
+    ///
+    /// # Errors
+    /// A 422 naming `as_of` when it is no RFC 3339 time.
+    pub fn instant(&self, now: shared::time::Timestamp) -> shared::Result<shared::time::Timestamp> {
+        self.as_of
+            .as_deref()
+            .map_or(Ok(now), |t| shared::time::parse("as_of", t))
+    }
+}
+
 /// What one run of the sender did.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct SendOut {

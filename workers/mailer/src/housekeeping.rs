@@ -5,7 +5,7 @@ use shared::data::expired;
 use shared::ids::CompanyId;
 use shared::platform::Platform;
 use shared::service::{Cx, Reply};
-use shared::time::{self, Time, Timestamp};
+use shared::time::{Time, Timestamp};
 use shared::Result;
 
 use crate::api::{AsOfIn, HousekeepingOut};
@@ -38,9 +38,6 @@ pub async fn dev_housekeeping(cx: &mut Cx) -> Result<Reply> {
         "company_id",
         input.company_id.as_deref().unwrap_or_default(),
     )?;
-    let as_of = match input.as_of {
-        Some(t) => time::parse("as_of", &t)?,
-        None => cx.now,
-    };
+    let as_of = input.instant(cx.now)?;
     Reply::json(200, &run(&cx.env, as_of, Some(&company)).await?)
 }

@@ -13,8 +13,7 @@ pub async fn list_mail(cx: &mut Cx) -> Result<Reply> {
     let page = Page::from_request(cx)?;
     let rows = mails::mailbox(&cx.db, to.as_deref(), page.before.as_deref(), page.fetch()).await?;
     let (rows, next_cursor) = page.finish(rows, |m| m.id.to_string());
-    let public_url = cx.env.settings.get("PUBLIC_URL").unwrap_or_default();
-    let public_url = public_url.trim_end_matches('/');
+    let public_url = cx.public_url();
     let data = rows
         .into_iter()
         .map(|m| MailOut {

@@ -15,7 +15,7 @@ use shared::mail::html_of;
 use shared::notice::TEMPLATE_EVENTS;
 use shared::platform::{db::read_rows, Mailer, OutMail, Platform};
 use shared::service::{Cx, Reply};
-use shared::time::{self, Time, Timestamp};
+use shared::time::{Time, Timestamp};
 use shared::{Error, Result};
 
 use crate::api::{AsOfIn, SendOut};
@@ -202,9 +202,6 @@ pub async fn run(env: &Platform, now: Timestamp) -> Result<SendOut> {
 /// `POST /v1/dev/mail/send {as_of?}` (dev only; crons do not fire locally).
 pub async fn dev_send(cx: &mut Cx) -> Result<Reply> {
     let input: AsOfIn = cx.optional_body().await?;
-    let as_of = match input.as_of {
-        Some(t) => time::parse("as_of", &t)?,
-        None => cx.now,
-    };
+    let as_of = input.instant(cx.now)?;
     Reply::json(200, &run(&cx.env, as_of).await?)
 }

@@ -139,15 +139,7 @@ pub async fn one_click(cx: &mut Cx) -> Result<Reply> {
         }
     }
     let t = texts(mail.language);
-    let settings = cx
-        .env
-        .settings
-        .get("PUBLIC_URL")
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_owned()
-        + "/settings";
-    let settings = escape_html(&settings);
+    let settings = escape_html(&format!("{}/settings", cx.public_url()));
     let body = format!(
         "<p>{}</p><blockquote>{}</blockquote><p>{} <a href=\"{settings}\">{settings}</a></p>",
         t.done,
