@@ -273,3 +273,147 @@ fn an_admin_resends_an_invitation_deletes_an_access_and_reads_it_all_in_the_audi
     assert_eq!(refused.json()["code"], "admin_required");
     let _ = member;
 }
+
+#[test]
+fn a_company_greets_the_people_it_invites_with_its_own_opening_checked_when_saved() {
+    let s = stack();
+    let acme = sign_up(&s, "acme-print");
+    let path = "/v1/company/mail-openings/colleague_invitation/de";
+    let opening = "Guten Tag {email},\n\nschön, dass Sie bei {company} mitmachen!";
+    let saved = acme
+        .call(&s, Method::Put, path)
+        .json(&json!({ "text": opening }))
+        .run()
+        .expect(200);
+    assert_eq!(saved["text"], opening);
+    // Checked when saved: each refusal names the field.
+    for (target, text, field) in [
+        (path, "Hallo {name},", "text"),
+        (path, "Mehr unter https://example.com", "text"),
+        (
+            "/v1/company/mail-openings/password_reset/de",
+            "Hallo,",
+            "template",
+        ),
+        (
+            "/v1/company/mail-openings/colleague_invitation/fr",
+            "Salut,",
+            "language",
+        ),
+    ] {
+        let refused = acme
+            .call(&s, Method::Put, target)
+            .json(&json!({ "text": text }))
+            .run();
+        assert_eq!(refused.status, 422, "{target} {text}");
+        assert_eq!(refused.json()["field"], field, "{:?}", refused.json());
+    }
+
+    // Invitations in German get it; the rest of the mail, its link included, is Tradepost's.
+    s.clock.advance(chrono::Duration::seconds(1));
+    for (email, language) in [
+        ("bea@acme-print.example", "de"),
+        ("cem@acme-print.example", "en"),
+    ] {
+        acme.call(&s, Method::Post, "/v1/users")
+            .json(&json!({"email": email, "name": "Bea", "language": language}))
+            .run()
+            .expect(201);
+    }
+    s.post("/v1/dev/mail/send").run().expect(200);
+    let mailbox =
+        |to: &str| s.get(&format!("/v1/dev/mail?to={to}")).run().expect(200)["data"][0].clone();
+    let german = mailbox("bea@acme-print.example");
+    assert_eq!(german["status"], "sent", "{german}");
+    let body = text(&german, "text");
+    assert!(
+        body.starts_with(
+            "Guten Tag bea@acme-print.example,\n\nschön, dass Sie bei acme-print GmbH mitmachen!\n\n"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("/accept-invitation?token="), "{body}");
+    assert!(body.contains("14 Tage"), "{body}");
+    let english = text(&mailbox("cem@acme-print.example"), "text");
+    assert!(english.starts_with("Hello,\n\n"), "{english}");
+
+    // A key that is no admin may not change it; the admin lists and removes it.
+    let key = acme.api_key(&s, &["users.manage"]);
+    let refused = s
+        .call(Method::Put, path)
+        .bearer(&key)
+        .json(&json!({ "text": "Hi," }))
+        .run();
+    assert_eq!(refused.status, 403);
+    let list = acme
+        .call(&s, Method::Get, "/v1/company/mail-openings")
+        .run()
+        .expect(200);
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert!(list["templates"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("approval_requested")));
+    acme.call(&s, Method::Delete, path).run().expect(204);
+    let list = acme
+        .call(&s, Method::Get, "/v1/company/mail-openings")
+        .run()
+        .expect(200);
+    assert!(list["data"].as_array().unwrap().is_empty());
+    let other = sign_up(&s, "other-co");
+    let theirs = other
+        .call(&s, Method::Get, "/v1/company/mail-openings")
+        .run()
+        .expect(200);
+    assert!(
+        theirs["data"].as_array().unwrap().is_empty(),
+        "another company's openings stay its own"
+    );
+}
+
+#[test]
+fn an_order_file_naming_a_party_of_neither_company_carries_a_warning() {
+    let s = stack();
+    let pair = tradepost_stories::pair(&s);
+    let upload = |name: &str| {
+        let doc = tradepost_stories::order(&s, &pair.erp, "acme-print", name)
+            .run()
+            .expect(201);
+        pair.supplier
+            .call(
+                &s,
+                Method::Get,
+                &format!("/v1/documents/{}", text(&doc, "id")),
+            )
+            .run()
+            .expect(200)
+    };
+    let identify = |company: &tradepost_stories::Company, scheme: &str, id: &str| {
+        company
+            .call(&s, Method::Patch, "/v1/company")
+            .json(&json!({"identifiers": [{"scheme": scheme, "id": id}]}))
+            .run()
+            .expect(200);
+    };
+    // Nobody declared identifiers: nothing to match, no warnings.
+    let first = upload("PO-1.xml");
+    assert!(first["summary"].get("warnings").is_none(), "{first}");
+
+    // The customer is the file's buyer (its GLN); the seller's id is nobody's of the two.
+    identify(&pair.customer, "0088", "4012345000009");
+    let second = upload("PO-2.xml");
+    assert_eq!(
+        second["summary"]["warnings"],
+        json!([{"code": "party_unknown", "party": "seller", "id": "4098765000002"}]),
+        "{second}"
+    );
+    assert_eq!(
+        second["summary"]["order_number"],
+        first["summary"]["order_number"]
+    );
+
+    // Once the supplier declares it (here as its D-U-N-S number), the file fits.
+    identify(&pair.supplier, "0060", "4098765000002");
+    let third = upload("PO-3.xml");
+    assert_eq!(third["summary"]["warnings"], json!([]), "{third}");
+}

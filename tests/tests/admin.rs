@@ -146,3 +146,70 @@ fn an_open_invitation_is_sent_again_and_only_the_new_link_works() {
         )
         .expect_problem(404, "not_found");
 }
+
+#[test]
+fn one_person_at_two_companies_logs_in_once_and_switches_with_each_companys_permissions() {
+    let home = Company::signup_confirmed("heimatfirma");
+    let client = Company::signup_confirmed("zweitfirma");
+    let stranger = Company::signup_confirmed("fremdfirma");
+    let email = home.admin.email.clone();
+    client.api().post(
+        "/v1/users",
+        json!({"email": email, "name": "Freelancer", "permissions": ["talk"]}),
+        201,
+    );
+    client
+        .api()
+        .send(
+            Method::POST,
+            "/v1/users",
+            Some(&json!({"email": email, "name": "Twice"})),
+        )
+        .expect_problem(409, "email_taken");
+    let token = wait_for_link(&email, "/accept-invitation?token=", 1);
+    Api::new().post(
+        "/v1/auth/accept-invitation",
+        json!({"token": token, "password": PASSWORD}),
+        201,
+    );
+
+    let person = login(&email, PASSWORD);
+    assert_eq!(person.company_id, home.id, "the access used last");
+    let list = person.api.get("/v1/me/companies", 200);
+    let handles: Vec<(String, bool)> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (text(&a["company"]["id"]), a["current"] == true))
+        .collect();
+    assert_eq!(handles.len(), 2, "{list}");
+    assert!(handles.contains(&(home.id.clone(), true)), "{list}");
+    assert!(handles.contains(&(client.id.clone(), false)), "{list}");
+
+    person
+        .api
+        .send(
+            Method::POST,
+            "/v1/auth/switch",
+            Some(&json!({"company_id": stranger.id})),
+        )
+        .expect_problem(404, "not_found");
+    let switched = person
+        .api
+        .post("/v1/auth/switch", json!({"company_id": client.id}), 200);
+    let there = person
+        .api
+        .with_bearer(&text(&switched["access_token"]))
+        .get("/v1/me", 200);
+    assert_eq!(there["company"]["id"], client.id.as_str());
+    assert_eq!(there["permissions"], json!(["talk"]), "{there}");
+    person
+        .api
+        .with_bearer(&text(&switched["access_token"]))
+        .send(Method::GET, "/v1/users", None)
+        .expect_any_problem(403);
+    person
+        .api
+        .send(Method::GET, "/v1/me", None)
+        .expect_any_problem(401);
+}

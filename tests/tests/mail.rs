@@ -142,3 +142,43 @@ fn housekeeping_removes_one_companys_expired_logins_and_leaves_the_others() {
         )
         .expect_invalid_field("company_id");
 }
+
+#[test]
+fn a_partners_own_opening_greets_in_the_info_mail_its_upload_causes() {
+    let customer = Company::signup_confirmed("anrede-kunde");
+    let supplier = Company::signup_confirmed("anrede-lieferant");
+    connect(&customer, &supplier);
+    for language in ["en", "de", "pl"] {
+        customer.api().put(
+            &format!("/v1/company/mail-openings/document_received/{language}"),
+            json!({"text": "Dear {email},\n\nthe buyers of {company} send you this."}),
+            200,
+        );
+    }
+    customer
+        .api()
+        .send(
+            Method::PUT,
+            "/v1/company/mail-openings/document_received/en",
+            Some(&json!({"text": "Hello {recipient}"})),
+        )
+        .expect_invalid_field("text");
+    customer.api().upload(
+        &supplier.id,
+        "order",
+        "PO-anrede.xml",
+        b"<Order/>".to_vec(),
+        &[("Content-Type", "application/xml")],
+        201,
+    );
+    let to = &supplier.admin.email;
+    let mail = wait_until_sent(to, "document_received");
+    let text = mail["text"].as_str().unwrap_or_default();
+    let opening = format!(
+        "Dear {to},\n\nthe buyers of {} send you this.\n\n",
+        customer.name
+    );
+    assert!(text.starts_with(&opening), "{mail}");
+    assert!(text.contains("PO-anrede.xml"), "the facts stay: {mail}");
+    assert!(text.contains("/documents/"), "the link stays: {mail}");
+}

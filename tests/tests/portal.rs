@@ -1008,6 +1008,88 @@ fn in_polish_an_admin_resends_an_invitation_and_reads_the_audit_log() {
 }
 
 #[test]
+fn a_person_of_two_companies_switches_in_the_header_and_registers_a_third() {
+    let home = Company::signup_confirmed("Schalterheim");
+    let client = Company::signup_confirmed("Schalterkunde");
+    client.api().post(
+        "/v1/users",
+        json!({"email": home.admin.email, "name": "Ada", "permissions": ["talk"]}),
+        201,
+    );
+    let token = wait_for_link(&home.admin.email, "/accept-invitation?token=", 1);
+    Api::new().post(
+        "/v1/auth/accept-invitation",
+        json!({"token": token, "password": PASSWORD}),
+        201,
+    );
+
+    let b = Browser::start("company_switcher");
+    sign_in(&b, &home.admin, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.find("#company-switch");
+    assert_eq!(b.find_all("#company-switch option").len(), 2);
+    b.select("#company-switch", &client.id);
+    b.wait_until("the client's session", WAIT, || {
+        let s = b.execute(
+            "return JSON.parse(localStorage.getItem('tp.session')).company.id",
+            vec![],
+        );
+        (s == json!(client.id)).then_some(())
+    });
+    on_page(&b, "dashboard.dashboard");
+    // A member who may only talk: no administration tab there.
+    assert!(b.find_all("nav a[href='/admin/users']").is_empty());
+
+    b.goto("/settings");
+    on_page(&b, "admin.settings");
+    let section = b.wait_text("#companies", &client.name);
+    assert!(section.contains(&home.name), "{section}");
+    let handle = format!("drittfirma-{}", unique(6));
+    b.fill("#companies input[name=company_name]", "Drittfirma");
+    b.fill("#companies input[name=handle]", &handle);
+    b.click("#companies button[type=submit]");
+    on_page(&b, "dashboard.dashboard");
+    b.wait_until("three companies", WAIT, || {
+        (b.find_all("#company-switch option").len() == 3).then_some(())
+    });
+    assert!(b.text("#company-switch").contains("Drittfirma"));
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+}
+
+#[test]
+fn in_german_an_admin_sets_the_companys_own_mail_opening_checked_beside_the_field() {
+    let company = Company::signup_confirmed("Anredeseite");
+    company
+        .api()
+        .patch("/v1/me", json!({"language": "de"}), 200);
+    let de = |key: &str| catalogue("de", key);
+    let b = Browser::start("mail_openings_german");
+    sign_in(&b, &company.admin, "/admin/mail");
+    on_page(&b, "admin.mailOpenings");
+    assert_eq!(b.text("main h1"), de("admin.mail"));
+    assert!(b.text("main").contains(&de("openings.none")));
+    b.select("select[name=template]", "approval_requested");
+    b.select("select[name=language]", "de");
+    b.fill("textarea[name=text]", "Hallo {name},");
+    b.click("main form button[type=submit]");
+    b.wait_text("main .field-error", &de("error.invalid_field"));
+    b.fill(
+        "textarea[name=text]",
+        "Guten Tag,\n\nbitte prüfen Sie den Entwurf von {company}.",
+    );
+    b.click("main form button[type=submit]");
+    let table = b.wait_text("main table", "bitte prüfen Sie den Entwurf");
+    assert!(table.contains(&de("mailtpl.approval_requested")), "{table}");
+    let stored = company.api().get("/v1/company/mail-openings", 200);
+    assert_eq!(
+        stored["data"][0]["template"], "approval_requested",
+        "{stored}"
+    );
+    assert_eq!(stored["data"][0]["language"], "de", "{stored}");
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+}
+
+#[test]
 fn in_german_a_supplier_keeps_its_profile_and_its_customer_sees_who_is_who() {
     let supplier = Company::signup_confirmed("Profilseite");
     let customer = Company::signup_confirmed("Profilleser");

@@ -2,7 +2,7 @@
 //! caused it, so a mail is never lost and never sent for a change that did not happen. Locally
 //! the table is the mailbox (`GET /v1/dev/mail`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Db, Statement};
 use crate::ids::{CompanyId, MailId};
@@ -20,6 +20,8 @@ pub struct NewMail<'a> {
     pub text: &'a str,
     /// The partner the mail is about, shown as the sender's name ("… via Tradepost").
     pub from_name: Option<&'a str>,
+    /// The company whose action caused the mail: its own opening applies ([`claim_stmt`]).
+    pub company: Option<&'a CompanyId>,
     pub now: Time,
 }
 
@@ -31,10 +33,10 @@ pub struct NewMail<'a> {
 pub fn insert_stmt(m: &NewMail<'_>, if_changed: bool) -> Result<Statement> {
     let sql = if if_changed {
         "INSERT INTO mails (id, to_email, language, template, subject, body, created_at, \
-         from_name) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE changes() > 0"
+         from_name, company_id) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE changes() > 0"
     } else {
         "INSERT INTO mails (id, to_email, language, template, subject, body, created_at, \
-         from_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+         from_name, company_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
     };
     Ok(Statement::new(
         sql,
@@ -47,6 +49,7 @@ pub fn insert_stmt(m: &NewMail<'_>, if_changed: bool) -> Result<Statement> {
             &m.text,
             &m.now,
             &m.from_name,
+            &m.company,
         ],
     ))
 }
@@ -145,13 +148,24 @@ pub fn interrupted_stmt(now: Time) -> Statement {
 /// Claims up to `limit` mails due by `now` until `lease_until`, oldest first, counting the
 /// attempt; info mails of the `unsubscribable` templates get their unsubscribe secret. One
 /// statement, so two runs never claim the same mail.
+///
+/// At its first claim a mail caused by a company that keeps its own opening for the template
+/// and language gets it: the opening, `{email}` and `{company}` filled in, replaces the first
+/// paragraph (the greeting), and the row keeps the text as sent.
 #[must_use]
 pub fn claim_stmt(now: Time, lease_until: Time, unsubscribable: &[&str], limit: u32) -> Statement {
     Statement::new(
         "UPDATE mails SET status = 'sending', attempts = attempts + 1, claimed_until = ?2, \
          unsubscribe_token = CASE WHEN unsubscribe_token IS NULL AND template IN \
            (SELECT value FROM json_each(?3)) THEN lower(hex(randomblob(24))) \
-           ELSE unsubscribe_token END \
+           ELSE unsubscribe_token END, \
+         body = CASE WHEN attempts > 0 OR company_id IS NULL \
+             OR instr(body, char(10) || char(10)) = 0 THEN body \
+           ELSE COALESCE((SELECT replace(replace(o.text, '{email}', mails.to_email), \
+               '{company}', c.name) || substr(mails.body, instr(mails.body, char(10) || char(10))) \
+             FROM mail_openings o JOIN companies c ON c.id = o.company_id \
+             WHERE o.company_id = mails.company_id AND o.template = mails.template \
+             AND o.language = mails.language), body) END \
          WHERE id IN (SELECT id FROM mails WHERE status = 'queued' \
            AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id LIMIT ?4) \
          RETURNING id, to_email, language, template, subject, body, from_name, attempts, \
@@ -243,4 +257,73 @@ pub async fn admins(db: &Db, company: &CompanyId) -> Result<Vec<Admin>> {
         &[company],
     )
     .await
+}
+
+// A company's own openings.
+
+/// The templates a company may give its own opening: the mails its actions cause.
+pub const OPENING_TEMPLATES: &[&str] = &[
+    "colleague_invitation",
+    "company_invitation",
+    "relationship_requested",
+    "document_received",
+    "approval_requested",
+    "approval_decided",
+    "new_message",
+    "appointment_proposed",
+    "appointment_decided",
+    "invoice_disputed",
+    "invoice_paid",
+    "invoice_overdue",
+];
+
+/// The placeholders an opening may hold, filled in when the mail is sent.
+pub const OPENING_PLACEHOLDERS: &[&str] = &["{company}", "{email}"];
+
+/// A company's own opening of one template in one language.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct OpeningRow {
+    pub template: String,
+    pub language: Language,
+    pub text: String,
+    pub updated_at: Time,
+}
+
+/// The company's own openings.
+///
+/// # Errors
+/// A database error.
+pub async fn openings(db: &Db, company: &CompanyId) -> Result<Vec<OpeningRow>> {
+    db.all(
+        "SELECT template, language, text, updated_at FROM mail_openings WHERE company_id = ?1 \
+         ORDER BY template, language",
+        &[company],
+    )
+    .await
+}
+
+/// Stores the company's opening of `template` in `language`.
+#[must_use]
+pub fn put_opening_stmt(company: &CompanyId, row: &OpeningRow) -> Statement {
+    Statement::new(
+        "INSERT INTO mail_openings (company_id, template, language, text, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (company_id, template, language) \
+         DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+        &[
+            company,
+            &row.template,
+            &row.language.as_str(),
+            &row.text,
+            &row.updated_at,
+        ],
+    )
+}
+
+/// Goes back to Tradepost's greeting for `template` in `language`.
+#[must_use]
+pub fn delete_opening_stmt(company: &CompanyId, template: &str, language: Language) -> Statement {
+    Statement::new(
+        "DELETE FROM mail_openings WHERE company_id = ?1 AND template = ?2 AND language = ?3",
+        &[company, &template, &language.as_str()],
+    )
 }

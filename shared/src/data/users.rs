@@ -11,8 +11,11 @@ use crate::permissions::{self, Permission, Role};
 use crate::time::Time;
 use crate::{secrets, Result};
 
-/// The UNIQUE constraint on a person's e-mail address (one access per address).
-pub const EMAIL_TAKEN: &str = "users.email";
+/// The UNIQUE constraint on a person's access key (`company_id || ' ' || email`): one access
+/// per address and company (`d1-migrations/0015_several_companies.sql`).
+pub const EMAIL_TAKEN: &str = "users.access_key";
+/// The partial UNIQUE index on the address of an unconfirmed sign-up: one at a time.
+pub const SIGNUP_PENDING: &str = "users.email";
 
 named_enum! {
     /// Where a person's access stands.
@@ -83,16 +86,121 @@ pub async fn in_company(db: &Db, viewer: &CompanyId, id: &UserId) -> Result<Opti
     .await
 }
 
-/// A person by e-mail address (the address the caller presents at login or sign-up).
+/// The access a login with this address opens: of a person's accesses (one per company), an
+/// active one before any other, the one used last first. All of them share one password.
 ///
 /// # Errors
 /// A database error.
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<UserRow>> {
     db.first(
-        &format!("SELECT {COLUMNS} FROM users WHERE email = ?1"),
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE email = ?1 AND deleted_at IS NULL \
+             ORDER BY status = 'active' DESC, last_login_at DESC, id DESC LIMIT 1"
+        ),
         &[&email],
     )
     .await
+}
+
+/// The accesses of the person with this address.
+///
+/// # Errors
+/// A database error.
+pub async fn with_email(db: &Db, email: &str) -> Result<Vec<UserId>> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: UserId,
+    }
+    let rows: Vec<Row> = db
+        .all(
+            "SELECT id FROM users WHERE email = ?1 AND deleted_at IS NULL ORDER BY id",
+            &[&email],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Whether the address already has a login (an active access or a sign-up not yet
+/// confirmed): a further company is then added from the portal, logged in.
+///
+/// # Errors
+/// A database error.
+pub async fn has_login(db: &Db, email: &str) -> Result<bool> {
+    #[derive(Deserialize)]
+    struct Row {}
+    let row: Option<Row> = db
+        .first(
+            "SELECT 1 AS one FROM users WHERE email = ?1 AND deleted_at IS NULL \
+             AND status IN ('active', 'unconfirmed') LIMIT 1",
+            &[&email],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
+/// The same person's access at `company` (the company switcher).
+///
+/// # Errors
+/// A database error.
+pub async fn access_at(db: &Db, user: &UserId, company: &CompanyId) -> Result<Option<UserRow>> {
+    db.first(
+        &format!(
+            "SELECT {COLUMNS_U} FROM users me JOIN users u ON u.email = me.email \
+             WHERE me.id = ?1 AND u.company_id = ?2 AND u.deleted_at IS NULL \
+             AND me.deleted_at IS NULL"
+        ),
+        &[user, company],
+    )
+    .await
+}
+
+/// One of a person's accesses, with its company.
+#[derive(Debug, Deserialize)]
+pub struct AccessRow {
+    pub user_id: UserId,
+    pub role: Role,
+    pub company_id: CompanyId,
+    pub company_name: String,
+    pub company_handle: String,
+    pub company_created_at: Time,
+}
+
+/// The person's active accesses, by company name (the company switcher's list).
+///
+/// # Errors
+/// A database error.
+pub async fn accesses(db: &Db, user: &UserId) -> Result<Vec<AccessRow>> {
+    db.all(
+        "SELECT u.id AS user_id, u.role, c.id AS company_id, c.name AS company_name, \
+         c.handle AS company_handle, c.created_at AS company_created_at \
+         FROM users me JOIN users u ON u.email = me.email JOIN companies c ON c.id = u.company_id \
+         WHERE me.id = ?1 AND me.deleted_at IS NULL AND u.deleted_at IS NULL \
+         AND u.status = 'active' ORDER BY c.name, c.id",
+        &[user],
+    )
+    .await
+}
+
+/// Sets the person's one password on all their accesses (after a step that proved they
+/// control the address: a reset, an accepted invitation). Invitations not yet accepted stay
+/// without one.
+#[must_use]
+pub fn password_everywhere_stmt(email: &str, hash: &str, now: Time) -> Statement {
+    Statement::new(
+        "UPDATE users SET password_hash = ?1, updated_at = ?2 \
+         WHERE email = ?3 AND deleted_at IS NULL AND status != 'invited'",
+        &[&hash, &now, &email],
+    )
+}
+
+/// Ends every session of every access of the person (a password reset).
+#[must_use]
+pub fn revoke_everywhere_stmt(email: &str, now: Time) -> Statement {
+    Statement::new(
+        "UPDATE sessions SET revoked_at = ?1 WHERE revoked_at IS NULL \
+         AND user_id IN (SELECT id FROM users WHERE email = ?2)",
+        &[&now, &email],
+    )
 }
 
 /// A page of the viewer's people, newest first.
@@ -193,13 +301,14 @@ pub struct NewUser<'a> {
     pub now: Time,
 }
 
-/// The insert of a new person (fails on [`EMAIL_TAKEN`]).
+/// The insert of a new access (fails on [`EMAIL_TAKEN`] when the address has one at the
+/// company, on [`SIGNUP_PENDING`] for a second unconfirmed sign-up).
 #[must_use]
 pub fn insert_stmt(u: &NewUser<'_>) -> Statement {
     Statement::new(
         "INSERT INTO users (id, company_id, email, name, password_hash, role, permissions, \
-         language, status, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+         language, status, created_at, updated_at, access_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?2 || ' ' || ?3)",
         &[
             u.id,
             u.company_id,
@@ -364,7 +473,7 @@ pub fn erase_stmts(viewer: &CompanyId, user: &UserRow, now: Time) -> Vec<Stateme
         Statement::new("DELETE FROM mails WHERE to_email = ?1", &[&user.email]),
         Statement::new(
             "UPDATE users SET name = ?3, email = 'deleted-' || id || '@erased.invalid', \
-             password_hash = NULL, card = NULL, permissions = '', role = 'member', \
+             access_key = 'deleted ' || id, password_hash = NULL, card = NULL, permissions = '', role = 'member', \
              status = 'disabled', deleted_at = ?4, updated_at = ?4 \
              WHERE id = ?1 AND company_id = ?2",
             &[id, viewer, &FORMER_USER, &now],

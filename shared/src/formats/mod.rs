@@ -57,6 +57,30 @@ pub struct OrderSummary {
     pub line_count: u32,
 }
 
+/// What the checks on a recognised file found that does not fit (`party_unknown`: a buyer or
+/// seller id that belongs to neither company of the relationship).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SummaryWarning {
+    /// `party_unknown`.
+    pub code: String,
+    /// `buyer` or `seller`.
+    pub party: String,
+    /// The id as the file writes it.
+    pub id: String,
+}
+
+/// An order summary as the API answers it: the recogniser's summary and, once the database
+/// checked it against the two companies' identifiers (`d1-migrations/0017_party_check.sql`),
+/// its warnings. The schema of the answer; the workers pass the stored JSON on as it is.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SummaryOut {
+    #[serde(flatten)]
+    pub summary: OrderSummary,
+    /// Present once checked (when at least one of the two companies declared party
+    /// identifiers); empty when everything matched.
+    pub warnings: Option<Vec<SummaryWarning>>,
+}
+
 impl OrderSummary {
     /// A summary of `format` with nothing found yet.
     #[must_use]

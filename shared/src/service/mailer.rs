@@ -5,7 +5,7 @@
 
 use crate::data::links::{self, LinkKind};
 use crate::data::mails::{self, NewMail};
-use crate::ids::{InvitationId, UserId};
+use crate::ids::{CompanyId, InvitationId, UserId};
 use crate::lang::Language;
 use crate::mail::{self, Template};
 use crate::platform::Statement;
@@ -59,7 +59,8 @@ pub fn new_link(
     })
 }
 
-/// The statement that records (and so sends) a mail.
+/// The statement that records (and so sends) a mail; `caused_by` is the company whose action
+/// it is about (an invitation's sender), whose own opening it gets.
 ///
 /// # Errors
 /// Fails only if the platform has no randomness.
@@ -68,6 +69,7 @@ pub fn mail_stmt(
     language: Language,
     template_name: &str,
     template: &Template,
+    caused_by: Option<&CompanyId>,
     now: Time,
 ) -> Result<Statement> {
     let rendered = mail::render(template, language);
@@ -79,6 +81,7 @@ pub fn mail_stmt(
             subject: &rendered.subject,
             text: &rendered.text,
             from_name: template.partner(),
+            company: caused_by,
             now,
         },
         false,

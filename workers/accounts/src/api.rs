@@ -87,6 +87,14 @@ pub struct TokenIn {
     pub token: String,
 }
 
+/// Switching to another of the person's companies.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchIn {
+    /// The company (one the person has an active access at: `GET /v1/me/companies`).
+    pub company_id: CompanyId,
+}
+
 /// Logging in.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

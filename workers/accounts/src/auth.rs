@@ -19,8 +19,8 @@ use shared::token::{AccessClaims, TokenIssuer, ACCESS_TOKEN_TTL_SECS};
 use shared::{password, secrets, validate, Error, Result};
 
 use crate::api::{
-    AcceptIn, AccountOut, LoginIn, RefreshIn, ResetConfirmIn, ResetIn, ResetOut, SignupIn, TokenIn,
-    TokensOut, UserOut,
+    AcceptIn, AccountOut, LoginIn, RefreshIn, ResetConfirmIn, ResetIn, ResetOut, SignupIn,
+    SwitchIn, TokenIn, TokensOut, UserOut,
 };
 
 /// Failed logins are counted in windows of this length.
@@ -58,7 +58,10 @@ pub async fn signup(cx: &mut Cx) -> Result<Reply> {
     let email = validate::email("email", &input.email)?;
     password::validate_new(&input.password, &email)?;
     let language = input.language.unwrap_or_default();
-    ensure_free(cx, &handle, &email).await?;
+    ensure_handle_free(cx, &handle).await?;
+    if users::has_login(&cx.db, &email).await? {
+        return Err(login_exists());
+    }
 
     let now = Time(cx.now);
     let company_id = CompanyId::new(cx.now)?;
@@ -79,6 +82,7 @@ pub async fn signup(cx: &mut Cx) -> Result<Reply> {
             name: name.clone(),
             link: link.url.clone(),
         },
+        None,
         now,
     )?;
     let statements = vec![
@@ -102,15 +106,22 @@ pub async fn signup(cx: &mut Cx) -> Result<Reply> {
     account(cx, &user_id, 201).await
 }
 
-/// 409 before doing any work when the handle or address is taken.
-async fn ensure_free(cx: &Cx, handle: &str, email: &str) -> Result<()> {
+/// 409 before doing any work when the handle is taken.
+async fn ensure_handle_free(cx: &Cx, handle: &str) -> Result<()> {
     if companies::by_handle(&cx.db, handle).await?.is_some() {
         return Err(handle_taken());
     }
-    if users::by_email(&cx.db, email).await?.is_some() {
-        return Err(email_taken());
-    }
     Ok(())
+}
+
+/// The 409 for signing up with an address that has a login: a person adds a further company
+/// logged in (`POST /v1/me/companies`), so nobody starts one in another person's name.
+fn login_exists() -> Error {
+    Error::conflict(
+        "email_taken",
+        "this e-mail address already has a login: log in and add the company under \
+         \"Your companies\"",
+    )
 }
 
 fn handle_taken() -> Error {
@@ -128,6 +139,7 @@ fn taken_or(err: Error) -> Error {
     match err.unique_violation() {
         Some(companies::HANDLE_TAKEN) => handle_taken(),
         Some(users::EMAIL_TAKEN) => email_taken(),
+        Some(users::SIGNUP_PENDING) => login_exists(),
         _ => err,
     }
 }
@@ -223,7 +235,21 @@ pub async fn login(cx: &mut Cx) -> Result<Reply> {
     };
     cx.db.run_of(users::clear_failures_stmt(&keys[0])).await?;
     ensure_can_log_in(&user)?;
-    let tokens = open_session(cx, &user).await?;
+    let tokens = open_session(cx, &user, None).await?;
+    Reply::json(200, &tokens)
+}
+
+/// `POST /v1/auth/switch`: the same person, logged in at another of their companies, with
+/// the role and permissions they have there. The current session ends.
+pub async fn switch_company(cx: &mut Cx) -> Result<Reply> {
+    let me = cx.me()?;
+    let user_id = me.require_user()?;
+    let input: SwitchIn = cx.body().await?;
+    let target = users::access_at(&cx.db, user_id, &input.company_id)
+        .await?
+        .ok_or(Error::not_found("company"))?;
+    ensure_can_log_in(&target)?;
+    let tokens = open_session(cx, &target, me.session_id.as_ref()).await?;
     Reply::json(200, &tokens)
 }
 
@@ -267,13 +293,17 @@ async fn record_failure(cx: &Cx, keys: &[String; 2]) -> Result<()> {
     Ok(())
 }
 
-/// Starts a session for a user who proved who they are: a refresh token and an access token.
-async fn open_session(cx: &Cx, user: &UserRow) -> Result<TokensOut> {
+/// Starts a session for a user who proved who they are: a refresh token and an access token;
+/// `ending` is the session it replaces (a company switch).
+async fn open_session(cx: &Cx, user: &UserRow, ending: Option<&SessionId>) -> Result<TokensOut> {
     let session_id = SessionId::new(cx.now)?;
     let now = Time(cx.now);
     let refresh = secrets::new_secret(secrets::REFRESH_TOKEN_PREFIX)?;
     let mut statements = users::open_session_stmts(&session_id, &user.id, now);
     statements.insert(1, users::refresh_stmt(&refresh, &session_id, now));
+    if let Some(ending) = ending {
+        statements.push(users::revoke_session_stmt(ending, now));
+    }
     cx.db.batch(statements).await?;
     tokens(cx, user, &session_id, refresh).await
 }
@@ -383,6 +413,7 @@ pub async fn request_password_reset(cx: &mut Cx) -> Result<Reply> {
                     name: user.name.clone(),
                     link: link.url.clone(),
                 },
+                None,
                 now,
             )?;
             cx.db.batch(vec![link.stmt, mail]).await?;
@@ -409,11 +440,13 @@ pub async fn confirm_password_reset(cx: &mut Cx) -> Result<Reply> {
     let hash = password::hash(&input.password, &pepper(cx)?)?;
     claim_link(cx, &link.hash).await?;
     let now = Time(cx.now);
+    // The person's one password, on every access, and every login of theirs ends.
     let result = cx
         .db
         .batch(vec![
             users::password_stmt(&user_id, &hash, now),
-            users::revoke_all_sessions_stmt(&user_id, now),
+            users::password_everywhere_stmt(&user.email, &hash, now),
+            users::revoke_everywhere_stmt(&user.email, now),
         ])
         .await;
     if let Err(e) = result {
@@ -461,15 +494,14 @@ async fn accept_colleague(
     let language = input.language.unwrap_or(user.language);
     let password_hash = password::hash(&input.password, &pepper(cx)?)?;
     claim_link(cx, hash).await?;
+    let now = Time(cx.now);
+    // The password chosen is the person's one password, at every company they work for.
     let result = cx
         .db
-        .run_of(users::accept_stmt(
-            user_id,
-            &password_hash,
-            &name,
-            language,
-            Time(cx.now),
-        ))
+        .batch(vec![
+            users::accept_stmt(user_id, &password_hash, &name, language, now),
+            users::password_everywhere_stmt(&user.email, &password_hash, now),
+        ])
         .await;
     if let Err(e) = result {
         links::release(&cx.db, hash).await;
@@ -505,7 +537,7 @@ async fn accept_company(
         .ok_or_else(|| Error::invalid("name", "is required"))?;
     let name = validate::text("name", name, 1, 120)?;
     password::validate_new(&input.password, &invitation.email)?;
-    ensure_free(cx, &handle, &invitation.email).await?;
+    ensure_handle_free(cx, &handle).await?;
     let language = input.language.unwrap_or_default();
     let password_hash = password::hash(&input.password, &pepper(cx)?)?;
     let settings = invitation.settings.0;
@@ -548,6 +580,7 @@ async fn accept_company(
             status: UserStatus::Active,
             now,
         }),
+        users::password_everywhere_stmt(&invitation.email, &password_hash, now),
         relationship,
         invitations::accept_stmt(invitation_id, now),
         events::insert_stmt(&event),

@@ -19,8 +19,8 @@ use shared::service::{Access, Service};
 use {
     api::{
         AcceptIn, AccountOut, ApiKeyIn, ApiKeyList, ApiKeyOut, EventList, EventQuery, LoginIn,
-        MeOut, MePatch, MeUpdated, RefreshIn, ResetConfirmIn, ResetIn, ResetOut, SignupIn, TokenIn,
-        TokensOut, UserIn, UserList, UserOut, UserPatch, UserQuery,
+        MeOut, MePatch, MeUpdated, RefreshIn, ResetConfirmIn, ResetIn, ResetOut, SignupIn,
+        SwitchIn, TokenIn, TokensOut, UserIn, UserList, UserOut, UserPatch, UserQuery,
     },
     shared::ids::{ApiKeyId, UserId},
 };
@@ -64,6 +64,10 @@ pub static SERVICE: Service = Service {
             |d| d.summary("Accept a colleague's or a supplier's invitation")
                 .body::<AcceptIn>().answer::<AccountOut>(201, "the account")
                 .errors(&[(400, "the link is unknown, used or expired"), (409, "the handle or the e-mail address is taken")]);
+        Post "/v1/auth/switch" => auth::switch_company, Access::Person,
+            |d| d.summary("Log in at another of one's companies (one address and password, an access per company): new tokens with that company's role and permissions; the current session ends")
+                .body::<SwitchIn>().ok::<TokensOut>("the new session's tokens")
+                .errors(&[(403, "that access is disabled"), (404, "no access of the caller's at that company")]);
         Get "/v1/auth/jwks.json" => auth::get_jwks, Access::Public,
             |d| d.summary("The public keys that verify access tokens (JWKS)")
                 .answer::<serde_json::Value>(200, "the JSON Web Key Set");

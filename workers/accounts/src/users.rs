@@ -144,9 +144,6 @@ pub async fn invite_user(cx: &mut Cx) -> Result<Reply> {
         None => permissions::default_member_permissions(),
     };
     permissions::check_grant(&me, role, &perms)?;
-    if users::by_email(&cx.db, &email).await?.is_some() {
-        return Err(email_taken());
-    }
     let language = input.language.unwrap_or_default();
     let now = Time(cx.now);
     let user_id = UserId::new(cx.now)?;
@@ -408,6 +405,7 @@ async fn invitation_mail(
             company: company.name,
             link: link.url,
         },
+        Some(&me.company_id),
         now,
     )?;
     Ok([link.stmt, mail])

@@ -135,3 +135,57 @@ pub struct ProfileIn {
     #[serde(default)]
     pub identifiers: Option<Vec<shared::profile::PartyId>>,
 }
+
+/// One of the caller's companies (the company switcher).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessOut {
+    pub company: shared::data::companies::CompanyOut,
+    /// The person's access there.
+    pub user_id: shared::ids::UserId,
+    pub role: shared::permissions::Role,
+    /// Whether the caller is logged in there now.
+    pub current: bool,
+}
+
+/// The caller's companies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessList {
+    pub data: Vec<AccessOut>,
+}
+
+/// A further company for the caller, who becomes its admin.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyIn {
+    #[schema(min_length = 2, max_length = 120)]
+    pub company_name: String,
+    /// The company's short public name, unique: a letter, then letters, digits and single
+    /// hyphens.
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"
+    )]
+    pub handle: String,
+}
+
+/// The company's own mail openings, with what may be given one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpeningList {
+    /// The templates that take an opening: the mails the company's actions cause.
+    pub templates: Vec<&'static str>,
+    /// What an opening may hold, filled in when the mail is sent: the company's name, the
+    /// recipient's address.
+    pub placeholders: Vec<&'static str>,
+    pub data: Vec<shared::data::mails::OpeningRow>,
+}
+
+/// An opening: it replaces the mail's greeting ("Hello,").
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningIn {
+    /// At most 1,000 characters; line breaks kept; no links; placeholders `{company}` and
+    /// `{email}` only.
+    #[schema(min_length = 1, max_length = 1000)]
+    pub text: String,
+}

@@ -9,16 +9,22 @@
 //!
 //! [`SERVICE`] is its route table.
 
+mod accesses;
 pub mod api;
 mod audit;
 pub mod company;
+pub mod openings;
 
 use shared::service::route::Sessions;
 use shared::service::{Access, Service};
 
 #[cfg(not(target_arch = "wasm32"))]
 use {
-    api::{AuditList, AuditQuery, ProfileIn, ProfileOut},
+    api::{
+        AccessList, AccessOut, AuditList, AuditQuery, CompanyIn, OpeningIn, OpeningList, ProfileIn,
+        ProfileOut,
+    },
+    shared::data::mails::OpeningRow,
     shared::ids::CompanyId,
 };
 
@@ -43,6 +49,20 @@ pub static SERVICE: Service = Service {
         Delete "/v1/company/logo" => company::delete_logo, Access::Caller,
             |d| d.summary("Remove the company's logo (admins)").empty(204, "removed")
                 .errors(&[(403, "not an admin")]);
+        Get "/v1/company/mail-openings" => openings::list, Access::Caller,
+            |d| d.summary("The company's own openings of the mails its actions cause (admins), with the templates that take one and the placeholders")
+                .ok::<OpeningList>("the openings")
+                .errors(&[(403, "not an admin (`admin_required`)")]);
+        Put "/v1/company/mail-openings/{template}/{language}" => openings::put, Access::Caller,
+            |d| d.summary("Set the company's opening of one mail in one language (admins): it replaces the greeting; `{company}` and `{email}` are filled in when the mail is sent")
+                .path_param::<String>("template").path_param::<String>("language")
+                .body::<OpeningIn>().ok::<OpeningRow>("the opening as stored")
+                .errors(&[(403, "not an admin"), (422, "an unknown template or language, or a text that does not fit (`text`: too long, a link, an unknown placeholder)")]);
+        Delete "/v1/company/mail-openings/{template}/{language}" => openings::delete, Access::Caller,
+            |d| d.summary("Go back to Tradepost's greeting for one mail in one language (admins)")
+                .path_param::<String>("template").path_param::<String>("language")
+                .empty(204, "removed (also when there was none)")
+                .errors(&[(403, "not an admin"), (422, "an unknown template or language")]);
         Get "/v1/profiles/{id}" => company::get_profile, Access::Caller,
             |d| d.summary("What a company shows of itself: handle, legal name, VAT id with its format checked, verified domain, identifiers; addresses and logo only to its partners; and the caller's partners whose names resemble it")
                 .path_param::<CompanyId>("id").ok::<ProfileOut>("the profile");
@@ -50,6 +70,13 @@ pub static SERVICE: Service = Service {
             |d| d.summary("A company's logo (the company itself and its partners), sandboxed like every stored file")
                 .path_param::<CompanyId>("id").file("the image")
                 .errors(&[(404, "no logo, or not a partner")]);
+        Get "/v1/me/companies" => accesses::list, Access::Person,
+            |d| d.summary("The companies the caller works for (one login, an access per company, each with its own role and permissions); switch with `POST /v1/auth/switch`")
+                .ok::<AccessList>("the caller's active accesses, by company name");
+        Post "/v1/me/companies" => accesses::add, Access::Person,
+            |d| d.summary("Register a further company under the caller's login; the caller becomes its admin")
+                .body::<CompanyIn>().answer::<AccessOut>(201, "the new company and the caller's access there")
+                .errors(&[(409, "the handle is taken (`handle_taken`)"), (422, "a field that does not fit, named")]);
         Get "/v1/audit-log" => audit::list_audit_log, Access::Caller,
             |d| d.summary("The company's administrative actions, newest first (admins only): permissions granted and revoked, API keys made and revoked, people invited, disabled and deleted, webhook endpoints changed")
                 .query::<AuditQuery>().query::<shared::service::page::Paging>()

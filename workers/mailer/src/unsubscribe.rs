@@ -125,8 +125,9 @@ pub async fn one_click(cx: &mut Cx) -> Result<Reply> {
     let Some((mail, kind)) = lookup(cx).await? else {
         return Ok(unknown(cx));
     };
-    if let Some(user) = users::by_email(&cx.db, &mail.to_email).await? {
-        let chosen: Vec<String> = match notices::settings(&cx.db, &user.id).await? {
+    // The person's choice, at every company they work for.
+    for user in users::with_email(&cx.db, &mail.to_email).await? {
+        let chosen: Vec<String> = match notices::settings(&cx.db, &user).await? {
             Some(row) => row.events.0,
             None => DEFAULT_MAIL_EVENTS
                 .iter()
@@ -135,7 +136,7 @@ pub async fn one_click(cx: &mut Cx) -> Result<Reply> {
         };
         if chosen.iter().any(|e| e == kind) {
             let kept: Vec<String> = chosen.into_iter().filter(|e| e != kind).collect();
-            notices::put_settings(&cx.db, &user.id, &kept, Time(cx.now)).await?;
+            notices::put_settings(&cx.db, &user, &kept, Time(cx.now)).await?;
         }
     }
     let t = texts(mail.language);

@@ -59,6 +59,7 @@ fn info_mail(s: &Stack, to: &str, template: &str, partner: &str) {
             subject: &format!("New document from {partner}: PO-1.xml"),
             text: "Hello,\n\nOpen it here:\n\nhttp://tradepost.test/documents/doc_1",
             from_name: Some(partner),
+            company: None,
             now: now(s),
         },
         false,

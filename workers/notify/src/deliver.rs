@@ -266,7 +266,7 @@ async fn failure_mails(
     };
     admins
         .iter()
-        .map(|admin| notice_mail_stmt(&admin.email, admin.language, &notice, now))
+        .map(|admin| notice_mail_stmt(&admin.email, admin.language, &notice, None, now))
         .collect()
 }
 
@@ -278,6 +278,7 @@ pub fn notice_mail_stmt(
     to: &str,
     language: shared::lang::Language,
     notice: &Notice,
+    caused_by: Option<&CompanyId>,
     now: Timestamp,
 ) -> Result<Statement> {
     let rendered = notice::render(notice, language);
@@ -289,6 +290,7 @@ pub fn notice_mail_stmt(
             subject: &rendered.subject,
             text: &rendered.text,
             from_name: notice.partner(),
+            company: caused_by,
             now: Time(now),
         },
         true,

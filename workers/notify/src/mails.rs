@@ -11,6 +11,8 @@
 //! keeps a redelivered event from mailing anyone twice. The registry sends no mail of its own
 //! for relationship requests, so `relationship.requested` is mailed from here only.
 
+use std::cell::Cell;
+
 use serde_json::Value;
 use shared::data::{approvals, companies, notices};
 use shared::event::Event;
@@ -115,12 +117,19 @@ fn text(data: &Value, key: &str) -> String {
 }
 
 /// A company's name by the id an event names (its id when unknown).
-async fn company_name(db: &Db, id: &str) -> Result<String> {
+/// The partner company's name; `caused` keeps the company (whose mail opening applies).
+async fn company_name(db: &Db, caused: &Cell<Option<CompanyId>>, id: &str) -> Result<String> {
     let found = match CompanyId::parse(id) {
         Ok(id) => companies::find(db, &id).await?,
         Err(_) => None,
     };
-    Ok(found.map_or_else(|| id.to_owned(), |c| c.name))
+    Ok(match found {
+        Some(c) => {
+            caused.set(Some(c.id));
+            c.name
+        }
+        None => id.to_owned(),
+    })
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -128,17 +137,19 @@ fn version(data: &Value) -> u32 {
     data["version"].as_f64().unwrap_or(0.0).max(0.0) as u32
 }
 
-/// The notice for an event, and whom of the company it is for (`None`: everybody eligible).
+/// The notice for an event, whom of the company it is for (`None`: everybody eligible), and
+/// the partner company that caused it.
 async fn notice_for(
     db: &Db,
     event: &Event,
     portal: &str,
-) -> Result<Option<(Notice, Option<Vec<String>>)>> {
+) -> Result<Option<(Notice, Option<Vec<String>>, Option<CompanyId>)>> {
     let data = &event.data;
+    let caused = Cell::new(None);
     let notice = match event.kind.as_str() {
         "document.deposited" => (
             Notice::DocumentReceived {
-                partner: company_name(db, &text(data, "sender_id")).await?,
+                partner: company_name(db, &caused, &text(data, "sender_id")).await?,
                 filename: text(data, "filename"),
                 link: format!("{portal}/documents/{}", text(data, "document_id")),
             },
@@ -156,7 +167,7 @@ async fn notice_for(
             });
             (
                 Notice::ApprovalRequested {
-                    partner: company_name(db, supplier.as_str()).await?,
+                    partner: company_name(db, &caused, supplier.as_str()).await?,
                     filename: text(data, "filename"),
                     version: version(data),
                     link: format!("{portal}/approvals/{}", text(data, "approval_id")),
@@ -171,7 +182,7 @@ async fn notice_for(
             };
             (
                 Notice::ApprovalDecided {
-                    partner: company_name(db, customer.as_str()).await?,
+                    partner: company_name(db, &caused, customer.as_str()).await?,
                     person: text(data, "decided_by_name"),
                     approved: data["decision"] == "approved",
                     version: version(data),
@@ -183,7 +194,7 @@ async fn notice_for(
         }
         "talk.message" => (
             Notice::NewMessage {
-                partner: company_name(db, &text(data, "from_company_id")).await?,
+                partner: company_name(db, &caused, &text(data, "from_company_id")).await?,
                 person: text(data, "from_user_name"),
                 subject: text(data, "subject"),
                 excerpt: text(data, "excerpt"),
@@ -193,14 +204,14 @@ async fn notice_for(
         ),
         "relationship.requested" => (
             Notice::RelationshipRequested {
-                partner: company_name(db, &text(data, "from_company_id")).await?,
+                partner: company_name(db, &caused, &text(data, "from_company_id")).await?,
                 link: format!("{portal}/partners"),
             },
             None,
         ),
         "appointment.proposed" => (
             Notice::AppointmentProposed {
-                partner: company_name(db, &text(data, "customer_id")).await?,
+                partner: company_name(db, &caused, &text(data, "customer_id")).await?,
                 person: text(data, "proposed_by_name"),
                 title: text(data, "title"),
                 when: when(data),
@@ -216,7 +227,7 @@ async fn notice_for(
             };
             (
                 Notice::AppointmentDecided {
-                    partner: company_name(db, &text(data, "supplier_id")).await?,
+                    partner: company_name(db, &caused, &text(data, "supplier_id")).await?,
                     confirmed: data["decision"] == "confirmed",
                     title: text(data, "title"),
                     when: when(data),
@@ -229,7 +240,7 @@ async fn notice_for(
         }
         "invoice.disputed" => (
             Notice::InvoiceDisputed {
-                partner: company_name(db, &text(data, "recipient_id")).await?,
+                partner: company_name(db, &caused, &text(data, "recipient_id")).await?,
                 person: text(data, "disputed_by_name"),
                 number: invoice_number(data),
                 amount: amount(data),
@@ -240,7 +251,7 @@ async fn notice_for(
         ),
         "invoice.paid" => (
             Notice::InvoicePaid {
-                partner: company_name(db, &text(data, "recipient_id")).await?,
+                partner: company_name(db, &caused, &text(data, "recipient_id")).await?,
                 number: invoice_number(data),
                 amount: format!("{} {}", text(data, "amount"), text(data, "currency"))
                     .trim()
@@ -254,7 +265,7 @@ async fn notice_for(
         // Both sides are told by webhook; only the recipient, who pays, by mail.
         "invoice.overdue" if text(data, "recipient_id") == event.company_id.as_str() => (
             Notice::InvoiceOverdue {
-                partner: company_name(db, &text(data, "sender_id")).await?,
+                partner: company_name(db, &caused, &text(data, "sender_id")).await?,
                 number: invoice_number(data),
                 amount: amount(data),
                 due_date: text(data, "due_date"),
@@ -264,7 +275,8 @@ async fn notice_for(
         ),
         _ => return Ok(None),
     };
-    Ok(Some(notice))
+    let (notice, only) = notice;
+    Ok(Some((notice, only, caused.take())))
 }
 
 /// Writes the info mails an event causes (none twice for one person).
@@ -295,7 +307,7 @@ pub async fn send_info_mails(env: &Platform, event: &Event, now: Timestamp) -> R
     if wanted.is_empty() {
         return Ok(());
     }
-    let Some((notice, only)) = notice_for(&env.db, event, &portal).await? else {
+    let Some((notice, only, caused_by)) = notice_for(&env.db, event, &portal).await? else {
         return Ok(());
     };
     if matches!(audience, Audience::Named) && only.is_none() {
@@ -314,6 +326,7 @@ pub async fn send_info_mails(env: &Platform, event: &Event, now: Timestamp) -> R
             &person.email,
             person.language,
             &notice,
+            caused_by.as_ref(),
             now,
         )?);
     }

@@ -7,7 +7,7 @@ use shared::data::companies::CompanyOut;
 use shared::data::documents::{DocumentRow, HistoryEntry};
 use shared::data::uploads::UploadStatus;
 use shared::document::{DocumentStatus, DocumentType};
-use shared::formats::{Format, OrderSummary};
+use shared::formats::{Format, SummaryOut};
 use shared::ids::{CompanyId, DocumentId, RelationshipId, UploadId};
 use shared::time::Time;
 use utoipa::{IntoParams, ToSchema};
@@ -51,7 +51,7 @@ pub struct DocumentOut {
     pub format: Option<Format>,
     /// Passed on as stored (the recogniser wrote it): reading it into its type would bring a
     /// parser for it into the bundle.
-    #[schema(value_type = Option<OrderSummary>)]
+    #[schema(value_type = Option<SummaryOut>)]
     pub summary: Option<serde_json::Value>,
     /// Why a file that looks like an order format could not be read.
     pub parse_error: Option<String>,

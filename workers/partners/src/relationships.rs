@@ -436,6 +436,7 @@ pub async fn invite_company(cx: &mut Cx) -> Result<Reply> {
             link: link.url.clone(),
             message: message.clone(),
         },
+        Some(&me.company_id),
         now,
     )?;
     cx.db

@@ -67,8 +67,9 @@ export async function freshToken() {
  */
 export async function api(method, path, opts = {}) {
   for (let attempt = 0; ; attempt++) {
-    // The auth endpoints (login, signup, refresh, links) take no bearer token.
-    const s = path.startsWith("/v1/auth/") ? null : session();
+    // The auth endpoints (login, signup, refresh, links) take no bearer token; the company
+    // switch is made by the person logged in.
+    const s = path.startsWith("/v1/auth/") && path !== "/v1/auth/switch" ? null : session();
     const headers = { ...(opts.headers || {}) };
     if (s) headers.authorization = `Bearer ${s.access}`;
     let body = opts.body;

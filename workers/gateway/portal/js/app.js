@@ -1,6 +1,6 @@
 // The portal's shell: the router (real links, history API), the header with navigation and the
 // language switch, and the boot that picks the language (the user's setting, else the browser's).
-import { session, get, patch, post, clearSession, whenSignedOut } from "./api.js";
+import { session, saveSession, get, patch, post, clearSession, whenSignedOut } from "./api.js";
 import { t, setLanguage, guessLanguage, language, LANGUAGES } from "./i18n.js";
 import { h, show, errorText, notice } from "./ui.js";
 
@@ -41,6 +41,7 @@ const ROUTES = [
   ["/admin/webhooks/:id", "admin", "webhook"],
   ["/admin/audit", "admin", "audit"],
   ["/admin/company", "admin", "company"],
+  ["/admin/mail", "admin", "mailOpenings"],
   ["/settings", "admin", "settings"],
 ];
 
@@ -57,7 +58,7 @@ function match(path) {
   return null;
 }
 
-export const state = { me: null };
+export const state = { me: null, companies: [] };
 export const can = (perm) => Boolean(state.me?.permissions?.includes(perm));
 
 let timers = [];
@@ -79,7 +80,16 @@ async function loadMe() {
   if (!session()) { state.me = null; return; }
   if (state.me) return;
   state.me = await get("/v1/me");
+  // The companies the person works for (the switcher shows when there are several).
+  state.companies = state.me?.user ? (await get("/v1/me/companies").catch(() => ({ data: [] }))).data : [];
   if (state.me?.user?.language) await setLanguage(state.me.user.language);
+}
+
+/** Logs the person in at another of their companies and opens its dashboard. */
+export async function switchCompany(companyId) {
+  saveSession(await post("/v1/auth/switch", { company_id: companyId }));
+  state.me = null;
+  navigate("/");
 }
 
 function header(path) {
@@ -107,8 +117,14 @@ function header(path) {
     link("/contacts", "nav.contacts"),
     can("users.manage") ? link("/admin/users", "nav.admin") : can("webhooks.manage") ? link("/admin/webhooks", "nav.admin") : null,
     link("/settings", "nav.settings"))) : null;
+  let company = h("small", {}, state.me?.company?.name);
+  if (state.companies.length > 1) {
+    company = h("select", { id: "company-switch", "aria-label": t("nav.company") },
+      state.companies.map((a) => h("option", { value: a.company.id, selected: a.current }, a.company.name)));
+    company.addEventListener("change", () => switchCompany(company.value).catch((err) => alert(errorText(err))));
+  }
   const who = state.me?.user ? h("div", { class: "who" },
-    h("span", {}, state.me.user.name, h("small", {}, state.me.company?.name)),
+    h("span", {}, state.me.user.name, company),
     h("button", { type: "button", id: "logout", onclick: logout }, t("nav.logout"))) : null;
   document.querySelector(".skip").textContent = t("nav.skip");
   top.replaceChildren(h("div", { class: "bar" }, h("a", { class: "brand", href: "/" }, "Tradepost"), nav, h("div", { class: "tools" }, langSelect, who)));

@@ -2,9 +2,9 @@
 // ERP connectors registered with the company (their operations' schedules and runs), webhook
 // endpoints with their delivery log and replay, and my own settings (language, notifications).
 import { get, post, patch, put, del, withQuery, api, send } from "../api.js";
-import { t, fmtDate, setLanguage, language, LANGUAGES } from "../i18n.js";
+import { t, fmtDate, setLanguage, language, LANGUAGES, person } from "../i18n.js";
 import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice, errorText } from "../ui.js";
-import { navigate, can, state, render } from "../app.js";
+import { navigate, can, state, render, switchCompany } from "../app.js";
 
 export const PERMISSIONS = ["documents.send", "documents.receive", "approvals.decide", "talk", "relationships.manage", "users.manage", "webhooks.manage", "appointments.manage"];
 export const EVENTS = ["document.deposited", "document.downloaded", "document.status_changed", "document.cancelled", "document.discarded",
@@ -17,7 +17,8 @@ const permOptions = () => PERMISSIONS.map((p) => [p, label("perm", p)]);
 function adminTabs(current) {
   const tabs = [["/admin/users", "admin.users", can("users.manage")], ["/admin/api-keys", "admin.api_keys", can("users.manage")],
     ["/admin/connectors", "admin.connectors", can("users.manage")], ["/admin/webhooks", "admin.webhooks", can("webhooks.manage")],
-    ["/admin/company", "admin.company", true], ["/admin/audit", "admin.audit", state.me?.user?.role === "admin"]];
+    ["/admin/company", "admin.company", true], ["/admin/mail", "admin.mail", state.me?.user?.role === "admin"],
+    ["/admin/audit", "admin.audit", state.me?.user?.role === "admin"]];
   return h("nav", { class: "tabs", "aria-label": t("nav.admin") }, h("ul", {}, tabs.filter((x) => x[2]).map(([href, key]) =>
     h("li", {}, h("a", { href, "aria-current": href === current ? "page" : null }, t(key))))));
 }
@@ -30,7 +31,7 @@ export async function users(ctx) {
     h("p", {}, h("a", { href: "/admin/users", "aria-current": status ? null : "page" }, t("common.all")), " · ",
       h("a", { href: "/admin/users?status=invited", "aria-current": status === "invited" ? "page" : null }, t("admin.open_invitations"))),
     table([t("field.name"), t("field.email"), t("admin.role"), t("field.status"), t("admin.permissions"), t("admin.last_login")], list.data.map((u) => [
-      h("a", { href: `/admin/users/${u.id}` }, u.name), u.email, label("role", u.role), badge("ustatus", u.status),
+      h("a", { href: `/admin/users/${u.id}` }, person(u.name)), u.email, label("role", u.role), badge("ustatus", u.status),
       u.role === "admin" ? t("admin.all_permissions") : u.permissions.map((p) => label("perm", p)).join(", "), fmtDate(u.last_login_at),
     ])),
     h("section", {}, h("h2", {}, t("admin.invite")), form([
@@ -99,7 +100,7 @@ export async function audit(ctx) {
   const since = q.since ? new Date(q.since + "T00:00:00").toISOString() : "";
   const list = await get(withQuery("/v1/audit-log", { action: q.action, since, limit: 200 }));
   if (!ctx.current()) return;
-  const party = (p) => (p ? (p.name || p.id) : "—");
+  const party = (p) => (p ? (person(p.name) || p.id) : "—");
   show(ctx.main, ctx.title("admin.audit"), adminTabs("/admin/audit"),
     form([
       field(t("audit.action"), "action", { kind: "select", value: q.action, options: [["", t("audit.all_actions")], ...AUDIT_ACTIONS.map((a) => [a, label("audit", a)])] }),
@@ -184,6 +185,26 @@ export async function company(ctx) {
       f.before(notice(t("common.saved")));
     }),
     logoForm);
+}
+
+// The company's own openings of the mails its actions cause, per mail and language.
+export async function mailOpenings(ctx) {
+  const list = await get("/v1/company/mail-openings");
+  if (!ctx.current()) return;
+  const path = (o) => `/v1/company/mail-openings/${o.template}/${o.language}`;
+  show(ctx.main, ctx.title("admin.mail"), adminTabs("/admin/mail"), h("p", { class: "hint" }, t("openings.hint")),
+    list.data.length ? table([t("openings.template"), t("settings.language"), t("openings.text"), t("field.updated"), ""], list.data.map((o) => [
+      label("mailtpl", o.template), t(`language.${o.language}`), h("pre", { class: "opening" }, o.text), fmtDate(o.updated_at),
+      action(t("openings.remove"), async () => { await del(path(o)); render(); }, { class: "danger" }),
+    ])) : h("p", {}, t("openings.none")),
+    h("section", {}, h("h2", {}, t("openings.set")), form([
+      field(t("openings.template"), "template", { kind: "select", options: list.templates.map((x) => [x, label("mailtpl", x)]) }),
+      field(t("settings.language"), "language", { kind: "select", value: language(), options: LANGUAGES.map((l) => [l, t(`language.${l}`)]) }),
+      field(t("openings.text"), "text", { kind: "textarea", rows: 5, required: true, hint: t("openings.text_hint", { placeholders: list.placeholders.join(" ") }) }),
+    ], async (v) => {
+      await put(path(v), { text: v.text });
+      render();
+    })));
 }
 
 export async function apiKeys(ctx) {
@@ -397,5 +418,23 @@ export async function settings(ctx) {
       form([checkboxes(t("webhook.events"), "events", (notifications.available || EVENTS).map((e) => [e, label("event", e)]), notifications.events || [])], async (v, f) => {
         await put("/v1/me/notifications", { events: v.events });
         f.before(notice(t("common.saved")));
-      })) : null);
+      })) : null,
+    me ? companies() : null);
+}
+
+// The companies the person works for, one login for all, and a further one of their own.
+function companies() {
+  const row = (a) => h("li", {}, h("strong", {}, a.company.name), ` @${a.company.handle} · ${t(`role.${a.role}`)} `,
+    a.current ? h("small", {}, t("companies.current")) :
+      h("button", { type: "button", onclick: () => switchCompany(a.company.id) }, t("companies.switch")));
+  return h("section", { id: "companies" }, h("h2", {}, t("companies.title")), h("p", { class: "hint" }, t("companies.hint")),
+    h("ul", {}, state.companies.map(row)),
+    h("h3", {}, t("companies.add")),
+    form([
+      field(t("field.company_name"), "company_name", { required: true }),
+      field(t("field.handle"), "handle", { required: true, hint: t("field.handle.hint") }),
+    ], async (v) => {
+      const added = await post("/v1/me/companies", { company_name: v.company_name, handle: v.handle });
+      await switchCompany(added.company.id);
+    }, { submit: t("companies.add_submit") }));
 }

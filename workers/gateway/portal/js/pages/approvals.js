@@ -1,7 +1,7 @@
 // Approvals: the proofs waiting for a decision, one proof with its preview (PDF and images,
 // fetched with the token into a blob URL), approve or reject with a comment, its versions.
 import { get, post, api, download, withQuery } from "../api.js";
-import { t, fmtDate, fmtSize } from "../i18n.js";
+import { t, fmtDate, fmtSize, person } from "../i18n.js";
 import { h, show, field, form, table, badge, label, dl, notice } from "../ui.js";
 
 export async function list(ctx) {
@@ -51,9 +51,9 @@ function draw(ctx, a) {
     dl([
       [t("field.status"), badge("apstatus", a.status)], [t("field.partner"), a.partner?.name],
       [t("approvals.document"), h("a", { href: `/documents/${a.document_id}` }, a.document?.filename || a.document_id)],
-      [t("approvals.note"), a.note], [t("approvals.requested"), `${fmtDate(a.requested_at)} · ${a.requested_by?.name || ""}`],
+      [t("approvals.note"), a.note], [t("approvals.requested"), `${fmtDate(a.requested_at)} · ${person(a.requested_by?.name)}`],
       [t("document.size"), fmtSize(a.size)], [t("document.sha256"), h("code", {}, a.sha256)],
-      d ? [t("approvals.decision"), `${label("decision", d.decision)} · ${fmtDate(d.at)} · ${d.by?.name || ""}`] : null,
+      d ? [t("approvals.decision"), `${label("decision", d.decision)} · ${fmtDate(d.at)} · ${person(d.by?.name)}`] : null,
       d?.comment ? [t("approvals.comment"), d.comment] : null,
       a.superseded_by ? [t("approvals.superseded_by"), h("a", { href: `/approvals/${a.superseded_by}` }, t("approvals.newer"))] : null,
     ]),

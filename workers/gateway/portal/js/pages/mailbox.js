@@ -167,7 +167,7 @@ function summary(d) {
       [t("document.format"), label("format", s.format)], [t("document.order_number"), s.order_number], [t("document.issue_date"), s.issue_date],
       [t("document.buyer"), s.buyer_id], [t("document.seller"), s.seller_id],
       [t("document.total"), s.total ? `${s.total} ${s.currency || ""}` : null], [t("document.lines"), s.line_count],
-    ])) : d.parse_error ? notice(t("document.parse_error", { error: d.parse_error }), "info") : null);
+    ]), (s.warnings || []).map((w) => notice(t(`document.warning.${w.code}`, { party: t(`document.${w.party}`), id: w.id }), "warn"))) : d.parse_error ? notice(t("document.parse_error", { error: d.parse_error }), "info") : null);
 }
 
 async function loadProofs(doc, into) {

@@ -1,7 +1,7 @@
 // Talk: threads with unread counts, one thread with its messages and a reply form, and a new
 // thread with a partner company, one of its contacts, or about a document.
 import { get, post, send, download, withQuery, retrySafePost, ApiError } from "../api.js";
-import { t, fmtDate } from "../i18n.js";
+import { t, fmtDate, person } from "../i18n.js";
 import { h, show, field, form, table, notice } from "../ui.js";
 import { navigate } from "../app.js";
 
@@ -76,7 +76,7 @@ export async function thread(ctx) {
   const drawMessages = (msgs) => {
     newest = msgs[0]?.id || null;
     list.replaceChildren(...msgs.slice().reverse().map((m) => h("li", { class: m.mine ? "mine" : "theirs", "data-id": m.id },
-      h("p", { class: "from" }, h("strong", {}, m.from?.user?.name || ""), " · ", m.from?.company?.name || "", " · ", h("time", { datetime: m.created_at }, fmtDate(m.created_at))),
+      h("p", { class: "from" }, h("strong", {}, person(m.from?.user?.name)), " · ", m.from?.company?.name || "", " · ", h("time", { datetime: m.created_at }, fmtDate(m.created_at))),
       h("p", { class: "text" }, m.text),
       m.attachments?.length ? h("ul", { class: "attachments" }, m.attachments.map((a) => h("li", {},
         h("button", { type: "button", class: "link", onclick: () => download(`/v1/attachments/${a.id}/content`, a.filename) }, a.filename)))) : null)));
