@@ -206,6 +206,14 @@ EOF
         local tmp="$file.tmp.$$"
         sed "s|^PUBLIC_URL=.*|PUBLIC_URL=http://127.0.0.1:${port}|" "$file" >"$tmp" && mv "$tmp" "$file"
     fi
+    # The domain proof's resolver: TRADEPOST_DNS_RESOLVER when set (scripts/test's stub), else
+    # the admin worker's default (Cloudflare's public DNS over HTTPS).
+    local dns="$file.dns.$$"
+    grep -v '^DNS_RESOLVER=' "$file" >"$dns" || true
+    if [[ -n "${TRADEPOST_DNS_RESOLVER:-}" ]]; then
+        printf 'DNS_RESOLVER=%s\n' "$TRADEPOST_DNS_RESOLVER" >>"$dns"
+    fi
+    mv "$dns" "$file"
     chmod 600 "$file"
     local dir
     for dir in $(worker_configs | xargs -n1 dirname); do

@@ -277,6 +277,72 @@ pub fn company_domain(email: &str) -> Option<String> {
     (!domain.is_empty() && !FREE_MAIL.contains(&domain.as_str())).then_some(domain)
 }
 
+/// The TXT record's name that proves `domain`.
+#[must_use]
+pub fn challenge_name(domain: &str) -> String {
+    format!("_tradepost-challenge.{domain}")
+}
+
+/// The TXT record's value that proves a claim with `token`.
+#[must_use]
+pub fn challenge_value(token: &str) -> String {
+    format!("tradepost-verification={token}")
+}
+
+/// A domain a company may claim: a host name of at least two labels (letters, digits, inner
+/// hyphens; at most 253 characters), lower case, without a trailing dot, and no free-mail
+/// provider's (nobody proves `gmail.com` for one company).
+///
+/// # Errors
+/// 422 naming `field`.
+pub fn domain_name(field: &str, text: &str) -> Result<String> {
+    let domain = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    if domain.len() > 253 || labels.len() < 2 || !labels.iter().all(|l| label_ok(l)) {
+        return Err(Error::invalid(
+            field,
+            "must be a domain name like example.com",
+        ));
+    }
+    if FREE_MAIL.contains(&domain.as_str()) {
+        return Err(Error::invalid(
+            field,
+            "is a free-mail provider's domain, which no company can prove for itself",
+        ));
+    }
+    Ok(domain)
+}
+
+/// The TXT records of a DNS-over-HTTPS JSON answer (`application/dns-json`, as Cloudflare's
+/// and Google's resolvers give it): each record's character strings joined, quotes removed.
+#[must_use]
+pub fn txt_records(answer: &serde_json::Value) -> Vec<String> {
+    answer["Answer"]
+        .as_array()
+        .map(|records| {
+            records
+                .iter()
+                .filter(|r| r["type"].as_u64() == Some(16))
+                .filter_map(|r| r["data"].as_str())
+                .map(|data| {
+                    if data.contains('"') {
+                        data.split('"').skip(1).step_by(2).collect::<String>()
+                    } else {
+                        data.to_owned()
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A company name reduced to what tells it apart: lower case, letters folded to ASCII where
 /// they have a plain form (ä → a, ł → l), legal forms and punctuation dropped
 /// ("Druckerei Müller GmbH & Co. KG" → "druckerei muller").
@@ -352,6 +418,22 @@ mod tests {
     #[test]
     fn glns_are_checked_with_the_gs1_digit() {
         assert!(gln_valid("7300010000001"));
+        assert_eq!(
+            domain_name("d", " Druckerei-Muster.DE. ").ok().as_deref(),
+            Some("druckerei-muster.de")
+        );
+        for bad in ["de", "-x.de", "a..de", "a_b.de", "gmail.com", "x.de/", ""] {
+            assert!(domain_name("d", bad).is_err(), "{bad}");
+        }
+        let answer = serde_json::json!({"Status": 0, "Answer": [
+            {"name": "_tradepost-challenge.x.de", "type": 16, "data": "\"tradepost-verification=\" \"abc\""},
+            {"name": "x.de", "type": 5, "data": "y.de."},
+            {"name": "_tradepost-challenge.x.de", "type": 16, "data": "plain"}]});
+        assert_eq!(
+            txt_records(&answer),
+            ["tradepost-verification=abc", "plain"]
+        );
+        assert!(txt_records(&serde_json::json!({"Status": 3})).is_empty());
         assert!(gln_valid("4000001000005"));
         assert!(!gln_valid("7300010000002"));
         assert!(!gln_valid("730001000000"));

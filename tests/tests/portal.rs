@@ -430,6 +430,11 @@ fn story_the_suppliers_clerk_approves_a_request_and_sets_the_customer_number() {
         .unwrap_or_default();
     assert!(href.ends_with(&format!("/partners/{rel_id}")), "{href}");
     assert!(!b.exists("#directory-results button"));
+    // Each hit shows its verified domain (none: its admin's address is at example.com).
+    assert!(b
+        .text("#directory-results thead")
+        .contains(&en("profile.verified_domain")));
+    assert!(b.text("#directory-results tbody tr").contains('—'));
     b.goto(&format!("/partners?q={}", supplier.handle));
     on_page(&b, "partners.list");
     b.wait_text("#directory-results td", &en("partners.yours"));

@@ -134,3 +134,68 @@ fn a_profile_shows_partners_the_addresses_and_everyone_who_is_who() {
         )
         .expect_problem(403, "admin_required");
 }
+
+/// The DNS-over-HTTPS stub scripts/test points the admin worker at (`DNS_RESOLVER`): on
+/// `TRADEPOST_DNS_STUB_PORT`, it answers every TXT query with `records`. `None` without the
+/// variable (a stack started by hand resolves for real).
+fn dns_stub(records: std::sync::Arc<std::sync::Mutex<Vec<String>>>) -> Option<()> {
+    use std::io::{BufRead, BufReader, Write};
+    let port = std::env::var("TRADEPOST_DNS_STUB_PORT").ok()?;
+    let listener = std::net::TcpListener::bind(format!("127.0.0.1:{port}")).unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let answers: Vec<Value> = records
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|txt| json!({"type": 16, "TTL": 60, "data": format!("\"{txt}\"")}))
+                .collect();
+            let body = json!({"Status": 0, "Answer": answers}).to_string();
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/dns-json\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    Some(())
+}
+
+#[test]
+fn a_company_proves_its_domain_by_dns_and_others_see_it() {
+    let records = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    if dns_stub(records.clone()).is_none() {
+        eprintln!("TRADEPOST_DNS_STUB_PORT is not set (scripts/test sets it): nothing to check");
+        return;
+    }
+    let company = Company::signup_confirmed("dnsbeweis");
+    let other = Company::signup_confirmed("dnsleser");
+    let domain = format!("beweis-{}.test", unique(8).to_lowercase());
+    let claimed = company
+        .api()
+        .put("/v1/company/domain", json!({ "domain": domain }), 200);
+    let value = claimed["domain_challenge"]["record_value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    company
+        .api()
+        .send(Method::POST, "/v1/company/domain/verify", None)
+        .expect_problem(409, "domain_not_proven");
+    records.lock().unwrap().push(value);
+    let proven = company.api().post_empty("/v1/company/domain/verify", 200);
+    assert_eq!(proven["verified_domain"], json!(domain), "{proven}");
+    assert_eq!(proven["domain_proof"], "dns");
+    let seen = other
+        .api()
+        .get(&format!("/v1/profiles/{}", company.id), 200);
+    assert_eq!(seen["verified_domain"], json!(domain), "{seen}");
+    assert!(seen["domain_challenge"].is_null(), "{seen}");
+}

@@ -32,6 +32,12 @@ pub struct ProfileRow {
     pub relationship: Option<String>,
     /// The confirmed address of one of its active admins (the domain proof).
     pub admin_email: Option<String>,
+    /// The domain its DNS TXT record proved.
+    pub verified_domain: Option<String>,
+    /// The domain claimed, not proven yet (or not the proven one), with its token.
+    pub domain_claim: Option<String>,
+    pub domain_token: Option<String>,
+    pub domain_claimed_at: Option<Time>,
 }
 
 /// The profile of `company` as `viewer` reads it.
@@ -46,7 +52,8 @@ pub async fn get(db: &Db, viewer: &CompanyId, company: &CompanyId) -> Result<Opt
             min(?1, c.id) || ':' || max(?1, c.id) AND c.id <> ?1) AS relationship, \
          (SELECT u.email FROM users u WHERE u.company_id = c.id AND u.role = 'admin' \
             AND u.status = 'active' AND u.password_hash IS NOT NULL AND u.deleted_at IS NULL \
-            ORDER BY u.created_at LIMIT 1) AS admin_email \
+            ORDER BY u.created_at LIMIT 1) AS admin_email, \
+         c.verified_domain, c.domain_claim, c.domain_token, c.domain_claimed_at \
          FROM companies c WHERE c.id = ?2",
         &[viewer, company],
     )
@@ -125,4 +132,26 @@ pub async fn partners(db: &Db, viewer: &CompanyId) -> Result<Vec<Partner>> {
         &[viewer],
     )
     .await
+}
+
+/// The company claims `domain`: the token its TXT record must carry (a new claim replaces an
+/// older one; a proven domain stays proven until another is).
+#[must_use]
+pub fn claim_domain_stmt(company: &CompanyId, domain: &str, token: &str, now: Time) -> Statement {
+    Statement::new(
+        "UPDATE companies SET domain_claim = ?2, domain_token = ?3, domain_claimed_at = ?4 \
+         WHERE id = ?1",
+        &[company, &domain, &token, &now],
+    )
+}
+
+/// The claimed domain is proven (only while it is still the claim).
+#[must_use]
+pub fn domain_proven_stmt(company: &CompanyId, domain: &str, now: Time) -> Statement {
+    Statement::new(
+        "UPDATE companies SET verified_domain = domain_claim, domain_verified_at = ?3, \
+         domain_claim = NULL, domain_token = NULL, domain_claimed_at = NULL \
+         WHERE id = ?1 AND domain_claim = ?2",
+        &[company, &domain, &now],
+    )
 }

@@ -174,7 +174,7 @@ impl Platform {
     ///
     /// # Errors
     /// Internal error when this worker may not fetch (on Workers, only a worker built with
-    /// `tradepost-shared`'s `fetch` feature may: the notify worker).
+    /// `tradepost-shared`'s `fetch` feature may: the notify and admin workers).
     pub fn http(&self) -> Result<&dyn Http> {
         self.http
             .as_deref()

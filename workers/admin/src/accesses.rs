@@ -13,7 +13,7 @@ use shared::{validate, Error, Result};
 use crate::api::{AccessList, AccessOut, CompanyIn};
 
 /// `GET /v1/me/companies`: the companies the caller has an active access at.
-pub async fn list(cx: &mut Cx) -> Result<Reply> {
+pub async fn list_my_companies(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     let user = me.require_user()?;
     let data = users::accesses(&cx.db, user)
@@ -36,7 +36,7 @@ pub async fn list(cx: &mut Cx) -> Result<Reply> {
 
 /// `POST /v1/me/companies`: registers a further company with the caller as its admin, under
 /// the same login (their address is proven; their password is copied).
-pub async fn add(cx: &mut Cx) -> Result<Reply> {
+pub async fn add_my_company(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     let user_id = me.require_user()?;
     let input: CompanyIn = cx.body().await?;

@@ -79,9 +79,13 @@ pub struct ProfileOut {
     /// Whether the VAT id has the format of its country (with German and Polish check digits);
     /// a format check, not a register lookup. `null` without a VAT id.
     pub vat_id_format_valid: Option<bool>,
-    /// The e-mail domain the company proved it controls: its admin's confirmed address (free
-    /// mail providers do not count). `null`: none proven.
+    /// The e-mail domain the company proved it controls: by a DNS TXT record, else by its
+    /// admin's confirmed address (free mail providers do not count). `null`: none proven.
     pub verified_domain: Option<String>,
+    /// How `verified_domain` was proven: `dns` or `email`.
+    pub domain_proof: Option<&'static str>,
+    /// The domain claim waiting for its TXT record (the company's own view only).
+    pub domain_challenge: Option<ChallengeOut>,
     /// The party identifiers order files use for it (Peppol EAS scheme and id).
     pub identifiers: Vec<shared::profile::PartyId>,
     /// The addresses and branches: for the company itself and its partners only.
@@ -188,4 +192,26 @@ pub struct OpeningIn {
     /// `{email}` only.
     #[schema(min_length = 1, max_length = 1000)]
     pub text: String,
+}
+
+/// A domain claim: the TXT record that proves it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChallengeOut {
+    pub domain: String,
+    /// The record's name: `_tradepost-challenge.<domain>`.
+    pub record_name: String,
+    /// `TXT`.
+    pub record_type: &'static str,
+    /// The record's value: `tradepost-verification=<token>`.
+    pub record_value: String,
+    pub claimed_at: Time,
+}
+
+/// A domain the company claims.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DomainIn {
+    /// A domain name like `druckerei-muster.de` (no free-mail provider's).
+    #[schema(min_length = 3, max_length = 253)]
+    pub domain: String,
 }

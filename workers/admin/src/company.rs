@@ -17,7 +17,7 @@ use shared::service::{Cx, Reply};
 use shared::time::Time;
 use shared::{validate, Error, Result};
 
-use crate::api::{LookalikeOut, ProfileIn, ProfileOut};
+use crate::api::{ChallengeOut, LookalikeOut, ProfileIn, ProfileOut};
 
 /// The largest logo.
 pub const MAX_LOGO_BYTES: u64 = 256 * 1024;
@@ -35,10 +35,17 @@ fn is_partner(row: &ProfileRow) -> bool {
 /// The profile as `viewer` may see it.
 fn out(row: ProfileRow, me: &Principal, lookalikes: Vec<LookalikeOut>) -> ProfileOut {
     let own = row.id == me.company_id;
+    let verified = match (&row.verified_domain, row.admin_email.as_deref()) {
+        (Some(domain), _) => Some((domain.clone(), "dns")),
+        (None, Some(email)) => profile::company_domain(email).map(|d| (d, "email")),
+        (None, None) => None,
+    };
     let places = (own || is_partner(&row)).then(|| row.places.0.clone());
     ProfileOut {
         vat_id_format_valid: row.vat_id.as_deref().map(profile::vat_format_valid),
-        verified_domain: row.admin_email.as_deref().and_then(profile::company_domain),
+        verified_domain: verified.clone().map(|(domain, _)| domain),
+        domain_proof: verified.map(|(_, how)| how),
+        domain_challenge: own.then(|| challenge(&row)).flatten(),
         logo: row
             .logo_key
             .is_some()
@@ -59,6 +66,22 @@ fn out(row: ProfileRow, me: &Principal, lookalikes: Vec<LookalikeOut>) -> Profil
         updated_at: row.profile_updated_at,
         created_at: row.created_at,
     }
+}
+
+/// The TXT record a pending domain claim waits for.
+pub fn challenge(row: &ProfileRow) -> Option<ChallengeOut> {
+    let (domain, token, at) = (
+        row.domain_claim.as_ref()?,
+        row.domain_token.as_ref()?,
+        row.domain_claimed_at?,
+    );
+    Some(ChallengeOut {
+        record_name: profile::challenge_name(domain),
+        record_type: "TXT",
+        record_value: profile::challenge_value(token),
+        domain: domain.clone(),
+        claimed_at: at,
+    })
 }
 
 /// The viewer's partners (other than `company`) whose names closely resemble its name.
@@ -98,10 +121,15 @@ async fn read(cx: &Cx, me: &Principal, company: &CompanyId) -> Result<ProfileOut
     Ok(out(row, me, similar))
 }
 
+/// The caller's own profile, in full.
+pub async fn own_profile(cx: &Cx, me: &Principal) -> Result<ProfileOut> {
+    read(cx, me, &me.company_id).await
+}
+
 /// `GET /v1/company`: the caller's own profile, in full.
 pub async fn get_own(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
-    Reply::json(200, &read(cx, &me, &me.company_id).await?)
+    Reply::json(200, &own_profile(cx, &me).await?)
 }
 
 /// `GET /v1/profiles/{id}`.

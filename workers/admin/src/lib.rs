@@ -13,6 +13,7 @@ mod accesses;
 pub mod api;
 mod audit;
 pub mod company;
+mod domain;
 pub mod openings;
 
 use shared::service::route::Sessions;
@@ -21,8 +22,8 @@ use shared::service::{Access, Service};
 #[cfg(not(target_arch = "wasm32"))]
 use {
     api::{
-        AccessList, AccessOut, AuditList, AuditQuery, CompanyIn, OpeningIn, OpeningList, ProfileIn,
-        ProfileOut,
+        AccessList, AccessOut, AuditList, AuditQuery, CompanyIn, DomainIn, OpeningIn, OpeningList,
+        ProfileIn, ProfileOut,
     },
     shared::data::mails::OpeningRow,
     shared::ids::CompanyId,
@@ -49,16 +50,24 @@ pub static SERVICE: Service = Service {
         Delete "/v1/company/logo" => company::delete_logo, Access::Caller,
             |d| d.summary("Remove the company's logo (admins)").empty(204, "removed")
                 .errors(&[(403, "not an admin")]);
-        Get "/v1/company/mail-openings" => openings::list, Access::Caller,
+        Put "/v1/company/domain" => domain::claim_domain, Access::Caller,
+            |d| d.summary("Claim an e-mail domain (admins); the profile's `domain_challenge` names the TXT record that proves it")
+                .body::<DomainIn>().ok::<ProfileOut>("the profile with the claim")
+                .errors(&[(403, "not an admin"), (422, "not a domain name, or a free-mail provider's (`domain`)")]);
+        Post "/v1/company/domain/verify" => domain::verify_domain, Access::Caller,
+            |d| d.summary("Look the claimed domain's TXT record up (DNS over HTTPS); once found, the domain is the company's verified domain (`domain_proof`: `dns`)")
+                .ok::<ProfileOut>("the profile with the verified domain")
+                .errors(&[(403, "not an admin"), (409, "no claim (`no_domain_claim`), or the record is not there yet (`domain_not_proven`, naming it)")]);
+        Get "/v1/company/mail-openings" => openings::list_openings, Access::Caller,
             |d| d.summary("The company's own openings of the mails its actions cause (admins), with the templates that take one and the placeholders")
                 .ok::<OpeningList>("the openings")
                 .errors(&[(403, "not an admin (`admin_required`)")]);
-        Put "/v1/company/mail-openings/{template}/{language}" => openings::put, Access::Caller,
+        Put "/v1/company/mail-openings/{template}/{language}" => openings::put_opening, Access::Caller,
             |d| d.summary("Set the company's opening of one mail in one language (admins): it replaces the greeting; `{company}` and `{email}` are filled in when the mail is sent")
                 .path_param::<String>("template").path_param::<String>("language")
                 .body::<OpeningIn>().ok::<OpeningRow>("the opening as stored")
                 .errors(&[(403, "not an admin"), (422, "an unknown template or language, or a text that does not fit (`text`: too long, a link, an unknown placeholder)")]);
-        Delete "/v1/company/mail-openings/{template}/{language}" => openings::delete, Access::Caller,
+        Delete "/v1/company/mail-openings/{template}/{language}" => openings::delete_opening, Access::Caller,
             |d| d.summary("Go back to Tradepost's greeting for one mail in one language (admins)")
                 .path_param::<String>("template").path_param::<String>("language")
                 .empty(204, "removed (also when there was none)")
@@ -70,10 +79,10 @@ pub static SERVICE: Service = Service {
             |d| d.summary("A company's logo (the company itself and its partners), sandboxed like every stored file")
                 .path_param::<CompanyId>("id").file("the image")
                 .errors(&[(404, "no logo, or not a partner")]);
-        Get "/v1/me/companies" => accesses::list, Access::Person,
+        Get "/v1/me/companies" => accesses::list_my_companies, Access::Person,
             |d| d.summary("The companies the caller works for (one login, an access per company, each with its own role and permissions); switch with `POST /v1/auth/switch`")
                 .ok::<AccessList>("the caller's active accesses, by company name");
-        Post "/v1/me/companies" => accesses::add, Access::Person,
+        Post "/v1/me/companies" => accesses::add_my_company, Access::Person,
             |d| d.summary("Register a further company under the caller's login; the caller becomes its admin")
                 .body::<CompanyIn>().answer::<AccessOut>(201, "the new company and the caller's access there")
                 .errors(&[(409, "the handle is taken (`handle_taken`)"), (422, "a field that does not fit, named")]);

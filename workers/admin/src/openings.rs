@@ -17,7 +17,7 @@ use crate::api::{OpeningIn, OpeningList};
 pub const MAX_CHARS: usize = 1000;
 
 /// `GET /v1/company/mail-openings` (admins).
-pub async fn list(cx: &mut Cx) -> Result<Reply> {
+pub async fn list_openings(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     me.require_admin()?;
     Reply::json(
@@ -46,7 +46,7 @@ fn target(cx: &Cx) -> Result<(String, Language)> {
 }
 
 /// `PUT /v1/company/mail-openings/{template}/{language}` (admins).
-pub async fn put(cx: &mut Cx) -> Result<Reply> {
+pub async fn put_opening(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     me.require_admin()?;
     let (template, language) = target(cx)?;
@@ -64,7 +64,7 @@ pub async fn put(cx: &mut Cx) -> Result<Reply> {
 }
 
 /// `DELETE /v1/company/mail-openings/{template}/{language}` (admins): Tradepost's greeting again.
-pub async fn delete(cx: &mut Cx) -> Result<Reply> {
+pub async fn delete_opening(cx: &mut Cx) -> Result<Reply> {
     let me = cx.me()?;
     me.require_admin()?;
     let (template, language) = target(cx)?;

@@ -269,3 +269,87 @@ fn the_logo_is_for_the_company_and_its_partners_and_comes_back_sandboxed() {
     assert_eq!(w.s.get(&link).bearer(&w.admin.token).run().status, 404);
     assert!(w.s.files.keys().is_empty());
 }
+
+#[test]
+fn a_company_proves_its_domain_with_a_dns_txt_record() {
+    let w = world();
+    let claim = |who: &SeededPerson, domain: &str| {
+        w.s.call(Method::Put, "/v1/company/domain")
+            .bearer(&who.token)
+            .json(&json!({ "domain": domain }))
+            .run()
+    };
+    let verify = |who: &SeededPerson| {
+        w.s.call(Method::Post, "/v1/company/domain/verify")
+            .bearer(&who.token)
+            .run()
+    };
+    assert_eq!(verify(&w.admin).json()["code"], "no_domain_claim");
+    assert_eq!(
+        claim(&w.clerk, "muster-druck.de").status,
+        403,
+        "admins only"
+    );
+    for bad in ["gmail.com", "not a domain", "de"] {
+        let refused = claim(&w.admin, bad);
+        assert_eq!(refused.status, 422, "{bad}");
+        assert_eq!(refused.json()["field"], "domain");
+    }
+    let claimed = claim(&w.admin, "Muster-Druck.DE").expect(200);
+    let challenge = &claimed["domain_challenge"];
+    assert_eq!(challenge["domain"], "muster-druck.de");
+    assert_eq!(
+        challenge["record_name"],
+        "_tradepost-challenge.muster-druck.de"
+    );
+    let value = challenge["record_value"].as_str().unwrap().to_owned();
+    assert!(value.starts_with("tradepost-verification="), "{value}");
+    // Until proven, the admin's address still tells the domain; others never see the claim.
+    assert_eq!(claimed["verified_domain"], "druckerei-muster.de");
+    assert_eq!(claimed["domain_proof"], "email");
+    let seen = profile(&w, &w.stranger, &w.printer);
+    assert!(seen["domain_challenge"].is_null(), "{seen}");
+
+    // The record is not published yet: a clear 409 naming it.
+    let published = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let records = published.clone();
+    w.s.http.answer(move |request| {
+        let answers: Vec<Value> = records
+            .borrow()
+            .iter()
+            .map(|txt| json!({"name": "_tradepost-challenge.muster-druck.de", "type": 16, "data": format!("\"{txt}\"")}))
+            .collect();
+        assert!(request.url.ends_with("?name=_tradepost-challenge.muster-druck.de&type=TXT"), "{}", request.url);
+        Ok(shared::platform::OutResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: json!({"Status": 0, "Answer": answers}).to_string().into_bytes(),
+        })
+    });
+    let missing = verify(&w.admin);
+    assert_eq!(missing.status, 409);
+    assert_eq!(missing.json()["code"], "domain_not_proven");
+    assert!(missing.json()["detail"].as_str().unwrap().contains(&value));
+
+    published.borrow_mut().push("v=spf1 -all".to_owned());
+    published.borrow_mut().push(value.clone());
+    let proven = verify(&w.admin).expect(200);
+    assert_eq!(proven["verified_domain"], "muster-druck.de");
+    assert_eq!(proven["domain_proof"], "dns");
+    assert!(proven["domain_challenge"].is_null());
+    let seen = profile(&w, &w.stranger, &w.printer);
+    assert_eq!(seen["verified_domain"], "muster-druck.de");
+    assert_eq!(seen["domain_proof"], "dns");
+    let request = w.s.http.requests.borrow().last().cloned().unwrap();
+    assert!(
+        request
+            .url
+            .starts_with("https://cloudflare-dns.com/dns-query?"),
+        "{}",
+        request.url
+    );
+    assert!(request
+        .headers
+        .iter()
+        .any(|(n, v)| n == "accept" && v == "application/dns-json"));
+}

@@ -138,7 +138,7 @@ export async function company(ctx) {
   const places = p.places || {};
   const facts = dl([
     [t("field.handle"), p.handle],
-    [t("profile.verified_domain"), p.verified_domain || t("profile.no_verified_domain")],
+    [t("profile.verified_domain"), p.verified_domain ? `${p.verified_domain} · ${t(`profile.proof.${p.domain_proof}`)}` : t("profile.no_verified_domain")],
     [t("profile.vat_id"), p.vat_id ? `${p.vat_id} · ${t(p.vat_id_format_valid ? "profile.vat_ok" : "profile.vat_bad")}` : "—"],
   ]);
   const logo = p.logo ? apiImage(p.logo, t("profile.logo")) : null;
@@ -158,6 +158,16 @@ export async function company(ctx) {
       render();
     }),
     p.logo ? action(t("profile.remove_logo"), async () => { await del("/v1/company/logo"); render(); }, { class: "danger" }) : null);
+  // The DNS proof of a domain: claim it, publish the TXT record, check.
+  const c = p.domain_challenge;
+  const domainForm = h("section", { id: "domain-proof" }, h("h2", {}, t("profile.domain_proof")), h("p", { class: "hint" }, t("profile.domain_hint")),
+    c ? [h("p", {}, t("profile.domain_publish", { domain: c.domain })),
+      dl([[t("profile.record_name"), h("code", {}, c.record_name)], [t("profile.record_type"), c.record_type], [t("profile.record_value"), h("code", {}, c.record_value)]]),
+      action(t("profile.domain_check"), async () => { await post("/v1/company/domain/verify"); render(); })] : null,
+    form([field(t("profile.domain"), "domain", { required: true, placeholder: "example.com" })], async (v) => {
+      await put("/v1/company/domain", { domain: v.domain });
+      render();
+    }, { submit: t("profile.domain_claim") }));
   show(ctx.main, ctx.title("admin.company"), adminTabs("/admin/company"), facts,
     form([
       field(t("profile.legal_name"), "legal_name", { value: p.legal_name || "" }),
@@ -184,7 +194,7 @@ export async function company(ctx) {
       });
       f.before(notice(t("common.saved")));
     }),
-    logoForm);
+    logoForm, domainForm);
 }
 
 // The company's own openings of the mails its actions cause, per mail and language.

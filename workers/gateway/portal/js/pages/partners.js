@@ -52,7 +52,12 @@ function directory(ctx) {
       };
       return can("relationships.manage") ? h("button", { type: "button", onclick: ask }, t("partners.request")) : "";
     };
-    results.replaceChildren(table([t("field.company"), t("field.handle"), ""], found.data.map((co) => [co.name, co.handle, next(co)]), t("partners.no_match")));
+    // What tells the hits apart: each one's verified domain (from its profile).
+    const profiles = await Promise.all(found.data.map((co) => get(`/v1/profiles/${encodeURIComponent(co.id)}`).catch(() => null)));
+    const domain = (p) => (p?.verified_domain ? h("span", { class: "verified" }, p.verified_domain) : "—");
+    const alike = (p) => (p?.resembles?.length ? notice(t("profile.resembles", { names: p.resembles.map((r) => r.name).join(", ") }), "warn") : null);
+    results.replaceChildren(table([t("field.company"), t("field.handle"), t("profile.verified_domain"), ""],
+      found.data.map((co, i) => [[co.name, alike(profiles[i])], co.handle, domain(profiles[i]), next(co)]), t("partners.no_match")));
   };
   if (q) search(q).catch(() => {});
   return h("section", {}, h("h2", {}, t("partners.directory")),
