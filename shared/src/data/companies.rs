@@ -10,6 +10,12 @@ use crate::{Error, Result};
 /// The UNIQUE constraint on a company's handle.
 pub const HANDLE_TAKEN: &str = "companies.handle";
 
+/// The 409 for a handle another company has.
+#[must_use]
+pub fn handle_taken() -> Error {
+    Error::conflict("handle_taken", "this company handle is already taken")
+}
+
 /// A company as every company sees it (the directory entry).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompanyOut {

@@ -62,7 +62,10 @@ fn build(out: &OutRequest) -> worker::Result<Request> {
     let mut init = RequestInit::new();
     init.with_method(Method::from(out.method.to_owned()))
         .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual)
-        .with_body(Some(js_sys::Uint8Array::from(out.body.as_slice()).into()));
+        .with_redirect(RequestRedirect::Manual);
+    // A GET (the domain proof's DNS lookup) may carry no body at all, not even an empty one.
+    if !out.body.is_empty() {
+        init.with_body(Some(js_sys::Uint8Array::from(out.body.as_slice()).into()));
+    }
     Request::new_with_init(&out.url, &init)
 }

@@ -109,7 +109,7 @@ pub async fn signup(cx: &mut Cx) -> Result<Reply> {
 /// 409 before doing any work when the handle is taken.
 async fn ensure_handle_free(cx: &Cx, handle: &str) -> Result<()> {
     if companies::by_handle(&cx.db, handle).await?.is_some() {
-        return Err(handle_taken());
+        return Err(companies::handle_taken());
     }
     Ok(())
 }
@@ -124,10 +124,6 @@ fn login_exists() -> Error {
     )
 }
 
-fn handle_taken() -> Error {
-    Error::conflict("handle_taken", "this company handle is already taken")
-}
-
 /// The 409 for an address that already has an access.
 #[must_use]
 pub fn email_taken() -> Error {
@@ -137,7 +133,7 @@ pub fn email_taken() -> Error {
 /// A UNIQUE failure in a batch means a concurrent request took the handle or address.
 fn taken_or(err: Error) -> Error {
     match err.unique_violation() {
-        Some(companies::HANDLE_TAKEN) => handle_taken(),
+        Some(companies::HANDLE_TAKEN) => companies::handle_taken(),
         Some(users::EMAIL_TAKEN) => email_taken(),
         Some(users::SIGNUP_PENDING) => login_exists(),
         _ => err,

@@ -65,7 +65,7 @@ pub async fn add_my_company(cx: &mut Cx) -> Result<Reply> {
     ];
     cx.db.batch(statements).await.map_err(|e| {
         if e.unique_violation() == Some(companies::HANDLE_TAKEN) {
-            Error::conflict("handle_taken", "this company handle is already taken")
+            companies::handle_taken()
         } else {
             e
         }
