@@ -35,9 +35,10 @@ export function t(key, params = {}) {
 }
 
 /** The text for key if the catalogue has one, else undefined. */
+export const tMaybe = (key, params) => (key in texts ? t(key, params) : undefined);
+
 /** A person's name as the API gives it; an erased person ("Former user") in the page's language. */
 export const person = (name) => (name === "Former user" ? t("former_user") : name || "");
-export const tMaybe = (key, params) => (key in texts ? t(key, params) : undefined);
 
 export const locale = () => ({ en: "en-GB", de: "de-DE", pl: "pl-PL" })[current];
 export const fmtDate = (s) => (s ? new Date(s).toLocaleString(locale(), { dateStyle: "medium", timeStyle: "short" }) : "—");

@@ -1,6 +1,8 @@
 // Administration: users and invitations with permissions, API keys (the key shown once), the
 // ERP connectors registered with the company (their operations' schedules and runs), webhook
-// endpoints with their delivery log and replay, and my own settings (language, notifications).
+// endpoints with their delivery log and replay, the company profile (with the DNS proof of its
+// domain), its own mail openings, the audit log, and my own settings (language, notifications,
+// my companies).
 import { get, post, patch, put, del, withQuery, api, send } from "../api.js";
 import { t, fmtDate, setLanguage, language, LANGUAGES, person } from "../i18n.js";
 import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice, errorText } from "../ui.js";
