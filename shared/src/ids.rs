@@ -132,6 +132,9 @@ prefixed_id!(/** A member of a supplier's field staff. */ StaffId, "stf", "staff
 prefixed_id!(/** An appointment at a location. */ AppointmentId, "apt", "appointment");
 prefixed_id!(/** A person's calendar feed (iCalendar subscription). */ CalendarFeedId, "cal", "calendar feed");
 prefixed_id!(/** An entry of a company's audit log. */ AuditId, "aud", "audit entry");
+prefixed_id!(/** A team (department) of a company. */ TeamId, "tem", "team");
+prefixed_id!(/** A task of a company (internal). */ TaskId, "tsk", "task");
+prefixed_id!(/** A comment on a task. */ TaskCommentId, "tcm", "task comment");
 
 #[cfg(test)]
 mod tests {

@@ -38,6 +38,7 @@ pub mod relationship;
 pub mod secrets;
 pub mod service;
 pub mod talk;
+pub mod task;
 pub mod time;
 pub mod token;
 pub mod tz;
