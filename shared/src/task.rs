@@ -1,6 +1,7 @@
 //! Tasks: a company's own work items for a team or a person of the company (internal: the
 //! partner never sees them). Their statuses, what a task may be about (told by the id's
-//! prefix), and the checks of what a task is made of.
+//! prefix), and the limits of what a task is made of (a due date is checked by
+//! `appointment::date`, as every date is).
 
 use crate::ids::{ApprovalId, DocumentId, MessageId, ThreadId};
 use crate::{Error, Result};
@@ -73,19 +74,6 @@ impl AboutType {
     }
 }
 
-/// A due date: `YYYY-MM-DD`.
-///
-/// # Errors
-/// A 422 naming `field`.
-pub fn due_on(field: &str, text: &str) -> Result<String> {
-    let t = text.trim();
-    if crate::time::is_iso_date(t) {
-        Ok(t.to_owned())
-    } else {
-        Err(Error::invalid(field, "must be a date YYYY-MM-DD"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -127,9 +115,14 @@ mod tests {
             TaskStatus::InProgress
         );
         assert!(TaskStatus::parse("status", "closed").is_err());
-        assert_eq!(due_on("due_on", " 2027-03-01 ").unwrap(), "2027-03-01");
+        // A due date is checked as every date is (`appointment::date`).
+        let date = crate::appointment::date;
         assert_eq!(
-            due_on("due_on", "1.3.2027")
+            date("due_on", Some(" 2027-03-01 ")).unwrap().as_deref(),
+            Some("2027-03-01")
+        );
+        assert_eq!(
+            date("due_on", Some("1.3.2027"))
                 .unwrap_err()
                 .problem()
                 .field
