@@ -95,6 +95,15 @@ if (rel.status === 201) {
   await call("POST", `/v1/documents/${doc.id}/status`, { status: "in_progress", note: "Druck läuft" }, s.access_token, [200]);
   await call("POST", `/v1/documents/${doc.id}/status`, { status: "shipped", carrier: "DHL", tracking_number: "00340434161094042557" }, s.access_token, [200]);
 
+  // Tasks (internal to the printer): a Vertrieb team with Anna in it, and a task about the order.
+  const sales = await call("POST", "/v1/teams", { name: "Vertrieb" }, s.access_token, [201]);
+  await call("PUT", `/v1/teams/${sales.json.id}/members/${s.user.id}`, null, s.access_token, [200]);
+  const dueIn = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+  await call("POST", "/v1/tasks", {
+    title: "Liefertermin mit dem Verlag abstimmen", description: "Intern: Papier für die zweite Auflage reservieren.",
+    team_id: sales.json.id, about: doc.id, due_on: dueIn(3),
+  }, s.access_token, [201]);
+
   // Print approval: proof v1 rejected with a comment, v2 waiting for the customer's decision.
   const proof = async (version, note) => {
     const res = await fetch(`${base}/v1/documents/${doc.id}/proofs`, {

@@ -51,6 +51,15 @@ pub const INVOICE_PAID: &str = "invoice.paid";
 /// `invoice.received`, with `as_of`, the day it was found).
 pub const INVOICE_OVERDUE: &str = "invoice.overdue";
 
+/// `task.assigned`: a task was given to a person or a team of the company (to the company
+/// itself: tasks are internal; `data`: `task_id`, `title`, `due_on`, `team_id`, `team_name`,
+/// `assignee_id`, `assignee_name`, `about_type`, `about_id`, `assigned_by_user_id`).
+pub const TASK_ASSIGNED: &str = "task.assigned";
+
+/// `task.due`: an open task's due date came (to the company itself; `data`: `task_id`,
+/// `title`, `due_on`, `team_id`, `team_name`, `assignee_id`, `as_of`). Once per due date.
+pub const TASK_DUE: &str = "task.due";
+
 /// One event, as queued and as delivered (thin: ids and a summary, never file contents).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

@@ -149,7 +149,8 @@ pub fn render(template: &Template, lang: Language) -> RenderedMail {
 }
 
 /// Flattens a text to one line (control characters become spaces): a value cannot add a header.
-pub(crate) fn one_line(text: &str) -> String {
+#[must_use]
+pub fn one_line(text: &str) -> String {
     text.split(|c: char| c.is_control())
         .filter(|part| !part.trim().is_empty())
         .map(str::trim)

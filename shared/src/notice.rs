@@ -24,6 +24,8 @@ pub const MAIL_EVENT_TYPES: &[&str] = &[
     "invoice.disputed",
     "invoice.paid",
     "invoice.overdue",
+    "task.assigned",
+    "task.due",
 ];
 
 /// Which event type each info mail's template is about: a one-click unsubscribe from a mail
@@ -40,6 +42,8 @@ pub const TEMPLATE_EVENTS: &[(&str, &str)] = &[
     ("invoice_disputed", "invoice.disputed"),
     ("invoice_paid", "invoice.paid"),
     ("invoice_overdue", "invoice.overdue"),
+    ("task_assigned", "task.assigned"),
+    ("task_due", "task.due"),
 ];
 
 /// What a person who never chose is mailed about: all of [`MAIL_EVENT_TYPES`].

@@ -73,6 +73,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "invoice.disputed",
     "invoice.paid",
     "invoice.overdue",
+    "task.assigned",
+    "task.due",
 ];
 
 /// The type of the test event `POST /v1/webhooks/{id}/ping` sends; every endpoint gets it.

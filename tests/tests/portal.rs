@@ -885,6 +885,14 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
     );
     let invoice_id = invoice["id"].as_str().unwrap().to_owned();
     wait_for_invoice(customer.api(), &invoice_id);
+    let team = customer
+        .api()
+        .post("/v1/teams", json!({"name": "Purchasing"}), 201);
+    let task = customer.api().post(
+        "/v1/tasks",
+        json!({"title": "Check the order", "team_id": team["id"], "about": doc_id, "due_on": "2020-01-01"}),
+        201,
+    );
 
     let b = Browser::start("every_page_draws");
     sign_in(&b, &customer.admin, "/");
@@ -937,6 +945,18 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
             "admin.audit",
         ),
         ("/settings", "admin.settings"),
+        ("/tasks", "tasks.list"),
+        ("/tasks?view=team&closed=true", "tasks.list"),
+        ("/tasks?view=all", "tasks.list"),
+        (
+            &format!("/tasks/new?about={doc_id}&label=order-1.xml"),
+            "tasks.create",
+        ),
+        ("/tasks/teams", "tasks.teams"),
+        (
+            &format!("/tasks/{}", task["id"].as_str().unwrap()),
+            "tasks.detail",
+        ),
     ];
     let mut problems = Vec::new();
     for (path, page) in pages {
@@ -1813,4 +1833,86 @@ fn story_an_agency_plans_an_appointment_the_customer_proposed_and_both_see_it_in
     }
     let errors = b.script_errors();
     assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn in_german_a_task_about_an_order_goes_to_a_team_and_a_clerk_takes_it() {
+    let supplier = Company::signup_confirmed("Druckerei");
+    let customer = Company::signup_confirmed("Buchladen");
+    connect(&customer, &supplier);
+    let clerk = invite_colleague(&supplier, &["documents.receive"]);
+    supplier
+        .admin
+        .api
+        .patch("/v1/me", json!({"language": "de"}), 200);
+    clerk.api.patch("/v1/me", json!({"language": "de"}), 200);
+    let team = supplier
+        .api()
+        .post("/v1/teams", json!({"name": "Vertrieb"}), 201);
+    let team_id = team["id"].as_str().unwrap().to_owned();
+    supplier.api().put(
+        &format!("/v1/teams/{team_id}/members/{}", clerk.id),
+        json!({}),
+        200,
+    );
+    let order = customer.api().upload(
+        &supplier.id,
+        "order",
+        "Bestellung-88.xml",
+        ubl_order("PO-TASK-88"),
+        &[],
+        201,
+    );
+    let doc_id = order["id"].as_str().unwrap().to_owned();
+    let de = |key: &str| catalogue("de", key);
+    let title = format!("Liefertermin bestätigen {}", unique(4));
+
+    // The admin makes a task from the order's page, for the Sales team.
+    let b = Browser::start("story_german_task");
+    sign_in(&b, &supplier.admin, &format!("/documents/{doc_id}"));
+    on_page(&b, "mailbox.detail");
+    b.wait_text("#document-task", &de("tasks.from_here"));
+    b.click("#document-task");
+    on_page(&b, "tasks.create");
+    b.wait_text("main [data-about]", "Bestellung-88.xml");
+    b.fill("input[name=title]", &title);
+    b.select("select[name=team_id]", &team_id);
+    b.click("main form button[type=submit]");
+    on_page(&b, "tasks.detail");
+    b.wait_text("main h1", &title);
+    b.wait_text("main dl", "Vertrieb");
+    b.wait_text("main a[data-about=document]", "Bestellung-88.xml");
+    b.wait_text("main", &de("tasks.internal"));
+
+    // The clerk sees it among the team's tasks, takes it and comments.
+    sign_in(&b, &clerk, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.wait_text("a[data-tile=team_tasks]", &de("dashboard.team_tasks"));
+    b.wait_text("a[data-tile=team_tasks] .count", "1");
+    b.click("a[data-tile=team_tasks]");
+    on_page(&b, "tasks.list");
+    b.click_text("main table a", &title);
+    on_page(&b, "tasks.detail");
+    b.select("form.task-change select[name=status]", "in_progress");
+    b.select("form.task-change select[name=assignee_id]", &clerk.id);
+    b.click("form.task-change button[type=submit]");
+    b.wait_text("main p .badge", &de("task_status.in_progress"));
+    b.fill("form.task-comment textarea[name=text]", "Kunde angerufen.");
+    b.click("form.task-comment button[type=submit]");
+    b.wait_text("#comments", "Kunde angerufen.");
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+
+    let tasks = supplier.api().get("/v1/tasks", 200);
+    assert_eq!(
+        tasks["data"][0]["assignee"]["id"],
+        json!(clerk.id),
+        "{tasks}"
+    );
+    assert_eq!(tasks["data"][0]["comment_count"], 1, "{tasks}");
+    // The customer whose order it is about sees no task of the printer's.
+    let theirs = customer
+        .api()
+        .get(&format!("/v1/tasks?about={doc_id}"), 200);
+    assert_eq!(theirs["data"], json!([]), "{theirs}");
+    assert!(!theirs.to_string().contains(&title), "{theirs}");
 }

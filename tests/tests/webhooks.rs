@@ -1321,7 +1321,9 @@ fn people_choose_which_events_they_get_by_mail() {
             "appointment.decided",
             "invoice.disputed",
             "invoice.paid",
-            "invoice.overdue"
+            "invoice.overdue",
+            "task.assigned",
+            "task.due"
         ])
     );
     admin

@@ -30,6 +30,7 @@ pub mod pending;
 pub mod profiles;
 pub mod relationships;
 pub mod talk;
+pub mod tasks;
 pub mod uploads;
 pub mod users;
 pub mod webhooks;

@@ -115,7 +115,10 @@ bind_ids!(
     crate::ids::AuditId,
     crate::ids::UploadId,
     crate::ids::AttachmentId,
-    crate::ids::DeliveryId
+    crate::ids::DeliveryId,
+    crate::ids::TeamId,
+    crate::ids::TaskId,
+    crate::ids::TaskCommentId
 );
 
 /// A JSON document kept in a text column: bound as its JSON text, read back parsed.

@@ -33,6 +33,10 @@ const ROUTES = [
   ["/staff", "projects", "staff"],
   ["/appointments/:id", "projects", "appointment"],
   ["/calendar", "calendar", "calendar"],
+  ["/tasks", "tasks", "list"],
+  ["/tasks/new", "tasks", "create"],
+  ["/tasks/teams", "tasks", "teams"],
+  ["/tasks/:id", "tasks", "detail"],
   ["/admin/users", "admin", "users"],
   ["/admin/users/:id", "admin", "user"],
   ["/admin/api-keys", "admin", "apiKeys"],
@@ -114,6 +118,7 @@ function header(path) {
     link("/", "nav.dashboard"), link("/partners", "nav.partners"), link("/mailbox", "nav.mailbox"),
     can("documents.receive") || can("documents.send") ? link("/invoices", "nav.invoices") : null,
     link("/approvals", "nav.approvals"), link("/talk", "nav.talk"), link("/projects", "nav.projects"), link("/calendar", "nav.calendar"),
+    link("/tasks", "nav.tasks"),
     link("/contacts", "nav.contacts"),
     can("users.manage") ? link("/admin/users", "nav.admin") : can("webhooks.manage") ? link("/admin/webhooks", "nav.admin") : null,
     link("/settings", "nav.settings"))) : null;

@@ -13,7 +13,7 @@ export const EVENTS = ["document.deposited", "document.downloaded", "document.st
   "approval.requested", "approval.superseded", "approval.decided", "talk.message", "relationship.requested", "relationship.decided",
   "relationship.blocked", "relationship.unblocked", "relationship.services_changed", "relationship.invitation_accepted", "card.received", "connector.run_failed",
   "appointment.proposed", "appointment.decided", "appointment.staffed", "appointment.cancelled",
-  "invoice.received", "invoice.disputed", "invoice.paid", "invoice.overdue", "webhook.ping"];
+  "invoice.received", "invoice.disputed", "invoice.paid", "invoice.overdue", "task.assigned", "task.due", "webhook.ping"];
 const permOptions = () => PERMISSIONS.map((p) => [p, label("perm", p)]);
 
 function adminTabs(current) {

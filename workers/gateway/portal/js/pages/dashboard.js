@@ -10,6 +10,9 @@ export async function dashboard(ctx) {
     ["dashboard.pending_approvals", "/v1/approvals?for=me&status=pending&limit=1", (r) => r.counts.to_decide_by_me, "/approvals?for=me"],
     ["dashboard.unread_messages", "/v1/threads?limit=1", (r) => r.counts.unread_messages, "/talk?unread=true"],
     ["dashboard.open_requests", "/v1/relationships?status=requested&limit=1", (r) => r.counts.incoming_requests, "/partners?status=requested"],
+    // The company's own open tasks: the person's, and their teams'.
+    ["dashboard.my_tasks", "/v1/tasks?open=true&limit=1", (r) => r.counts.mine, "/tasks?view=mine"],
+    ["dashboard.team_tasks", "/v1/tasks?open=true&limit=1", (r) => r.counts.my_teams, "/tasks?view=team"],
     // The invoices to pay: the count over the whole filter, summed over the currencies.
     can("documents.receive") ? ["dashboard.open_invoices", "/v1/invoices?direction=received&state=open&limit=1",
       (r) => (r.totals || []).reduce((n, x) => n + (Number(x.count) || 0), 0), "/invoices?state=open"] : null,

@@ -149,6 +149,7 @@ export async function detail(ctx) {
       h("a", { href: `/orders/${doc.order_id}`, class: "button" }, t("document.order")),
       doc.type === "invoice" ? h("a", { href: `/invoices/${doc.id}`, class: "button", id: "document-invoice" }, t("document.invoice")) : null,
       h("a", { href: withQuery("/talk/new", { partner: doc.partner.id, document: doc.id }), class: "button" }, t("document.talk")),
+      h("a", { href: withQuery("/tasks/new", { about: doc.id, label: doc.filename }), class: "button", id: "document-task" }, t("tasks.from_here")),
       inbox && doc.type === "order" ? h("a", { href: withQuery("/mailbox/upload", { partner: doc.partner.id, type: "order_response", in_reply_to: doc.id, reference: doc.reference }), class: "button" }, t("document.reply")) : null),
     h("h2", {}, t("document.statusbar")), bar, facts, ...actions,
     h("h2", {}, t("document.history")), history, proofs);

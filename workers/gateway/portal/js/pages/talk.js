@@ -98,5 +98,6 @@ export async function thread(ctx) {
     h("p", { class: "hint" }, t("talk.with", { company: th.partner?.name || "" }),
       th.to_user ? ` · ${t("talk.to")}: ${th.to_user.name}` : "",
       th.document_id ? [" · ", h("a", { href: `/documents/${th.document_id}` }, t("talk.document"))] : null),
+    h("p", {}, h("a", { href: withQuery("/tasks/new", { about: th.id, label: th.subject }), class: "button", id: "thread-task" }, t("tasks.from_here"))),
     list, reply);
 }
