@@ -601,6 +601,9 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
             Some(json!({"company_id": w.partner.id})),
         ),
         call(Method::GET, "/v1/contacts", None),
+        call(Method::GET, "/v1/tasks", None),
+        call(Method::POST, "/v1/tasks", Some(json!({"title": "Forged"}))),
+        call(Method::POST, "/v1/teams", Some(json!({"name": "Forged"}))),
     ];
     let bad = w.bad_credentials();
     let mut cases = Vec::new();
@@ -617,6 +620,8 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
             w.owner.api().get("/v1/relationships", 200)["counts"],
             w.owner.admin.api.get("/v1/cards/me", 200),
             ids(&w.partner.api().get("/v1/contacts", 200)),
+            ids(&w.owner.api().get("/v1/tasks", 200)),
+            ids(&w.owner.api().get("/v1/teams", 200)),
         ])
     };
     refuse_all(&cases, &snapshot);

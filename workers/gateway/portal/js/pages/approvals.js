@@ -57,7 +57,8 @@ function draw(ctx, a) {
       d?.comment ? [t("approvals.comment"), d.comment] : null,
       a.superseded_by ? [t("approvals.superseded_by"), h("a", { href: `/approvals/${a.superseded_by}` }, t("approvals.newer"))] : null,
     ]),
-    h("p", {}, h("button", { type: "button", onclick: () => download(`/v1/approvals/${id}/content`, a.filename) }, t("document.download"))),
+    h("p", {}, h("button", { type: "button", onclick: () => download(`/v1/approvals/${id}/content`, a.filename) }, t("document.download")), " ",
+      h("a", { href: withQuery("/tasks/new", { about: a.id, label: `${a.filename} (v${a.version})` }), class: "button", id: "approval-task" }, t("tasks.from_here"))),
     decideBlock, preview,
     h("h2", {}, t("approvals.versions")),
     table([t("approvals.version"), t("field.file"), t("field.status"), t("field.date"), t("approvals.comment")], (a.versions || []).map((v) => [

@@ -105,12 +105,16 @@ export async function teams(ctx) {
   if (!ctx.current()) return;
   const manage = can("users.manage");
   const redraw = () => teams(ctx);
-  const member = (team) => h("li", {}, h("strong", {}, team.name), " ",
-    team.members.length ? team.members.map((m) => h("span", { class: "pill", "data-member": m.id }, person(m.name),
-      manage ? action("×", async () => { await del(`/v1/teams/${team.id}/members/${m.id}`); redraw(); }, { class: "link" }) : null)) : h("span", { class: "empty" }, t("teams.no_members")),
-    manage ? form([field(t("teams.add_member"), "user_id", { kind: "select", options: list.people.filter((p) => !team.members.some((m) => m.id === p.id)).map((p) => [p.id, person(p.name)]) })],
-      async (v) => { await put(`/v1/teams/${team.id}/members/${v.user_id}`, {}); redraw(); },
-      { submit: t("teams.add"), class: "team-member", extra: action(t("teams.delete"), async () => { await del(`/v1/teams/${team.id}`); redraw(); }, { class: "danger" }) }) : null);
+  const member = (team) => {
+    const others = list.people.filter((p) => !team.members.some((m) => m.id === p.id));
+    const remove = (m) => action("×", async () => { await del(`/v1/teams/${team.id}/members/${m.id}`); redraw(); }, { class: "link" });
+    return h("li", { "data-team": team.id }, h("strong", {}, team.name), " ",
+      team.members.length ? team.members.map((m) => h("span", { class: "pill", "data-member": m.id }, person(m.name), manage ? remove(m) : null))
+        : h("span", { class: "empty" }, t("teams.no_members")),
+      manage && others.length ? form([field(t("teams.add_member"), "user_id", { kind: "select", options: others.map((p) => [p.id, person(p.name)]) })],
+        async (v) => { await put(`/v1/teams/${team.id}/members/${v.user_id}`, {}); redraw(); }, { submit: t("teams.add"), class: "team-member" }) : null,
+      manage ? action(t("teams.delete"), async () => { await del(`/v1/teams/${team.id}`); redraw(); }, { class: "danger" }) : null);
+  };
   show(ctx.main, h("p", { class: "crumbs" }, h("a", { href: "/tasks" }, t("tasks.title"))), ctx.title("teams.title"),
     h("p", { class: "hint" }, t("teams.intro")),
     list.data.length ? h("ul", { class: "teams" }, list.data.map(member)) : h("p", { class: "empty" }, t("teams.none")),
