@@ -311,6 +311,10 @@ pub async fn named(
     about: Option<(AboutType, &str)>,
     actor: Option<&UserId>,
 ) -> Result<Named> {
+    #[derive(Deserialize)]
+    struct Name {
+        name: String,
+    }
     let mut batch = vec![
         recipients_stmt(viewer, assignee, team),
         Statement::new(
@@ -334,19 +338,12 @@ pub async fn named(
         seen.push(r.id.clone());
         new
     });
-    #[derive(Deserialize)]
-    struct Name {
-        name: String,
-    }
     let actor: Option<Name> = first_of(out.get(1))?;
-    let mut next = 2;
-    let mut take = |named: bool| {
-        let outcome = named.then(|| out.get(next)).flatten();
-        next += usize::from(named);
-        outcome
-    };
-    let team = first_of(take(team.is_some()))?;
-    let about = first_of(take(about.is_some()))?;
+    // After the recipients and the actor: the team's row, then what it is about, when asked.
+    let team_at = team.map(|_| 2);
+    let about_at = about.map(|_| 2 + usize::from(team.is_some()));
+    let team = first_of(team_at.and_then(|i| out.get(i)))?;
+    let about = first_of(about_at.and_then(|i| out.get(i)))?;
     Ok(Named {
         team,
         recipients,

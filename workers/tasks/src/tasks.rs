@@ -50,8 +50,8 @@ fn team(field: &str, text: &str) -> Result<TeamId> {
 }
 
 /// The portal page of a task.
-fn link(cx_url: &str, id: &TaskId) -> String {
-    format!("{cx_url}/tasks/{id}")
+fn link(public_url: &str, id: &TaskId) -> String {
+    format!("{public_url}/tasks/{id}")
 }
 
 /// Checks that what a task names exists for the company: a 422 naming the field otherwise.
