@@ -1151,3 +1151,72 @@ fn moves_of_one_invoice_at_once_leave_one_outcome() {
         1,
     );
 }
+
+// ---- tasks ------------------------------------------------------------------------------------
+
+#[test]
+fn teams_members_tasks_comments_and_changes_at_once() {
+    let s = stack();
+    let c = sign_up(&s, "acme-print");
+    let answers = at_once(same(N, || {
+        c.call(&s, Method::Post, "/v1/teams")
+            .json(&json!({"name": "Sales"}))
+    }));
+    assert_eq!(tally(&answers), [(201, 1), (409, N - 1)]);
+    let team = answers
+        .iter()
+        .find(|a| a.status == 201)
+        .map(Answer::json)
+        .unwrap_or_default();
+    let team = text(&team, "id");
+    let me = c.call(&s, Method::Get, "/v1/me").run().expect(200);
+    let user = me["user"]["id"].as_str().unwrap_or_default().to_owned();
+    let member = format!("/v1/teams/{team}/members/{user}");
+    all_answered(&at_once(same(N, || c.call(&s, Method::Put, &member))), 200);
+    expect_count(&s, "SELECT COUNT(*) FROM team_members", &[], 1);
+
+    let answers = at_once(
+        (0..N)
+            .map(|i| {
+                c.call(&s, Method::Post, "/v1/tasks")
+                    .json(&json!({"title": format!("Task {i}"), "team_id": team}))
+            })
+            .collect(),
+    );
+    all_answered(&answers, 201);
+    expect_count(&s, "SELECT COUNT(*) FROM tasks", &[], N as i64);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'task.assigned'",
+        &[],
+        N as i64,
+    );
+    // Who gave the tasks is the team's only member: nobody is mailed.
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM mails WHERE template = 'task_assigned'",
+        &[],
+        0,
+    );
+    let task = text(&answers[0].json(), "id");
+    let comments = format!("/v1/tasks/{task}/comments");
+    let answers = at_once(same(N, || {
+        c.call(&s, Method::Post, &comments)
+            .json(&json!({"text": "On it."}))
+    }));
+    all_answered(&answers, 201);
+    expect_count(&s, "SELECT COUNT(*) FROM task_comments", &[], N as i64);
+    let path = format!("/v1/tasks/{task}");
+    let answers = at_once(same(N, || {
+        c.call(&s, Method::Patch, &path)
+            .json(&json!({"assignee_id": "me", "status": "done"}))
+    }));
+    all_answered(&answers, 200);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM tasks WHERE id = ?1 AND assignee_id = ?2 AND status = 'done' \
+         AND closed_at IS NOT NULL",
+        &[&task, &user],
+        1,
+    );
+}
