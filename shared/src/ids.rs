@@ -135,6 +135,8 @@ prefixed_id!(/** An entry of a company's audit log. */ AuditId, "aud", "audit en
 prefixed_id!(/** A team (department) of a company. */ TeamId, "tem", "team");
 prefixed_id!(/** A task of a company (internal). */ TaskId, "tsk", "task");
 prefixed_id!(/** A comment on a task. */ TaskCommentId, "tcm", "task comment");
+prefixed_id!(/** A complaint (RMA) of a customer. */ ComplaintId, "cmp", "complaint");
+prefixed_id!(/** A move or comment in a complaint's history. */ ComplaintEntryId, "cme", "complaint entry");
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ pub mod appointments;
 pub mod approvals;
 pub mod audit;
 pub mod companies;
+pub mod complaints;
 pub mod connectors;
 pub mod contacts;
 pub mod documents;
