@@ -101,7 +101,7 @@ fn assigned(
     named: &Named,
     recipients: &[Recipient],
 ) -> Result<(Event, Vec<shared::data::Statement>)> {
-    let team_name = named.team.as_ref().map(|t| t.name.as_str());
+    let team_name = task.team_name;
     let assignee_name = recipients
         .iter()
         .find(|r| r.via == "assignee")
@@ -152,6 +152,7 @@ struct AssignedTask<'a> {
     title: &'a str,
     due_on: Option<&'a str>,
     team: Option<&'a TeamId>,
+    team_name: Option<&'a str>,
     assignee: Option<&'a UserId>,
     about_type: Option<AboutType>,
     about_id: Option<&'a str>,
@@ -165,6 +166,7 @@ impl<'a> AssignedTask<'a> {
             title: &row.title,
             due_on: row.due_on.as_deref(),
             team: row.team_id.as_ref(),
+            team_name: row.team_name.as_deref(),
             assignee: row.assignee_id.as_ref(),
             about_type: row.about_type,
             about_id: row.about_id.as_deref(),
@@ -218,6 +220,7 @@ pub async fn create_task(cx: &mut Cx) -> Result<Reply> {
                 title: &title,
                 due_on: due_on.as_deref(),
                 team: team_id.as_ref(),
+                team_name: named.team.as_ref().map(|t| t.name.as_str()),
                 assignee: assignee.as_ref(),
                 about_type: about.as_ref().map(|(kind, _)| *kind),
                 about_id: about.as_ref().map(|(_, id)| id.as_str()),
@@ -405,6 +408,12 @@ pub async fn update_task(cx: &mut Cx) -> Result<Reply> {
                 title: change.title.clone().unwrap_or(before.title.clone()),
                 due_on: change.due_on.clone().unwrap_or(before.due_on.clone()),
                 team_id: team_id.clone(),
+                // The new team's name, or the name it had.
+                team_name: match &change.team {
+                    Some(Some(_)) => named.team.as_ref().map(|t| t.name.clone()),
+                    Some(None) => None,
+                    None => before.team_name.clone(),
+                },
                 assignee_id: assignee.clone(),
                 ..before.clone()
             };

@@ -402,6 +402,10 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
     assert_eq!(handed.len(), events + 1);
     assert_eq!(handed[events]["data"]["assignee_name"], "Rita Returns");
     assert_eq!(
+        handed[events]["data"]["team_name"], "Sales",
+        "the team it still has"
+    );
+    assert_eq!(
         mails(&w, "task_assigned").len(),
         1,
         "Rita chose not to be mailed"
