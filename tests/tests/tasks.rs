@@ -8,8 +8,8 @@
 
 use serde_json::{json, Value};
 use tradepost_e2e::{
-    api_key, connect, invite_colleague, mails, unique, wait_for_event, wait_for_mail, Api, Company,
-    Method,
+    api_key, connect, events, invite_colleague, mails, unique, wait_for_event, wait_for_mail, Api,
+    Company, Method,
 };
 
 const ORDER: &[u8] = include_bytes!("../../shared/tests/fixtures/formats/ubl-order.xml");
@@ -186,4 +186,21 @@ fn a_team_gets_a_task_about_an_order_and_the_partner_never_sees_it() {
     });
     let done = clerk.api.patch(&path, json!({"status": "done"}), 200);
     assert!(done["closed_at"].is_string(), "{done}");
+
+    // Nothing of it reached the bookshop's side: no event for it, no mail to its people.
+    let theirs = events(&bookshop.id);
+    assert!(
+        theirs.iter().all(
+            |e| !e["type"].as_str().unwrap_or_default().starts_with("task.")
+                && !e.to_string().contains(&id)
+        ),
+        "{theirs:?}"
+    );
+    let their_mails = mails(&bookshop.admin.email);
+    assert!(
+        their_mails
+            .iter()
+            .all(|m| !m.to_string().contains("Confirm the delivery")),
+        "{their_mails:?}"
+    );
 }

@@ -78,6 +78,7 @@ export async function thread(ctx) {
     list.replaceChildren(...msgs.slice().reverse().map((m) => h("li", { class: m.mine ? "mine" : "theirs", "data-id": m.id },
       h("p", { class: "from" }, h("strong", {}, person(m.from?.user?.name)), " · ", m.from?.company?.name || "", " · ", h("time", { datetime: m.created_at }, fmtDate(m.created_at))),
       h("p", { class: "text" }, m.text),
+      m.mine ? null : h("p", {}, h("a", { href: withQuery("/tasks/new", { about: m.id, label: `${th.subject}: ${m.text.slice(0, 60)}` }), class: "task-from-message" }, t("tasks.from_message"))),
       m.attachments?.length ? h("ul", { class: "attachments" }, m.attachments.map((a) => h("li", {},
         h("button", { type: "button", class: "link", onclick: () => download(`/v1/attachments/${a.id}/content`, a.filename) }, a.filename)))) : null)));
     if (newest) post(`/v1/threads/${id}/read`, { up_to: newest }).catch(() => {});
