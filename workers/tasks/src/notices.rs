@@ -222,7 +222,7 @@ fn polish(m: &TaskMail<'_>) -> Rendered {
             Some(team) => (
                 format!("Nowe zadanie dla zespołu {team}: {title}"),
                 format!(
-                    "Dzień dobry,\n\n{by} przydzielił(a) zespołowi {team} zadanie w \
+                    "Dzień dobry,\n\n{by} przydziela zespołowi {team} zadanie w \
                      Tradepost:\n\n„{title}”\n{due}{about}\nZadanie jest tutaj:\n\n{}",
                     m.link
                 ),
@@ -230,7 +230,7 @@ fn polish(m: &TaskMail<'_>) -> Rendered {
             None => (
                 format!("Nowe zadanie dla Państwa: {title}"),
                 format!(
-                    "Dzień dobry,\n\n{by} przydzielił(a) Państwu zadanie w Tradepost:\n\n\
+                    "Dzień dobry,\n\n{by} przydziela Państwu zadanie w Tradepost:\n\n\
                      „{title}”\n{due}{about}\nZadanie jest tutaj:\n\n{}",
                     m.link
                 ),
