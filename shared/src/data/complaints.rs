@@ -10,7 +10,7 @@ use crate::complaint::{ComplaintStatus, Reason, Resolution};
 use crate::ids::{
     ApiKeyId, CompanyId, ComplaintEntryId, ComplaintId, DocumentId, RelationshipId, UserId,
 };
-use crate::platform::{Bind, Query, Value};
+use crate::platform::Query;
 use crate::time::Time;
 use crate::{Error, Result};
 
@@ -18,16 +18,7 @@ use crate::{Error, Result};
 /// caller tries again with the next number).
 pub const SEQ_TAKEN: &str = "complaints.supplier_id, complaints.seq";
 
-macro_rules! bind_texts {
-    ($($t:ty),*) => {$(
-        impl Bind for $t {
-            fn value(&self) -> Value {
-                Value::Text(self.as_str().to_owned())
-            }
-        }
-    )*};
-}
-bind_texts!(
+crate::platform::db::bind_as_str!(
     ComplaintStatus,
     Reason,
     Resolution,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{first_of, rows_of, Db, Statement};
 use crate::ids::{ApiKeyId, CompanyId, TaskCommentId, TaskId, TeamId, UserId};
 use crate::lang::Language;
-use crate::platform::{Bind, Json, Query, Value};
+use crate::platform::{Json, Query};
 use crate::task::{AboutType, TaskStatus};
 use crate::time::Time;
 use crate::{Error, Result};
@@ -18,17 +18,7 @@ use crate::{Error, Result};
 /// The constraint of a team name the company has already.
 pub const TEAM_NAME_TAKEN: &str = "teams.company_id, teams.name";
 
-impl Bind for TaskStatus {
-    fn value(&self) -> Value {
-        Value::Text(self.as_str().to_owned())
-    }
-}
-
-impl Bind for AboutType {
-    fn value(&self) -> Value {
-        Value::Text(self.as_str().to_owned())
-    }
-}
+crate::platform::db::bind_as_str!(TaskStatus, AboutType);
 
 // ---- teams ------------------------------------------------------------------------------------
 

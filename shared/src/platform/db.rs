@@ -88,16 +88,19 @@ impl<T: Bind> Bind for Option<T> {
     }
 }
 
-macro_rules! bind_ids {
-    ($($t:ty),*) => {$(
-        impl Bind for $t {
-            fn value(&self) -> Value {
-                Value::Text(self.as_str().to_owned())
+/// Binds each of the types (ids and named enums, which all have `as_str`) as its text.
+macro_rules! bind_as_str {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::platform::Bind for $t {
+            fn value(&self) -> $crate::platform::Value {
+                $crate::platform::Value::Text(self.as_str().to_owned())
             }
         }
     )*};
 }
-bind_ids!(
+pub(crate) use bind_as_str;
+
+bind_as_str!(
     crate::ids::CompanyId,
     crate::ids::UserId,
     crate::ids::RelationshipId,
