@@ -60,6 +60,18 @@ pub const TASK_ASSIGNED: &str = "task.assigned";
 /// `title`, `due_on`, `team_id`, `team_name`, `assignee_id`, `as_of`). Once per due date.
 pub const TASK_DUE: &str = "task.due";
 
+/// `complaint.filed`: a customer filed a complaint (to the supplier; `data`: `complaint_id`,
+/// `number`, `customer_id`, `document_id`, `order_id`, `reason`, `lines`, `filed_by_name`).
+pub const COMPLAINT_FILED: &str = "complaint.filed";
+
+/// `complaint.status_changed`: one side moved a complaint (to the other side; `data`:
+/// `complaint_id`, `number`, `move`, `status`, `resolution`, `note`, `by_name`).
+pub const COMPLAINT_STATUS_CHANGED: &str = "complaint.status_changed";
+
+/// `complaint.commented`: one side commented on a complaint (to the other side; `data`:
+/// `complaint_id`, `number`, `entry_id`, `text`, `by_name`).
+pub const COMPLAINT_COMMENTED: &str = "complaint.commented";
+
 /// One event, as queued and as delivered (thin: ids and a summary, never file contents).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

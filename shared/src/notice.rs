@@ -26,6 +26,9 @@ pub const MAIL_EVENT_TYPES: &[&str] = &[
     "invoice.overdue",
     "task.assigned",
     "task.due",
+    "complaint.filed",
+    "complaint.status_changed",
+    "complaint.commented",
 ];
 
 /// Which event type each info mail's template is about: a one-click unsubscribe from a mail
@@ -44,6 +47,9 @@ pub const TEMPLATE_EVENTS: &[(&str, &str)] = &[
     ("invoice_overdue", "invoice.overdue"),
     ("task_assigned", "task.assigned"),
     ("task_due", "task.due"),
+    ("complaint_filed", "complaint.filed"),
+    ("complaint_status_changed", "complaint.status_changed"),
+    ("complaint_commented", "complaint.commented"),
 ];
 
 /// What a person who never chose is mailed about: all of [`MAIL_EVENT_TYPES`].

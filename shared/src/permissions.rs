@@ -51,10 +51,14 @@ pub enum Permission {
     /// proposals; on the customer side, see every project.
     #[serde(rename = "appointments.manage")]
     AppointmentsManage,
+    /// File complaints (RMA) about a supplier's deliveries and follow them; on the supplier
+    /// side, handle the complaints customers file.
+    #[serde(rename = "complaints")]
+    Complaints,
 }
 
 /// Every permission, in canonical order.
-pub const ALL: [Permission; 8] = [
+pub const ALL: [Permission; 9] = [
     Permission::DocumentsSend,
     Permission::DocumentsReceive,
     Permission::ApprovalsDecide,
@@ -63,6 +67,7 @@ pub const ALL: [Permission; 8] = [
     Permission::UsersManage,
     Permission::WebhooksManage,
     Permission::AppointmentsManage,
+    Permission::Complaints,
 ];
 
 impl Permission {
@@ -78,6 +83,7 @@ impl Permission {
             Self::UsersManage => "users.manage",
             Self::WebhooksManage => "webhooks.manage",
             Self::AppointmentsManage => "appointments.manage",
+            Self::Complaints => "complaints",
         }
     }
 
@@ -361,6 +367,7 @@ mod tests {
             "users.manage",
             "webhooks.manage",
             "appointments.manage",
+            "complaints",
         ];
         assert_eq!(ALL.len(), expected.len());
         for (p, name) in ALL.into_iter().zip(expected) {

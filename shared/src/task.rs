@@ -3,7 +3,7 @@
 //! prefix), and the limits of what a task is made of (a due date is checked by
 //! `appointment::date`, as every date is).
 
-use crate::ids::{ApprovalId, DocumentId, MessageId, ThreadId};
+use crate::ids::{ApprovalId, ComplaintId, DocumentId, MessageId, ThreadId};
 use crate::{Error, Result};
 
 /// Longest title of a task.
@@ -46,11 +46,14 @@ named_enum! {
         Message = "message",
         /// A proof sent for approval.
         Approval = "approval",
+        /// A complaint (RMA) filed by a customer or received by a supplier.
+        Complaint = "complaint",
     }
 }
 
 impl AboutType {
-    /// The kind of thing `id` names, by its prefix (`doc_…`, `thr_…`, `msg_…`, `apr_…`).
+    /// The kind of thing `id` names, by its prefix (`doc_…`, `thr_…`, `msg_…`, `apr_…`,
+    /// `cmp_…`).
     ///
     /// # Errors
     /// A 422 naming `field` for an id of another kind, or not an id at all.
@@ -64,11 +67,13 @@ impl AboutType {
             Ok(Self::Message)
         } else if ApprovalId::parse_field(field, id).is_ok() {
             Ok(Self::Approval)
+        } else if ComplaintId::parse_field(field, id).is_ok() {
+            Ok(Self::Complaint)
         } else {
             Err(Error::invalid(
                 field,
-                "must be the id of a document (doc_…), thread (thr_…), message (msg_…) or \
-                 approval (apr_…)",
+                "must be the id of a document (doc_…), thread (thr_…), message (msg_…), \
+                 approval (apr_…) or complaint (cmp_…)",
             ))
         }
     }
@@ -94,6 +99,10 @@ mod tests {
         assert_eq!(
             AboutType::of_id("about", "apr_01jd0000000000000000000000").unwrap(),
             AboutType::Approval
+        );
+        assert_eq!(
+            AboutType::of_id("about", "cmp_01jd0000000000000000000000").unwrap(),
+            AboutType::Complaint
         );
         for bad in [
             "co_01jd0000000000000000000000",

@@ -75,6 +75,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "invoice.overdue",
     "task.assigned",
     "task.due",
+    "complaint.filed",
+    "complaint.status_changed",
+    "complaint.commented",
 ];
 
 /// The type of the test event `POST /v1/webhooks/{id}/ping` sends; every endpoint gets it.

@@ -28,6 +28,13 @@ fn file(db: &Db, c: &NewComplaint<'_>) -> data::Complaint {
     block_on(data::insert(db, c, Vec::new())).unwrap_or_else(|e| panic!("filing failed: {e}"))
 }
 
+/// The supplier's next number, as the worker reads it before filing.
+fn next_seq(db: &Db, customer: &CompanyId, supplier: &CompanyId) -> u64 {
+    block_on(data::before(db, customer, None, supplier, supplier))
+        .unwrap()
+        .next_seq
+}
+
 #[test]
 fn complaints_are_numbered_per_supplier_moved_once_and_seen_by_both_sides_only() {
     let s = stack();
@@ -66,6 +73,7 @@ fn complaints_are_numbered_per_supplier_moved_once_and_seen_by_both_sides_only()
         lines: &lines,
         by_user: None,
         by_api_key: None,
+        seq: next_seq(&db, &customer, &supplier),
         year: 2027,
         now: at,
     };
@@ -75,9 +83,24 @@ fn complaints_are_numbered_per_supplier_moved_once_and_seen_by_both_sides_only()
         &NewComplaint {
             id: &second_id,
             reason: Reason::Missing,
+            seq: next_seq(&db, &customer, &supplier),
             ..damaged
         },
     );
+    // The same number again (a complaint filed meanwhile took it) fails on its constraint.
+    let third_id = ComplaintId::new(at.0).unwrap();
+    let e = block_on(data::insert(
+        &db,
+        &NewComplaint {
+            id: &third_id,
+            seq: 2,
+            ..damaged
+        },
+        Vec::new(),
+    ))
+    .map(|_| ())
+    .expect_err("a number is taken once");
+    assert_eq!(e.unique_violation(), Some(data::SEQ_TAKEN));
     assert_eq!(first.row.number, "RMA-2027-00001");
     assert_eq!(second.row.number, "RMA-2027-00002");
     assert_eq!(first.row.status, ComplaintStatus::Received);

@@ -893,6 +893,13 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
         json!({"title": "Check the order", "team_id": team["id"], "about": doc_id, "due_on": "2020-01-01"}),
         201,
     );
+    let complaint = customer.api().post(
+        "/v1/complaints",
+        json!({"document_id": doc_id, "reason": "damaged", "description": "Crushed",
+               "lines": [{"item": "4711", "quantity": "2"}]}),
+        201,
+    );
+    let complaint_id = complaint["id"].as_str().unwrap().to_owned();
 
     let b = Browser::start("every_page_draws");
     sign_in(&b, &customer.admin, "/");
@@ -957,6 +964,14 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
             &format!("/tasks/{}", task["id"].as_str().unwrap()),
             "tasks.detail",
         ),
+        ("/complaints", "complaints.list"),
+        ("/complaints?view=filed", "complaints.list"),
+        ("/complaints/new", "complaints.create"),
+        (
+            &format!("/complaints/new?document={doc_id}"),
+            "complaints.create",
+        ),
+        (&format!("/complaints/{complaint_id}"), "complaints.detail"),
     ];
     let mut problems = Vec::new();
     for (path, page) in pages {
@@ -1915,4 +1930,98 @@ fn in_german_a_task_about_an_order_goes_to_a_team_and_a_clerk_takes_it() {
         .get(&format!("/v1/tasks?about={doc_id}"), 200);
     assert_eq!(theirs["data"], json!([]), "{theirs}");
     assert!(!theirs.to_string().contains(&title), "{theirs}");
+}
+
+#[test]
+fn in_polish_a_buyer_files_a_complaint_with_a_photo_and_the_german_returns_clerk_accepts_it() {
+    let supplier = Company::signup_confirmed("Drukarnia");
+    let customer = Company::signup_confirmed("Ksiegarnia");
+    connect(&customer, &supplier);
+    let clerk = invite_colleague(&supplier, &["documents.receive", "complaints"]);
+    customer
+        .admin
+        .api
+        .patch("/v1/me", json!({"language": "pl"}), 200);
+    clerk.api.patch("/v1/me", json!({"language": "de"}), 200);
+    let order = customer.api().upload(
+        &supplier.id,
+        "order",
+        "Zamowienie-12.xml",
+        ubl_order("PO-RMA-12"),
+        &[],
+        201,
+    );
+    let doc_id = order["id"].as_str().unwrap().to_owned();
+    let pl = |key: &str| catalogue("pl", key);
+    let de = |key: &str| catalogue("de", key);
+    let photo = TempFile::new("karton.jpg", b"\xff\xd8\xff\xe0 a crushed box");
+
+    // The buyer files it from the order's page: a line and a photo.
+    let b = Browser::start("story_polish_complaint");
+    sign_in(&b, &customer.admin, &format!("/documents/{doc_id}"));
+    on_page(&b, "mailbox.detail");
+    b.wait_text("#document-complaint", &pl("complaints.from_here"));
+    b.click("#document-complaint");
+    on_page(&b, "complaints.create");
+    b.select("select[name=reason]", "damaged");
+    b.fill("textarea[name=description]", "Dwa kartony zgniecione.");
+    b.fill("input[name='lines[0].item']", "4711 Katalog");
+    b.fill("input[name='lines[0].quantity']", "0");
+    b.click("form.complaint-new button[type=submit]");
+    // A bad quantity is named next to its field; nothing was filed.
+    b.find("input[name='lines[0].quantity'][aria-invalid]");
+    b.fill("input[name='lines[0].quantity']", "20");
+    b.fill("input[name=files]", &photo.path);
+    b.click("form.complaint-new button[type=submit]");
+    on_page(&b, "complaints.detail");
+    b.wait_text(".statusbar li.current", &pl("complaint_status.received"));
+    b.wait_text("#complaint-files", "karton.jpg");
+    b.wait_text("main table", "4711 Katalog");
+    let complaint_id = b.url().rsplit('/').next().unwrap().to_owned();
+    assert!(complaint_id.starts_with("cmp_"), "{complaint_id}");
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+
+    // The German returns clerk finds it on the dashboard, reviews it and accepts it.
+    sign_in(&b, &clerk, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.wait_text("a[data-tile=complaints_to_handle] .count", "1");
+    b.click("a[data-tile=complaints_to_handle]");
+    on_page(&b, "complaints.list");
+    b.click("main table a[href^='/complaints/cmp_']");
+    on_page(&b, "complaints.detail");
+    b.wait_text("#complaint-description", "Dwa kartony zgniecione.");
+    b.click("#complaint-review");
+    b.wait_text(
+        ".statusbar li.current",
+        &de("complaint_status.under_review"),
+    );
+    b.select(
+        "form.complaint-accept select[name=resolution]",
+        "credit_note",
+    );
+    b.fill(
+        "form.complaint-accept textarea[name=note]",
+        "Gutschrift folgt.",
+    );
+    b.click("form.complaint-accept button[type=submit]");
+    b.wait_text(".statusbar li.current", &de("complaint_status.accepted"));
+    b.wait_text("main dl", &de("complaint_resolution.credit_note"));
+    b.fill(
+        "form.complaint-comment textarea[name=text]",
+        "Bitte Fotos behalten.",
+    );
+    b.click("form.complaint-comment button[type=submit]");
+    b.wait_text("#complaint-history", "Bitte Fotos behalten.");
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+
+    // The buyer sees the decision and the comment in Polish.
+    sign_in(&b, &customer.admin, &format!("/complaints/{complaint_id}"));
+    on_page(&b, "complaints.detail");
+    b.wait_text(".statusbar li.current", &pl("complaint_status.accepted"));
+    b.wait_text("#complaint-history", "Bitte Fotos behalten.");
+    let seen = customer
+        .api()
+        .get(&format!("/v1/complaints/{complaint_id}"), 200);
+    assert_eq!(seen["resolution"], "credit_note", "{seen}");
+    assert_eq!(seen["files"][0]["filename"], "karton.jpg", "{seen}");
 }

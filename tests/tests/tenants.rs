@@ -59,6 +59,7 @@ const ALL: &[&str] = &[
     "relationships.manage",
     "users.manage",
     "webhooks.manage",
+    "complaints",
 ];
 
 impl World {
@@ -604,6 +605,14 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
         call(Method::GET, "/v1/tasks", None),
         call(Method::POST, "/v1/tasks", Some(json!({"title": "Forged"}))),
         call(Method::POST, "/v1/teams", Some(json!({"name": "Forged"}))),
+        call(Method::GET, "/v1/complaints", None),
+        call(
+            Method::POST,
+            "/v1/complaints",
+            Some(
+                json!({"document_id": "doc_01jd0000000000000000000000", "reason": "other", "description": "Forged"}),
+            ),
+        ),
     ];
     let bad = w.bad_credentials();
     let mut cases = Vec::new();
@@ -622,6 +631,7 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
             ids(&w.partner.api().get("/v1/contacts", 200)),
             ids(&w.owner.api().get("/v1/tasks", 200)),
             ids(&w.owner.api().get("/v1/teams", 200)),
+            ids(&w.owner.api().get("/v1/complaints", 200)),
         ])
     };
     refuse_all(&cases, &snapshot);

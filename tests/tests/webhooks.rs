@@ -1323,7 +1323,10 @@ fn people_choose_which_events_they_get_by_mail() {
             "invoice.paid",
             "invoice.overdue",
             "task.assigned",
-            "task.due"
+            "task.due",
+            "complaint.filed",
+            "complaint.status_changed",
+            "complaint.commented"
         ])
     );
     admin

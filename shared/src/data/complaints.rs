@@ -8,7 +8,8 @@ use serde::Deserialize;
 use super::{first_of, rows_of, Db, Statement};
 use crate::complaint::{ComplaintStatus, Reason, Resolution};
 use crate::ids::{
-    ApiKeyId, CompanyId, ComplaintEntryId, ComplaintId, DocumentId, RelationshipId, UserId,
+    ApiKeyId, AttachmentId, CompanyId, ComplaintEntryId, ComplaintId, DocumentId, RelationshipId,
+    UserId,
 };
 use crate::platform::Query;
 use crate::time::Time;
@@ -83,15 +84,35 @@ pub struct HistoryRow {
     pub at: Time,
 }
 
-/// A complaint with its lines and history (oldest first).
+/// A photo or file of a complaint, with who uploaded it (their name now).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileRow {
+    pub id: AttachmentId,
+    pub company_id: CompanyId,
+    pub user_id: UserId,
+    pub user_name: Option<String>,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub object_key: String,
+    pub created_at: Time,
+}
+
+/// A complaint with its lines, history and files (oldest first).
 #[derive(Debug, Clone)]
 pub struct Complaint {
     pub row: ComplaintRow,
     pub lines: Vec<LineRow>,
     pub history: Vec<HistoryRow>,
+    pub files: Vec<FileRow>,
 }
 
-fn complaint_stmts(viewer: &CompanyId, id: &ComplaintId) -> [Statement; 3] {
+const FILE_SELECT: &str = "SELECT a.id, a.company_id, a.user_id, u.name AS user_name, \
+     a.filename, a.content_type, a.size, a.sha256, a.object_key, a.created_at \
+     FROM attachments a LEFT JOIN users u ON u.id = a.user_id";
+
+fn complaint_stmts(viewer: &CompanyId, id: &ComplaintId) -> [Statement; 4] {
     let own = "complaint_id IN (SELECT id FROM complaints WHERE id = ?2 \
                AND (supplier_id = ?1 OR customer_id = ?1))";
     [
@@ -107,8 +128,12 @@ fn complaint_stmts(viewer: &CompanyId, id: &ComplaintId) -> [Statement; 3] {
             format!(
                 "SELECT h.id, h.company_id, h.user_id, u.name AS user_name, h.status, h.text, h.at \
                  FROM complaint_history h LEFT JOIN users u ON u.id = h.user_id \
-                 WHERE h.{own} ORDER BY h.id"
+                 WHERE h.{own} ORDER BY h.rowid"
             ),
+            &[viewer, id],
+        ),
+        Statement::new(
+            format!("{FILE_SELECT} WHERE a.{own} ORDER BY a.rowid"),
             &[viewer, id],
         ),
     ]
@@ -133,6 +158,7 @@ async fn with_complaint(
             row,
             lines: rows_of(out.get(n + 1), "complaint lines")?,
             history: rows_of(out.get(n + 2), "complaint history")?,
+            files: rows_of(out.get(n + 3), "complaint files")?,
         }),
         None => None,
     };
@@ -213,31 +239,32 @@ pub struct NewComplaint<'a> {
     pub lines: &'a [NewLine<'a>],
     pub by_user: Option<&'a UserId>,
     pub by_api_key: Option<&'a ApiKeyId>,
-    /// The year its number carries.
+    /// The supplier's running number for it, and the year its number carries.
+    pub seq: u64,
     pub year: i32,
     pub now: Time,
 }
 
 /// Files a complaint with its lines and first history entry, then `then` (its events), in one
-/// batch; the complaint as written. The number is the supplier's next: two filed at the same
-/// moment make one of them fail with [`SEQ_TAKEN`] (try again).
+/// batch; the complaint as written. `seq` is the supplier's next number ([`Before::next_seq`]):
+/// a complaint filed meanwhile took it when this fails with [`SEQ_TAKEN`] (read and try again).
 ///
 /// # Errors
 /// A database error, or the unique violation.
 pub async fn insert(db: &Db, c: &NewComplaint<'_>, then: Vec<Statement>) -> Result<Complaint> {
+    let number = crate::complaint::number(c.year, c.seq);
     let mut batch = vec![Statement::new(
         "INSERT INTO complaints (id, relationship_id, supplier_id, customer_id, seq, number, \
          document_id, order_id, reason, description, status, opened_by_user_id, \
          opened_by_api_key_id, created_at, updated_at) \
-         SELECT ?1, ?2, ?3, ?4, n, 'RMA-' || ?5 || '-' || printf('%05d', n), ?6, ?7, ?8, ?9, \
-         'received', ?10, ?11, ?12, ?12 \
-         FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM complaints WHERE supplier_id = ?3)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'received', ?11, ?12, ?13, ?13)",
         &[
             c.id,
             c.relationship_id,
             c.supplier_id,
             c.customer_id,
-            &i64::from(c.year),
+            &c.seq,
+            &number,
             c.document_id,
             &c.order_id,
             &c.reason,
@@ -275,6 +302,71 @@ pub async fn insert(db: &Db, c: &NewComplaint<'_>, then: Vec<Statement>) -> Resu
         .await?
         .1
         .ok_or_else(|| Error::internal("a complaint just filed could not be read"))
+}
+
+/// What a change of a complaint needs to know first, read in one round trip: who of the other
+/// side is told, the names of the person and the company who act, and the supplier's next
+/// number.
+#[derive(Debug, Default)]
+pub struct Before {
+    /// The other side's active people who hold `complaints` (admins do), with their choices.
+    pub told: Vec<super::notices::Recipient>,
+    pub actor_name: Option<String>,
+    pub company_name: String,
+    pub next_seq: u64,
+}
+
+/// Reads [`Before`]: the people of `other` to tell, the names of `viewer` and its `actor`, and
+/// the next number of `supplier`.
+///
+/// # Errors
+/// A database error.
+pub async fn before(
+    db: &Db,
+    viewer: &CompanyId,
+    actor: Option<&UserId>,
+    other: &CompanyId,
+    supplier: &CompanyId,
+) -> Result<Before> {
+    #[derive(Deserialize)]
+    struct Name {
+        name: String,
+    }
+    #[derive(Deserialize)]
+    struct Seq {
+        n: u64,
+    }
+    let out = db
+        .batch_rows(vec![
+            Statement::new(
+                "SELECT u.id, u.email, u.language, u.role, u.permissions, s.events FROM users u \
+                 LEFT JOIN notification_settings s ON s.user_id = u.id \
+                 WHERE u.company_id = ?1 AND u.status = 'active'",
+                &[other],
+            ),
+            Statement::new(
+                "SELECT name FROM users WHERE id = ?1 AND company_id = ?2",
+                &[&actor, viewer],
+            ),
+            Statement::new(
+                "SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM complaints WHERE supplier_id = ?1",
+                &[supplier],
+            ),
+            Statement::new("SELECT name FROM companies WHERE id = ?1", &[viewer]),
+        ])
+        .await?;
+    let people: Vec<super::notices::Recipient> = rows_of(out.first(), "users")?;
+    Ok(Before {
+        told: people
+            .into_iter()
+            .filter(|p| p.may(crate::permissions::Permission::Complaints))
+            .collect(),
+        actor_name: first_of::<Name>(out.get(1))?.map(|n| n.name),
+        next_seq: first_of::<Seq>(out.get(2))?.map_or(1, |s| s.n),
+        company_name: first_of::<Name>(out.get(3))?
+            .map(|n| n.name)
+            .unwrap_or_default(),
+    })
 }
 
 /// A history entry: a move (with `status`) or a comment (`text` only); with `if_changed`, only
@@ -368,4 +460,150 @@ pub async fn move_to(
     batch.extend(then);
     let (changed, complaint) = with_complaint(db, viewer, id, batch).await?;
     Ok((changed.first().is_some_and(|n| *n > 0), complaint))
+}
+
+/// A document a customer may complain about, as the viewer sees it: sent or received by the
+/// viewer (a received one only once it is in the mailbox).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Subject {
+    pub id: DocumentId,
+    pub sender_id: CompanyId,
+    pub recipient_id: CompanyId,
+    pub order_id: String,
+    pub filename: String,
+}
+
+impl Subject {
+    /// The other company than `me`.
+    #[must_use]
+    pub fn partner_of(&self, me: &CompanyId) -> &CompanyId {
+        if &self.sender_id == me {
+            &self.recipient_id
+        } else {
+            &self.sender_id
+        }
+    }
+}
+
+/// The document `id`, if the viewer may complain about it.
+///
+/// # Errors
+/// A database error.
+pub async fn subject(db: &Db, viewer: &CompanyId, id: &DocumentId) -> Result<Option<Subject>> {
+    db.first(
+        "SELECT id, sender_id, recipient_id, order_id, filename FROM documents WHERE id = ?1 \
+         AND (sender_id = ?2 OR (recipient_id = ?2 AND status NOT IN ('held', 'discarded')))",
+        &[id, viewer],
+    )
+    .await
+}
+
+/// A complaint's new photo or file (its object already in the bucket, announced).
+pub struct NewFile<'a> {
+    pub id: &'a AttachmentId,
+    pub complaint: &'a ComplaintId,
+    pub company: &'a CompanyId,
+    pub user: &'a UserId,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: u64,
+    pub sha256: &'a str,
+    pub object_key: &'a str,
+    pub now: Time,
+}
+
+/// Adds a file to a complaint the viewer is a side of and settles its object, then `then` (each
+/// only when the file was added), in one batch; whether the complaint took it (`false`: no such
+/// complaint for the viewer, nothing written, the object left to the sweep), and the complaint
+/// after it.
+///
+/// # Errors
+/// A database error.
+pub async fn add_file(
+    db: &Db,
+    f: &NewFile<'_>,
+    then: Vec<Statement>,
+) -> Result<(bool, Option<Complaint>)> {
+    let mut batch = vec![
+        Statement::new(
+            "INSERT INTO attachments (id, company_id, user_id, message_id, complaint_id, \
+             filename, content_type, size, sha256, object_key, created_at) \
+             SELECT ?1, ?2, ?3, NULL, k.id, ?4, ?5, ?6, ?7, ?8, ?9 FROM complaints k \
+             WHERE k.id = ?10 AND (k.supplier_id = ?2 OR k.customer_id = ?2)",
+            &[
+                f.id,
+                f.company,
+                f.user,
+                &f.filename,
+                &f.content_type,
+                &f.size,
+                &f.sha256,
+                &f.object_key,
+                &f.now,
+                f.complaint,
+            ],
+        ),
+        Statement::new(
+            "UPDATE complaints SET updated_at = ?2 WHERE id = ?1 AND changes() > 0",
+            &[f.complaint, &f.now],
+        ),
+        Statement::new(
+            "DELETE FROM pending_objects WHERE object_key = ?1 AND changes() > 0",
+            &[&f.object_key],
+        ),
+    ];
+    batch.extend(then);
+    let (changed, complaint) = with_complaint(db, f.company, f.complaint, batch).await?;
+    Ok((changed.first().is_some_and(|n| *n > 0), complaint))
+}
+
+/// Records a comment of the viewer's side on a complaint it is a side of, then `then`, in one
+/// batch; whether it was written, and the complaint after it.
+///
+/// # Errors
+/// A database error.
+pub async fn comment(
+    db: &Db,
+    viewer: &CompanyId,
+    id: &ComplaintId,
+    user: Option<&UserId>,
+    text: &str,
+    then: Vec<Statement>,
+    now: Time,
+) -> Result<(bool, Option<Complaint>)> {
+    let mut batch = vec![Statement::new(
+        "UPDATE complaints SET updated_at = ?3 WHERE id = ?1 \
+         AND (supplier_id = ?2 OR customer_id = ?2)",
+        &[id, viewer, &now],
+    )];
+    batch.push(history_stmt(id, viewer, user, None, Some(text), true, now)?);
+    batch.extend(then);
+    let (changed, complaint) = with_complaint(db, viewer, id, batch).await?;
+    Ok((changed.first().is_some_and(|n| *n > 0), complaint))
+}
+
+/// How many complaints wait on the viewer: received as supplier and not decided yet
+/// (`to_handle`), filed as customer and not closed (`open_filed`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct ComplaintCounts {
+    pub to_handle: u64,
+    pub open_filed: u64,
+}
+
+/// The viewer's [`ComplaintCounts`].
+///
+/// # Errors
+/// A database error.
+pub async fn counts(db: &Db, viewer: &CompanyId) -> Result<ComplaintCounts> {
+    Ok(db
+        .first(
+            "SELECT \
+             (SELECT COUNT(*) FROM complaints WHERE supplier_id = ?1 \
+              AND status IN ('received', 'under_review')) AS to_handle, \
+             (SELECT COUNT(*) FROM complaints WHERE customer_id = ?1 \
+              AND status != 'closed') AS open_filed",
+            &[viewer],
+        )
+        .await?
+        .unwrap_or_default())
 }

@@ -29,6 +29,15 @@ impl Recipient {
     pub fn may(&self, permission: Permission) -> bool {
         self.role == Role::Admin || self.permissions.0.contains(&permission)
     }
+
+    /// Whether they want mails of `event_type` (who never chose gets the defaults).
+    #[must_use]
+    pub fn wants(&self, event_type: &str) -> bool {
+        match &self.events {
+            Some(chosen) => chosen.0.iter().any(|t| t == event_type),
+            None => crate::notice::DEFAULT_MAIL_EVENTS.contains(&event_type),
+        }
+    }
 }
 
 /// The active people of the company an event is for, with their choices (the consumer's).

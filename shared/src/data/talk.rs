@@ -480,7 +480,8 @@ pub struct AttachmentRow {
 const ATTACHMENT_COLUMNS: &str = "id, company_id, user_id, message_id, filename, \
      content_type, size, sha256, object_key, created_at";
 
-/// The viewer's own uploads among `ids` (whether sent or not; the caller checks).
+/// The viewer's own talk uploads among `ids` (whether sent or not; the caller checks). A
+/// complaint's files are not among them.
 ///
 /// # Errors
 /// A database error.
@@ -496,7 +497,8 @@ pub async fn own_attachments(
     db.all(
         &format!(
             "SELECT {ATTACHMENT_COLUMNS} FROM attachments \
-             WHERE id IN (SELECT value FROM json_each(?1)) AND company_id = ?2"
+             WHERE id IN (SELECT value FROM json_each(?1)) AND company_id = ?2 \
+             AND complaint_id IS NULL"
         ),
         &[&serde_json::to_string(&list).unwrap_or_default(), viewer],
     )
@@ -528,7 +530,7 @@ pub async fn visible_attachment(
              CASE WHEN a.message_id IS NULL THEN a.company_id = ?2 ELSE EXISTS \
              (SELECT 1 FROM messages m JOIN threads t ON t.id = m.thread_id \
              WHERE m.id = a.message_id AND (t.company_id = ?2 OR t.partner_id = ?2)) END AS visible \
-             FROM attachments a WHERE a.id = ?1",
+             FROM attachments a WHERE a.id = ?1 AND a.complaint_id IS NULL",
             &[id, viewer],
         )
         .await?;

@@ -263,6 +263,10 @@ fn about_stmt(viewer: &CompanyId, kind: AboutType, id: &str) -> Statement {
             "SELECT filename || ' (v' || version || ')' AS label, NULL AS thread_id \
              FROM approvals WHERE id = ?1 AND (supplier_id = ?2 OR customer_id = ?2)"
         }
+        AboutType::Complaint => {
+            "SELECT number AS label, NULL AS thread_id \
+             FROM complaints WHERE id = ?1 AND (supplier_id = ?2 OR customer_id = ?2)"
+        }
     };
     Statement::new(sql, &[&id, viewer])
 }

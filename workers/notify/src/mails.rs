@@ -17,7 +17,7 @@ use serde_json::Value;
 use shared::data::{approvals, companies, notices};
 use shared::event::Event;
 use shared::ids::CompanyId;
-use shared::notice::{self, Notice};
+use shared::notice::Notice;
 use shared::permissions::Permission;
 use shared::platform::{Db, Platform};
 use shared::time::{self as time, Time, Timestamp};
@@ -25,14 +25,6 @@ use shared::tz::Zone;
 use shared::Result;
 
 use crate::deliver::notice_mail_stmt;
-
-/// Whether a person wants mails of `kind`: their choice, or the defaults.
-fn wants(recipient: &notices::Recipient, kind: &str) -> bool {
-    match &recipient.events {
-        Some(chosen) => chosen.0.iter().any(|t| t == kind),
-        None => notice::DEFAULT_MAIL_EVENTS.contains(&kind),
-    }
-}
 
 /// Who of the company may be mailed about an event.
 #[derive(Clone, Copy)]
@@ -297,7 +289,7 @@ pub async fn send_info_mails(env: &Platform, event: &Event, now: Timestamp) -> R
     let wanted: Vec<&notices::Recipient> = recipients
         .iter()
         .filter(|r| {
-            wants(r, &event.kind)
+            r.wants(&event.kind)
                 && match audience {
                     Audience::Area(permission) => r.may(permission),
                     Audience::Named => true,

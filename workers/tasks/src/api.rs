@@ -81,8 +81,8 @@ pub struct TaskIn {
     /// An active person of the company (`us_…`), or `me`.
     #[serde(default)]
     pub assignee_id: Option<String>,
-    /// What it is about: a document (`doc_…`), talk thread (`thr_…`), message (`msg_…`) or
-    /// proof for approval (`apr_…`) the company is a party to.
+    /// What it is about: a document (`doc_…`), talk thread (`thr_…`), message (`msg_…`),
+    /// proof for approval (`apr_…`) or complaint (`cmp_…`) the company is a party to.
     #[serde(default)]
     pub about: Option<String>,
 }
@@ -258,7 +258,7 @@ pub struct TaskQuery {
     /// `true`: only open and in-progress tasks.
     #[param(value_type = Option<bool>)]
     pub open: Option<String>,
-    /// Only tasks about this document, thread (with its messages), message or approval.
+    /// Only tasks about this document, thread (with its messages), message, approval or complaint.
     pub about: Option<String>,
     /// Only tasks due on or before this day (`YYYY-MM-DD`).
     #[param(format = Date)]

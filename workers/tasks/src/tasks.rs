@@ -76,7 +76,7 @@ fn check_named(
     if about && named.about.is_none() {
         return Err(Error::invalid(
             "about",
-            "your company has no document, thread, message or approval with this id",
+            "your company has no document, thread, message, approval or complaint with this id",
         ));
     }
     Ok(())

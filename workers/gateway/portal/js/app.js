@@ -37,6 +37,9 @@ const ROUTES = [
   ["/tasks/new", "tasks", "create"],
   ["/tasks/teams", "tasks", "teams"],
   ["/tasks/:id", "tasks", "detail"],
+  ["/complaints", "complaints", "list"],
+  ["/complaints/new", "complaints", "create"],
+  ["/complaints/:id", "complaints", "detail"],
   ["/admin/users", "admin", "users"],
   ["/admin/users/:id", "admin", "user"],
   ["/admin/api-keys", "admin", "apiKeys"],
@@ -119,6 +122,7 @@ function header(path) {
     can("documents.receive") || can("documents.send") ? link("/invoices", "nav.invoices") : null,
     link("/approvals", "nav.approvals"), link("/talk", "nav.talk"), link("/projects", "nav.projects"), link("/calendar", "nav.calendar"),
     link("/tasks", "nav.tasks"),
+    can("complaints") ? link("/complaints", "nav.complaints") : null,
     link("/contacts", "nav.contacts"),
     can("users.manage") ? link("/admin/users", "nav.admin") : can("webhooks.manage") ? link("/admin/webhooks", "nav.admin") : null,
     link("/settings", "nav.settings"))) : null;

@@ -137,7 +137,7 @@ export function notice(text, kind = "ok") {
 
 /** A button that runs fn and shows an error beside itself; busy while it runs. */
 export function action(label, fn, opts = {}) {
-  const b = h("button", { type: "button", class: opts.class || "" }, label);
+  const b = h("button", { type: "button", class: opts.class || "", id: opts.id }, label);
   b.addEventListener("click", async () => {
     b.disabled = true;
     b.parentElement?.querySelectorAll(":scope > .field-error").forEach((e) => e.remove());

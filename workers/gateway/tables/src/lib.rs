@@ -6,7 +6,7 @@ use shared::service::Service;
 
 /// Every worker behind the gateway.
 #[must_use]
-pub fn services() -> [&'static Service; 12] {
+pub fn services() -> [&'static Service; 13] {
     [
         &tradepost_accounts::SERVICE,
         &tradepost_partners::SERVICE,
@@ -17,6 +17,7 @@ pub fn services() -> [&'static Service; 12] {
         &tradepost_appointments::SERVICE,
         &tradepost_invoices::SERVICE,
         &tradepost_tasks::SERVICE,
+        &tradepost_complaints::SERVICE,
         &tradepost_notify::SERVICE,
         &tradepost_mailer::SERVICE,
         &tradepost_admin::SERVICE,

@@ -8,12 +8,13 @@ import { t, fmtDate, setLanguage, language, LANGUAGES, person } from "../i18n.js
 import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice, errorText } from "../ui.js";
 import { navigate, can, state, render, switchCompany } from "../app.js";
 
-export const PERMISSIONS = ["documents.send", "documents.receive", "approvals.decide", "talk", "relationships.manage", "users.manage", "webhooks.manage", "appointments.manage"];
+export const PERMISSIONS = ["documents.send", "documents.receive", "approvals.decide", "talk", "relationships.manage", "users.manage", "webhooks.manage", "appointments.manage", "complaints"];
 export const EVENTS = ["document.deposited", "document.downloaded", "document.status_changed", "document.cancelled", "document.discarded",
   "approval.requested", "approval.superseded", "approval.decided", "talk.message", "relationship.requested", "relationship.decided",
   "relationship.blocked", "relationship.unblocked", "relationship.services_changed", "relationship.invitation_accepted", "card.received", "connector.run_failed",
   "appointment.proposed", "appointment.decided", "appointment.staffed", "appointment.cancelled",
-  "invoice.received", "invoice.disputed", "invoice.paid", "invoice.overdue", "task.assigned", "task.due", "webhook.ping"];
+  "invoice.received", "invoice.disputed", "invoice.paid", "invoice.overdue", "task.assigned", "task.due",
+  "complaint.filed", "complaint.status_changed", "complaint.commented", "webhook.ping"];
 const permOptions = () => PERMISSIONS.map((p) => [p, label("perm", p)]);
 
 function adminTabs(current) {

@@ -13,6 +13,9 @@ export async function dashboard(ctx) {
     // The company's own open tasks: the person's, and their teams'.
     ["dashboard.my_tasks", "/v1/tasks?open=true&limit=1", (r) => r.counts.mine, "/tasks?view=mine"],
     ["dashboard.team_tasks", "/v1/tasks?open=true&limit=1", (r) => r.counts.my_teams, "/tasks?view=team"],
+    // Complaints: those received to handle, those filed still open.
+    can("complaints") ? ["dashboard.complaints_to_handle", "/v1/complaints?limit=1", (r) => r.counts.to_handle, "/complaints?view=received"] : null,
+    can("complaints") ? ["dashboard.complaints_filed", "/v1/complaints?limit=1", (r) => r.counts.open_filed, "/complaints?view=filed"] : null,
     // The invoices to pay: the count over the whole filter, summed over the currencies.
     can("documents.receive") ? ["dashboard.open_invoices", "/v1/invoices?direction=received&state=open&limit=1",
       (r) => (r.totals || []).reduce((n, x) => n + (Number(x.count) || 0), 0), "/invoices?state=open"] : null,

@@ -150,9 +150,21 @@ export async function detail(ctx) {
       doc.type === "invoice" ? h("a", { href: `/invoices/${doc.id}`, class: "button", id: "document-invoice" }, t("document.invoice")) : null,
       h("a", { href: withQuery("/talk/new", { partner: doc.partner.id, document: doc.id }), class: "button" }, t("document.talk")),
       h("a", { href: withQuery("/tasks/new", { about: doc.id, label: doc.filename }), class: "button", id: "document-task" }, t("tasks.from_here")),
+      complaintSlot(doc),
       inbox && doc.type === "order" ? h("a", { href: withQuery("/mailbox/upload", { partner: doc.partner.id, type: "order_response", in_reply_to: doc.id, reference: doc.reference }), class: "button" }, t("document.reply")) : null),
     h("h2", {}, t("document.statusbar")), bar, facts, ...actions,
     h("h2", {}, t("document.history")), history, proofs);
+}
+
+/** "File a complaint" for the customer of the document's relationship who holds complaints. */
+function complaintSlot(doc) {
+  const slot = h("span", { class: "slot" });
+  if (can("complaints")) {
+    get(`/v1/relationships/${doc.relationship_id}`).then((r) => {
+      if (r.my_role === "customer") slot.append(h("a", { href: withQuery("/complaints/new", { document: doc.id }), class: "button", id: "document-complaint" }, t("complaints.from_here")));
+    }).catch(() => slot.remove());
+  }
+  return slot;
 }
 
 function summary(d) {
