@@ -104,6 +104,14 @@ if (rel.status === 201) {
     team_id: sales.json.id, about: doc.id, due_on: dueIn(3),
   }, s.access_token, [201]);
 
+  // A complaint of the publisher about the shipped order, under review at the printer.
+  const complaint = await call("POST", "/v1/complaints", {
+    document_id: doc.id, reason: "damaged", description: "Dwa kartony dotarły zgniecione.",
+    lines: [{ item: "Katalog wiosna 2027", quantity: "20", unit: "szt." }],
+  }, c.access_token, [201]);
+  await call("POST", `/v1/complaints/${complaint.json.id}/moves`, { move: "review" }, s.access_token, [200]);
+  await call("POST", `/v1/complaints/${complaint.json.id}/comments`, { text: "Bitte senden Sie uns Fotos der Kartons." }, s.access_token, [201]);
+
   // Print approval: proof v1 rejected with a comment, v2 waiting for the customer's decision.
   const proof = async (version, note) => {
     const res = await fetch(`${base}/v1/documents/${doc.id}/proofs`, {
@@ -232,6 +240,7 @@ Demo data is ready:
   talk about its delivery date in a thread. The supplier plans setting up displays in the
   customer's bookshops (Projects, Calendar): one appointment staffed, one the customer proposed.
   The supplier invoiced the order (RE-2026-0815, joined to it) and an older delivery
-  (RE-2026-0700, overdue): the customer's Invoices page shows both.
+  (RE-2026-0700, overdue): the customer's Invoices page shows both. The customer filed a
+  complaint about the order (two boxes crushed), which the supplier is reviewing (Complaints).
   Mails sent by the stack: ${base}/v1/dev/mail
 `);
