@@ -72,6 +72,26 @@ pub const COMPLAINT_STATUS_CHANGED: &str = "complaint.status_changed";
 /// `complaint_id`, `number`, `entry_id`, `text`, `by_name`).
 pub const COMPLAINT_COMMENTED: &str = "complaint.commented";
 
+/// `quote.requested`: a customer asked for a quote (to the supplier; `data`:
+/// `quote_request_id`, `number`, `customer_id`, `title`, `lines`, `desired_date`, `thread_id`,
+/// `requested_by_name`).
+pub const QUOTE_REQUESTED: &str = "quote.requested";
+
+/// `quote.quoted`: the supplier sent a quote, or a new version of it (to the customer; `data`:
+/// `quote_request_id`, `number`, `quote_id`, `version`, `currency`, `total`, `valid_until`,
+/// `by_name`).
+pub const QUOTE_QUOTED: &str = "quote.quoted";
+
+/// `quote.status_changed`: the customer accepted (`order_document_id`: the order it placed),
+/// rejected, asked for changes or withdrew; or the quote expired (to the other side; an expiry
+/// to both; `data`: `quote_request_id`, `number`, `move`, `status`, `version`, `reason`,
+/// `order_document_id`, `by_name`).
+pub const QUOTE_STATUS_CHANGED: &str = "quote.status_changed";
+
+/// `quote.commented`: one side commented on a request (to the other side; `data`:
+/// `quote_request_id`, `number`, `text`, `by_name`).
+pub const QUOTE_COMMENTED: &str = "quote.commented";
+
 /// One event, as queued and as delivered (thin: ids and a summary, never file contents).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

@@ -137,6 +137,9 @@ prefixed_id!(/** A task of a company (internal). */ TaskId, "tsk", "task");
 prefixed_id!(/** A comment on a task. */ TaskCommentId, "tcm", "task comment");
 prefixed_id!(/** A complaint (RMA) of a customer. */ ComplaintId, "cmp", "complaint");
 prefixed_id!(/** A move or comment in a complaint's history. */ ComplaintEntryId, "cme", "complaint entry");
+prefixed_id!(/** A customer's request for a quote. */ QuoteRequestId, "rfq", "quote request");
+prefixed_id!(/** A supplier's quote (one version) for a request. */ QuoteId, "quo", "quote");
+prefixed_id!(/** A step or comment in a quote request's history. */ QuoteEntryId, "qte", "quote entry");
 
 #[cfg(test)]
 mod tests {

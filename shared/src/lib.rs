@@ -34,6 +34,7 @@ pub mod payment;
 pub mod permissions;
 pub mod platform;
 pub mod profile;
+pub mod quote;
 pub mod random;
 pub mod relationship;
 pub mod secrets;

@@ -29,6 +29,10 @@ pub const MAIL_EVENT_TYPES: &[&str] = &[
     "complaint.filed",
     "complaint.status_changed",
     "complaint.commented",
+    "quote.requested",
+    "quote.quoted",
+    "quote.status_changed",
+    "quote.commented",
 ];
 
 /// Which event type each info mail's template is about: a one-click unsubscribe from a mail
@@ -50,6 +54,10 @@ pub const TEMPLATE_EVENTS: &[(&str, &str)] = &[
     ("complaint_filed", "complaint.filed"),
     ("complaint_status_changed", "complaint.status_changed"),
     ("complaint_commented", "complaint.commented"),
+    ("quote_requested", "quote.requested"),
+    ("quote_quoted", "quote.quoted"),
+    ("quote_status_changed", "quote.status_changed"),
+    ("quote_commented", "quote.commented"),
 ];
 
 /// What a person who never chose is mailed about: all of [`MAIL_EVENT_TYPES`].

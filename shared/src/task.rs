@@ -3,7 +3,7 @@
 //! prefix), and the limits of what a task is made of (a due date is checked by
 //! `appointment::date`, as every date is).
 
-use crate::ids::{ApprovalId, ComplaintId, DocumentId, MessageId, ThreadId};
+use crate::ids::{ApprovalId, ComplaintId, DocumentId, MessageId, QuoteRequestId, ThreadId};
 use crate::{Error, Result};
 
 /// Longest title of a task.
@@ -48,12 +48,14 @@ named_enum! {
         Approval = "approval",
         /// A complaint (RMA) filed by a customer or received by a supplier.
         Complaint = "complaint",
+        /// A request for a quote made by a customer or received by a supplier.
+        QuoteRequest = "quote_request",
     }
 }
 
 impl AboutType {
     /// The kind of thing `id` names, by its prefix (`doc_…`, `thr_…`, `msg_…`, `apr_…`,
-    /// `cmp_…`).
+    /// `cmp_…`, `rfq_…`).
     ///
     /// # Errors
     /// A 422 naming `field` for an id of another kind, or not an id at all.
@@ -69,11 +71,13 @@ impl AboutType {
             Ok(Self::Approval)
         } else if ComplaintId::parse_field(field, id).is_ok() {
             Ok(Self::Complaint)
+        } else if QuoteRequestId::parse_field(field, id).is_ok() {
+            Ok(Self::QuoteRequest)
         } else {
             Err(Error::invalid(
                 field,
                 "must be the id of a document (doc_…), thread (thr_…), message (msg_…), \
-                 approval (apr_…) or complaint (cmp_…)",
+                 approval (apr_…), complaint (cmp_…) or quote request (rfq_…)",
             ))
         }
     }
@@ -103,6 +107,10 @@ mod tests {
         assert_eq!(
             AboutType::of_id("about", "cmp_01jd0000000000000000000000").unwrap(),
             AboutType::Complaint
+        );
+        assert_eq!(
+            AboutType::of_id("about", "rfq_01jd0000000000000000000000").unwrap(),
+            AboutType::QuoteRequest
         );
         for bad in [
             "co_01jd0000000000000000000000",

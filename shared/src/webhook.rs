@@ -78,6 +78,10 @@ pub const EVENT_TYPES: &[&str] = &[
     "complaint.filed",
     "complaint.status_changed",
     "complaint.commented",
+    "quote.requested",
+    "quote.quoted",
+    "quote.status_changed",
+    "quote.commented",
 ];
 
 /// The type of the test event `POST /v1/webhooks/{id}/ping` sends; every endpoint gets it.

@@ -1326,7 +1326,11 @@ fn people_choose_which_events_they_get_by_mail() {
             "task.due",
             "complaint.filed",
             "complaint.status_changed",
-            "complaint.commented"
+            "complaint.commented",
+            "quote.requested",
+            "quote.quoted",
+            "quote.status_changed",
+            "quote.commented"
         ])
     );
     admin

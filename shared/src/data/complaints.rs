@@ -304,20 +304,9 @@ pub async fn insert(db: &Db, c: &NewComplaint<'_>, then: Vec<Statement>) -> Resu
         .ok_or_else(|| Error::internal("a complaint just filed could not be read"))
 }
 
-/// What a change of a complaint needs to know first, read in one round trip: who of the other
-/// side is told, the names of the person and the company who act, and the supplier's next
-/// number.
-#[derive(Debug, Default)]
-pub struct Before {
-    /// The other side's active people who hold `complaints` (admins do), with their choices.
-    pub told: Vec<super::notices::Recipient>,
-    pub actor_name: Option<String>,
-    pub company_name: String,
-    pub next_seq: u64,
-}
-
-/// Reads [`Before`]: the people of `other` to tell, the names of `viewer` and its `actor`, and
-/// the next number of `supplier`.
+/// What a change of a complaint needs to know first ([`super::notices::Before`]): the other
+/// side's people who hold `complaints`, the names of the viewer and its actor, and the
+/// supplier's next number.
 ///
 /// # Errors
 /// A database error.
@@ -327,46 +316,20 @@ pub async fn before(
     actor: Option<&UserId>,
     other: &CompanyId,
     supplier: &CompanyId,
-) -> Result<Before> {
-    #[derive(Deserialize)]
-    struct Name {
-        name: String,
-    }
-    #[derive(Deserialize)]
-    struct Seq {
-        n: u64,
-    }
-    let out = db
-        .batch_rows(vec![
-            Statement::new(
-                "SELECT u.id, u.email, u.language, u.role, u.permissions, s.events FROM users u \
-                 LEFT JOIN notification_settings s ON s.user_id = u.id \
-                 WHERE u.company_id = ?1 AND u.status = 'active'",
-                &[other],
-            ),
-            Statement::new(
-                "SELECT name FROM users WHERE id = ?1 AND company_id = ?2",
-                &[&actor, viewer],
-            ),
-            Statement::new(
-                "SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM complaints WHERE supplier_id = ?1",
-                &[supplier],
-            ),
-            Statement::new("SELECT name FROM companies WHERE id = ?1", &[viewer]),
-        ])
-        .await?;
-    let people: Vec<super::notices::Recipient> = rows_of(out.first(), "users")?;
-    Ok(Before {
-        told: people
-            .into_iter()
-            .filter(|p| p.may(crate::permissions::Permission::Complaints))
-            .collect(),
-        actor_name: first_of::<Name>(out.get(1))?.map(|n| n.name),
-        next_seq: first_of::<Seq>(out.get(2))?.map_or(1, |s| s.n),
-        company_name: first_of::<Name>(out.get(3))?
-            .map(|n| n.name)
-            .unwrap_or_default(),
-    })
+) -> Result<super::notices::Before> {
+    let seq = Statement::new(
+        "SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM complaints WHERE supplier_id = ?1",
+        &[supplier],
+    );
+    super::notices::before(
+        db,
+        viewer,
+        actor,
+        other,
+        crate::permissions::Permission::Complaints,
+        Some(seq),
+    )
+    .await
 }
 
 /// A history entry: a move (with `status`) or a comment (`text` only); with `if_changed`, only

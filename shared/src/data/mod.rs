@@ -29,6 +29,7 @@ pub mod mails;
 pub mod notices;
 pub mod pending;
 pub mod profiles;
+pub mod quotes;
 pub mod relationships;
 pub mod talk;
 pub mod tasks;

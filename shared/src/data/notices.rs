@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Db, Statement};
+use super::{first_of, rows_of, Db, Statement};
 use crate::ids::{CompanyId, EventId, UserId};
 use crate::lang::Language;
 use crate::permissions::{self, Permission, Role};
@@ -52,6 +52,67 @@ pub async fn recipients(db: &Db, company: &CompanyId) -> Result<Vec<Recipient>> 
         &[company],
     )
     .await
+}
+
+/// What a change between two companies needs to know before its batch, read in one round trip:
+/// who of the other side is told, the names of the company and the person who act, and (for a
+/// new numbered row) the next number.
+#[derive(Debug, Default)]
+pub struct Before {
+    /// The other side's active people who hold the permission of the area (admins do), with
+    /// their choices.
+    pub told: Vec<Recipient>,
+    pub actor_name: Option<String>,
+    pub company_name: String,
+    /// The `n` of the `seq` statement given (1 without one).
+    pub next_seq: u64,
+}
+
+/// Reads [`Before`]: the people of `other` holding `area`, the names of `viewer` and its
+/// `actor`, and the `n` that `seq` selects.
+///
+/// # Errors
+/// A database error.
+pub async fn before(
+    db: &Db,
+    viewer: &CompanyId,
+    actor: Option<&UserId>,
+    other: &CompanyId,
+    area: Permission,
+    seq: Option<Statement>,
+) -> Result<Before> {
+    #[derive(Deserialize)]
+    struct Name {
+        name: String,
+    }
+    #[derive(Deserialize)]
+    struct Seq {
+        n: u64,
+    }
+    let mut batch = vec![
+        Statement::new(
+            "SELECT u.id, u.email, u.language, u.role, u.permissions, s.events FROM users u \
+             LEFT JOIN notification_settings s ON s.user_id = u.id \
+             WHERE u.company_id = ?1 AND u.status = 'active'",
+            &[other],
+        ),
+        Statement::new(
+            "SELECT name FROM users WHERE id = ?1 AND company_id = ?2",
+            &[&actor, viewer],
+        ),
+        Statement::new("SELECT name FROM companies WHERE id = ?1", &[viewer]),
+    ];
+    batch.extend(seq);
+    let out = db.batch_rows(batch).await?;
+    let people: Vec<Recipient> = rows_of(out.first(), "users")?;
+    Ok(Before {
+        told: people.into_iter().filter(|p| p.may(area)).collect(),
+        actor_name: first_of::<Name>(out.get(1))?.map(|n| n.name),
+        company_name: first_of::<Name>(out.get(2))?
+            .map(|n| n.name)
+            .unwrap_or_default(),
+        next_seq: first_of::<Seq>(out.get(3))?.map_or(1, |s| s.n),
+    })
 }
 
 /// Notes that `person` was mailed about `event`; the mail after it is written only when this

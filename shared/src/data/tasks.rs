@@ -267,6 +267,10 @@ fn about_stmt(viewer: &CompanyId, kind: AboutType, id: &str) -> Statement {
             "SELECT number AS label, NULL AS thread_id \
              FROM complaints WHERE id = ?1 AND (supplier_id = ?2 OR customer_id = ?2)"
         }
+        AboutType::QuoteRequest => {
+            "SELECT number || ': ' || title AS label, thread_id \
+             FROM quote_requests WHERE id = ?1 AND (supplier_id = ?2 OR customer_id = ?2)"
+        }
     };
     Statement::new(sql, &[&id, viewer])
 }

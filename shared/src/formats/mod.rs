@@ -110,6 +110,27 @@ pub enum Recognition {
     Malformed { format: Format, error: String },
 }
 
+impl Recognition {
+    /// The stored columns of a recognised file: its format, its summary (JSON), the parse error.
+    #[must_use]
+    pub fn columns(&self) -> (Option<String>, Option<String>, Option<String>) {
+        let name = |f: &Format| {
+            serde_json::to_value(f)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+        };
+        match self {
+            Self::Unknown => (None, None, None),
+            Self::Recognised(summary) => (
+                name(&summary.format),
+                serde_json::to_string(summary).ok(),
+                None,
+            ),
+            Self::Malformed { format, error } => (name(format), None, Some(error.clone())),
+        }
+    }
+}
+
 /// Recognises a known order format in `bytes` and summarises it.
 ///
 /// Never panics and does bounded work on any input: sniffing reads at most [`SNIFF_BYTES`], and a

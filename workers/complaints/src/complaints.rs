@@ -8,8 +8,9 @@
 use serde_json::json;
 use shared::complaint::{self, ComplaintStatus, Move, MAX_ITEM, MAX_LINES, MAX_TEXT};
 use shared::data::complaints::{
-    self as data, Before, Complaint, Filter, MoveTo, NewComplaint, NewFile, NewLine,
+    self as data, Complaint, Filter, MoveTo, NewComplaint, NewFile, NewLine,
 };
+use shared::data::notices::Before;
 use shared::data::relationships::{self};
 use shared::data::{events, Statement};
 use shared::event::{self, Event};

@@ -414,26 +414,6 @@ fn queue_invoice(cx: &Cx, id: &DocumentId) {
     }));
 }
 
-/// The stored columns of a recognised file: format, summary (JSON), parse error.
-fn recognition_columns(
-    recognition: &Recognition,
-) -> (Option<String>, Option<String>, Option<String>) {
-    let name = |f: &shared::formats::Format| {
-        serde_json::to_value(f)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-    };
-    match recognition {
-        Recognition::Unknown => (None, None, None),
-        Recognition::Recognised(summary) => (
-            name(&summary.format),
-            serde_json::to_string(summary).ok(),
-            None,
-        ),
-        Recognition::Malformed { format, error } => (name(format), None, Some(error.clone())),
-    }
-}
-
 /// The batch of one upload; returns the events it wrote to the outbox.
 async fn write(
     cx: &Cx,
@@ -453,7 +433,7 @@ async fn write(
         statements.push(insert);
         emitted.push(event);
     }
-    let (format, summary, parse_error) = recognition_columns(&file.recognition);
+    let (format, summary, parse_error) = file.recognition.columns();
     let (in_reply_to, order_id) = match &prepared.reply {
         Some((answered, order)) => (Some(answered), order),
         None => (None, &file.id),
@@ -567,7 +547,7 @@ fn written_row(
     prepared: &Prepared,
     file: &NewFile,
 ) -> DocumentRow {
-    let (format, summary, parse_error) = recognition_columns(&file.recognition);
+    let (format, summary, parse_error) = file.recognition.columns();
     let (in_reply_to, order_id) = match &prepared.reply {
         Some((answered, order)) => (Some(answered.clone()), order.clone()),
         None => (None, file.id.clone()),

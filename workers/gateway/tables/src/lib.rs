@@ -6,7 +6,7 @@ use shared::service::Service;
 
 /// Every worker behind the gateway.
 #[must_use]
-pub fn services() -> [&'static Service; 13] {
+pub fn services() -> [&'static Service; 14] {
     [
         &tradepost_accounts::SERVICE,
         &tradepost_partners::SERVICE,
@@ -18,6 +18,7 @@ pub fn services() -> [&'static Service; 13] {
         &tradepost_invoices::SERVICE,
         &tradepost_tasks::SERVICE,
         &tradepost_complaints::SERVICE,
+        &tradepost_quotes::SERVICE,
         &tradepost_notify::SERVICE,
         &tradepost_mailer::SERVICE,
         &tradepost_admin::SERVICE,

@@ -14,7 +14,8 @@ export const EVENTS = ["document.deposited", "document.downloaded", "document.st
   "relationship.blocked", "relationship.unblocked", "relationship.services_changed", "relationship.invitation_accepted", "card.received", "connector.run_failed",
   "appointment.proposed", "appointment.decided", "appointment.staffed", "appointment.cancelled",
   "invoice.received", "invoice.disputed", "invoice.paid", "invoice.overdue", "task.assigned", "task.due",
-  "complaint.filed", "complaint.status_changed", "complaint.commented", "webhook.ping"];
+  "complaint.filed", "complaint.status_changed", "complaint.commented",
+  "quote.requested", "quote.quoted", "quote.status_changed", "quote.commented", "webhook.ping"];
 const permOptions = () => PERMISSIONS.map((p) => [p, label("perm", p)]);
 
 function adminTabs(current) {
