@@ -89,3 +89,7 @@ CREATE TABLE quote_history (
   at          TEXT NOT NULL
 );
 CREATE INDEX quote_history_request ON quote_history (request_id, id);
+
+-- Files of a request for a quote (the customer's drawings, the supplier's quote as a PDF or a
+-- UBL Quotation): attachments tied to the request (shared::data::files), as a complaint's are.
+ALTER TABLE attachments ADD COLUMN quote_request_id TEXT REFERENCES quote_requests (id);

@@ -112,6 +112,17 @@ if (rel.status === 201) {
   await call("POST", `/v1/complaints/${complaint.json.id}/moves`, { move: "review" }, s.access_token, [200]);
   await call("POST", `/v1/complaints/${complaint.json.id}/comments`, { text: "Bitte senden Sie uns Fotos der Kartons." }, s.access_token, [201]);
 
+  // A request for a quote from the publisher, answered by the printer: it waits for a decision.
+  const rfq = await call("POST", "/v1/quote-requests", {
+    partner: supplier.handle, title: "Katalog jesień 2027", text: "Druk 4/4, papier matowy 135 g.",
+    desired_date: dueIn(60), lines: [{ item: "Katalog A4, 48 stron", quantity: "2000", unit: "szt." }],
+  }, c.access_token, [201]);
+  await call("POST", `/v1/quote-requests/${rfq.json.id}/quotes`, {
+    currency: "EUR", valid_until: dueIn(30), terms: "30 Tage netto, Lieferung frei Haus",
+    lines: [{ item: "Katalog A4, 48 Seiten", description: "4/4-farbig, 135 g matt", quantity: "2000", unit: "pcs", unit_price: "1.85" },
+      { item: "Druckplatten", quantity: "1", unit_price: "180" }],
+  }, s.access_token, [201]);
+
   // Print approval: proof v1 rejected with a comment, v2 waiting for the customer's decision.
   const proof = async (version, note) => {
     const res = await fetch(`${base}/v1/documents/${doc.id}/proofs`, {
@@ -241,6 +252,7 @@ Demo data is ready:
   customer's bookshops (Projects, Calendar): one appointment staffed, one the customer proposed.
   The supplier invoiced the order (RE-2026-0815, joined to it) and an older delivery
   (RE-2026-0700, overdue): the customer's Invoices page shows both. The customer filed a
-  complaint about the order (two boxes crushed), which the supplier is reviewing (Complaints).
+  complaint about the order (two boxes crushed), which the supplier is reviewing (Complaints),
+  and asked for a quote for an autumn catalogue, which the supplier answered (Quotes).
   Mails sent by the stack: ${base}/v1/dev/mail
 `);

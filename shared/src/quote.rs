@@ -241,6 +241,22 @@ pub struct OrderFile<'a> {
     pub total_e4: i64,
 }
 
+/// What the recogniser reads in [`order_xml`]'s file (`shared::formats::recognise`, tested), so
+/// the worker that writes it stores its summary without carrying the recogniser.
+#[must_use]
+pub fn order_summary(o: &OrderFile<'_>) -> crate::formats::OrderSummary {
+    crate::formats::OrderSummary {
+        format: crate::formats::Format::UblOrder,
+        order_number: Some(o.id.trim().to_owned()).filter(|n| !n.is_empty()),
+        issue_date: Some(o.issue_date.to_owned()),
+        buyer_id: None,
+        seller_id: None,
+        currency: Some(o.currency.to_owned()),
+        total: Some(crate::payment::from_e4(o.total_e4)),
+        line_count: u32::try_from(o.lines.len()).unwrap_or(u32::MAX),
+    }
+}
+
 /// `text` with the five XML special characters escaped.
 fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -449,7 +465,7 @@ mod tests {
                 total_e4: 450_000,
             },
         ];
-        let file = order_xml(&OrderFile {
+        let order = OrderFile {
             id: "RFQ-2027-00001",
             issue_date: "2027-03-01",
             currency: "EUR",
@@ -460,7 +476,8 @@ mod tests {
             desired_date: Some("2027-03-20"),
             lines: &lines,
             total_e4: 2_600_000 + 450_000,
-        });
+        };
+        let file = order_xml(&order);
         assert!(
             file.contains("<cbc:Name>Flyer A5 &lt;4/4&gt;</cbc:Name>"),
             "{file}"
@@ -475,6 +492,7 @@ mod tests {
                 assert_eq!(summary.currency.as_deref(), Some("EUR"));
                 assert_eq!(summary.total.as_deref(), Some("305.00"));
                 assert_eq!(summary.line_count, 2);
+                assert_eq!(summary, order_summary(&order), "what the worker stores");
             }
             other => panic!("not recognised: {other:?}"),
         }

@@ -1220,3 +1220,131 @@ fn teams_members_tasks_comments_and_changes_at_once() {
         1,
     );
 }
+
+// ---- complaints -------------------------------------------------------------------------------
+
+#[test]
+fn complaints_filed_moved_and_commented_at_once() {
+    let s = stack();
+    let p = pair(&s);
+    let doc = delivered(&s, &p);
+    let buyer = p.customer.api_key(&s, &["complaints"]);
+    let answers = at_once(same(N, || {
+        s.post("/v1/complaints").bearer(&buyer).json(&json!({
+            "document_id": doc, "reason": "damaged", "description": "Crushed",
+            "lines": [{"item": "4711", "quantity": "2"}],
+        }))
+    }));
+    all_answered(&answers, 201);
+    expect_count(
+        &s,
+        "SELECT COUNT(DISTINCT number) FROM complaints",
+        &[],
+        N as i64,
+    );
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'complaint.filed'",
+        &[],
+        N as i64,
+    );
+    let id = text(&answers[0].json(), "id");
+    let moves = format!("/v1/complaints/{id}/moves");
+    let answers = at_once(same(N, || {
+        p.supplier
+            .call(&s, Method::Post, &moves)
+            .json(&json!({"move": "accept", "resolution": "repair"}))
+    }));
+    assert_eq!(tally(&answers), [(200, 1), (409, N - 1)], "one acceptance");
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM complaint_history WHERE complaint_id = ?1 AND status = 'accepted'",
+        &[&id],
+        1,
+    );
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'complaint.status_changed'",
+        &[],
+        1,
+    );
+    let comments = format!("/v1/complaints/{id}/comments");
+    all_answered(
+        &at_once(same(N, || {
+            s.post(&comments)
+                .bearer(&buyer)
+                .json(&json!({"text": "Thanks"}))
+        })),
+        201,
+    );
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM complaint_history WHERE complaint_id = ?1 AND status IS NULL",
+        &[&id],
+        N as i64,
+    );
+}
+
+// ---- quotes -----------------------------------------------------------------------------------
+
+#[test]
+fn quote_requests_quotes_and_acceptances_at_once_place_one_order() {
+    let s = stack();
+    let p = pair(&s);
+    let answers = at_once(same(N, || {
+        s.post("/v1/quote-requests")
+            .bearer(&p.erp)
+            .json(&json!({"partner": "acme-print", "title": "Flyers"}))
+    }));
+    all_answered(&answers, 201);
+    expect_count(
+        &s,
+        "SELECT COUNT(DISTINCT number) FROM quote_requests",
+        &[],
+        N as i64,
+    );
+    let id = text(&answers[0].json(), "id");
+    let quotes = format!("/v1/quote-requests/{id}/quotes");
+    let answers = at_once(same(N, || {
+        p.supplier.call(&s, Method::Post, &quotes).json(&json!({
+            "currency": "EUR", "valid_until": "2099-01-01",
+            "lines": [{"item": "Flyer", "quantity": "100", "unit_price": "0.5"}],
+        }))
+    }));
+    let won = answers.iter().filter(|a| a.status == 201).count();
+    assert!(
+        won >= 1 && answers.iter().all(|a| matches!(a.status, 201 | 409)),
+        "{:?}",
+        tally(&answers)
+    );
+    expect_count(&s, "SELECT COUNT(*) FROM quotes", &[], won as i64);
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM quotes WHERE status = 'current'",
+        &[],
+        1,
+    );
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM events WHERE type = 'quote.quoted'",
+        &[],
+        won as i64,
+    );
+    let accept = format!("/v1/quote-requests/{id}/accept");
+    let answers = at_once(same(N, || s.post(&accept).bearer(&p.erp).json(&json!({}))));
+    assert_eq!(tally(&answers), [(200, 1), (409, N - 1)], "one acceptance");
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM documents WHERE type = 'order' AND filename LIKE 'Order-RFQ-%'",
+        &[],
+        1,
+    );
+    expect_count(&s, "SELECT COUNT(*) FROM events WHERE type = 'document.deposited' AND data LIKE '%Order-RFQ-%'", &[], 1);
+    // The losers' files are gone or left to the sweep: none is kept as a document.
+    expect_count(
+        &s,
+        "SELECT COUNT(*) FROM quote_requests WHERE status = 'accepted' AND order_document_id IS NOT NULL",
+        &[],
+        1,
+    );
+}

@@ -900,6 +900,17 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
         201,
     );
     let complaint_id = complaint["id"].as_str().unwrap().to_owned();
+    let asked = customer.api().post(
+        "/v1/quote-requests",
+        json!({"partner": supplier.id, "title": "Flyers", "lines": [{"item": "Flyer", "quantity": "100"}]}),
+        201,
+    );
+    let asked_id = asked["id"].as_str().unwrap().to_owned();
+    supplier.api().post(
+        &format!("/v1/quote-requests/{asked_id}/quotes"),
+        json!({"currency": "EUR", "valid_until": "2099-01-01", "lines": [{"item": "Flyer", "quantity": "100", "unit_price": "0.5"}]}),
+        201,
+    );
 
     let b = Browser::start("every_page_draws");
     sign_in(&b, &customer.admin, "/");
@@ -972,6 +983,13 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
             "complaints.create",
         ),
         (&format!("/complaints/{complaint_id}"), "complaints.detail"),
+        ("/quotes", "quotes.list"),
+        ("/quotes?view=made", "quotes.list"),
+        (
+            &format!("/quotes/new?partner={}", supplier.id),
+            "quotes.create",
+        ),
+        (&format!("/quotes/{asked_id}"), "quotes.detail"),
     ];
     let mut problems = Vec::new();
     for (path, page) in pages {
@@ -2024,4 +2042,74 @@ fn in_polish_a_buyer_files_a_complaint_with_a_photo_and_the_german_returns_clerk
         .get(&format!("/v1/complaints/{complaint_id}"), 200);
     assert_eq!(seen["resolution"], "credit_note", "{seen}");
     assert_eq!(seen["files"][0]["filename"], "karton.jpg", "{seen}");
+}
+
+#[test]
+fn in_german_a_buyer_asks_for_a_quote_the_supplier_quotes_and_the_accepted_order_arrives() {
+    let supplier = Company::signup_confirmed("Druckerei");
+    let customer = Company::signup_confirmed("Buchladen");
+    connect(&customer, &supplier);
+    customer
+        .admin
+        .api
+        .patch("/v1/me", json!({"language": "de"}), 200);
+    supplier
+        .admin
+        .api
+        .patch("/v1/me", json!({"language": "de"}), 200);
+    let de = |key: &str| catalogue("de", key);
+
+    // The buyer asks for a quote with one item.
+    let b = Browser::start("story_german_quote");
+    sign_in(&b, &customer.admin, "/quotes");
+    on_page(&b, "quotes.list");
+    b.click("#quote-new");
+    on_page(&b, "quotes.create");
+    b.select("select[name=partner]", &supplier.id);
+    b.fill("input[name=title]", "Flyer Frühjahr");
+    b.fill("input[name='lines[0].item']", "Flyer A5");
+    b.fill("input[name='lines[0].quantity']", "5000");
+    b.click("form.quote-request-new button[type=submit]");
+    on_page(&b, "quotes.detail");
+    b.wait_text(".statusbar li.current", &de("quote_status.requested"));
+    let id = b.url().rsplit('/').next().unwrap().to_owned();
+    assert!(id.starts_with("rfq_"), "{id}");
+
+    // The supplier sees it on the dashboard and quotes, the item already filled in.
+    sign_in(&b, &supplier.admin, "/");
+    on_page(&b, "dashboard.dashboard");
+    b.wait_text("a[data-tile=quotes_to_prepare] .count", "1");
+    b.click("a[data-tile=quotes_to_prepare]");
+    on_page(&b, "quotes.list");
+    b.click("main table a[href^='/quotes/rfq_']");
+    on_page(&b, "quotes.detail");
+    assert_eq!(
+        b.property("form.quote-send input[name='lines[0].item']", "value"),
+        json!("Flyer A5")
+    );
+    set_value(&b, "form.quote-send input[name=valid_until]", "2099-01-31");
+    b.fill("form.quote-send input[name='lines[0].unit_price']", "0,05");
+    b.click("form.quote-send button[type=submit]");
+    // A comma is no decimal point for the API: the error stands next to the price.
+    b.find("form.quote-send input[name='lines[0].unit_price'][aria-invalid]");
+    b.fill("form.quote-send input[name='lines[0].unit_price']", "0.05");
+    b.click("form.quote-send button[type=submit]");
+    b.wait_text(".statusbar li.current", &de("quote_status.quoted"));
+    b.wait_text("#quote-versions", "250.00");
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+
+    // The buyer accepts with its own order number; the order is linked.
+    sign_in(&b, &customer.admin, &format!("/quotes/{id}"));
+    on_page(&b, "quotes.detail");
+    b.fill("form.quote-accept input[name=reference]", "BST-4711");
+    b.click("form.quote-accept button[type=submit]");
+    b.wait_text(".statusbar li.current", &de("quote_status.accepted"));
+    b.click("#quote-order");
+    on_page(&b, "mailbox.detail");
+    b.wait_text("main", "BST-4711");
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+    let inbox = supplier
+        .api()
+        .get("/v1/documents?box=inbox&type=order", 200);
+    assert_eq!(inbox["data"][0]["reference"], "BST-4711", "{inbox}");
 }

@@ -606,6 +606,12 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
         call(Method::POST, "/v1/tasks", Some(json!({"title": "Forged"}))),
         call(Method::POST, "/v1/teams", Some(json!({"name": "Forged"}))),
         call(Method::GET, "/v1/complaints", None),
+        call(Method::GET, "/v1/quote-requests", None),
+        call(
+            Method::POST,
+            "/v1/quote-requests",
+            Some(json!({"partner": w.partner.id, "title": "Forged"})),
+        ),
         call(
             Method::POST,
             "/v1/complaints",
@@ -632,6 +638,7 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
             ids(&w.owner.api().get("/v1/tasks", 200)),
             ids(&w.owner.api().get("/v1/teams", 200)),
             ids(&w.owner.api().get("/v1/complaints", 200)),
+            ids(&w.owner.api().get("/v1/quote-requests", 200)),
         ])
     };
     refuse_all(&cases, &snapshot);

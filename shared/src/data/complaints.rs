@@ -5,11 +5,11 @@
 
 use serde::Deserialize;
 
+use super::files::{self, FileRow, NewFile, Owner};
 use super::{first_of, rows_of, Db, Statement};
 use crate::complaint::{ComplaintStatus, Reason, Resolution};
 use crate::ids::{
-    ApiKeyId, AttachmentId, CompanyId, ComplaintEntryId, ComplaintId, DocumentId, RelationshipId,
-    UserId,
+    ApiKeyId, CompanyId, ComplaintEntryId, ComplaintId, DocumentId, RelationshipId, UserId,
 };
 use crate::platform::Query;
 use crate::time::Time;
@@ -84,21 +84,6 @@ pub struct HistoryRow {
     pub at: Time,
 }
 
-/// A photo or file of a complaint, with who uploaded it (their name now).
-#[derive(Debug, Clone, Deserialize)]
-pub struct FileRow {
-    pub id: AttachmentId,
-    pub company_id: CompanyId,
-    pub user_id: UserId,
-    pub user_name: Option<String>,
-    pub filename: String,
-    pub content_type: String,
-    pub size: u64,
-    pub sha256: String,
-    pub object_key: String,
-    pub created_at: Time,
-}
-
 /// A complaint with its lines, history and files (oldest first).
 #[derive(Debug, Clone)]
 pub struct Complaint {
@@ -107,10 +92,6 @@ pub struct Complaint {
     pub history: Vec<HistoryRow>,
     pub files: Vec<FileRow>,
 }
-
-const FILE_SELECT: &str = "SELECT a.id, a.company_id, a.user_id, u.name AS user_name, \
-     a.filename, a.content_type, a.size, a.sha256, a.object_key, a.created_at \
-     FROM attachments a LEFT JOIN users u ON u.id = a.user_id";
 
 fn complaint_stmts(viewer: &CompanyId, id: &ComplaintId) -> [Statement; 4] {
     let own = "complaint_id IN (SELECT id FROM complaints WHERE id = ?2 \
@@ -132,10 +113,7 @@ fn complaint_stmts(viewer: &CompanyId, id: &ComplaintId) -> [Statement; 4] {
             ),
             &[viewer, id],
         ),
-        Statement::new(
-            format!("{FILE_SELECT} WHERE a.{own} ORDER BY a.rowid"),
-            &[viewer, id],
-        ),
+        files::list_stmt(Owner::Complaint, viewer, id),
     ]
 }
 
@@ -461,62 +439,22 @@ pub async fn subject(db: &Db, viewer: &CompanyId, id: &DocumentId) -> Result<Opt
     .await
 }
 
-/// A complaint's new photo or file (its object already in the bucket, announced).
-pub struct NewFile<'a> {
-    pub id: &'a AttachmentId,
-    pub complaint: &'a ComplaintId,
-    pub company: &'a CompanyId,
-    pub user: &'a UserId,
-    pub filename: &'a str,
-    pub content_type: &'a str,
-    pub size: u64,
-    pub sha256: &'a str,
-    pub object_key: &'a str,
-    pub now: Time,
-}
-
-/// Adds a file to a complaint the viewer is a side of and settles its object, then `then` (each
-/// only when the file was added), in one batch; whether the complaint took it (`false`: no such
-/// complaint for the viewer, nothing written, the object left to the sweep), and the complaint
-/// after it.
+/// Adds a file to a complaint the viewer (`f.company`) is a side of and settles its object,
+/// then `then` (each only when the file was added), in one batch; whether the complaint took it
+/// (`false`: no such complaint for the viewer, nothing written, the object left to the sweep),
+/// and the complaint after it.
 ///
 /// # Errors
 /// A database error.
 pub async fn add_file(
     db: &Db,
+    id: &ComplaintId,
     f: &NewFile<'_>,
     then: Vec<Statement>,
 ) -> Result<(bool, Option<Complaint>)> {
-    let mut batch = vec![
-        Statement::new(
-            "INSERT INTO attachments (id, company_id, user_id, message_id, complaint_id, \
-             filename, content_type, size, sha256, object_key, created_at) \
-             SELECT ?1, ?2, ?3, NULL, k.id, ?4, ?5, ?6, ?7, ?8, ?9 FROM complaints k \
-             WHERE k.id = ?10 AND (k.supplier_id = ?2 OR k.customer_id = ?2)",
-            &[
-                f.id,
-                f.company,
-                f.user,
-                &f.filename,
-                &f.content_type,
-                &f.size,
-                &f.sha256,
-                &f.object_key,
-                &f.now,
-                f.complaint,
-            ],
-        ),
-        Statement::new(
-            "UPDATE complaints SET updated_at = ?2 WHERE id = ?1 AND changes() > 0",
-            &[f.complaint, &f.now],
-        ),
-        Statement::new(
-            "DELETE FROM pending_objects WHERE object_key = ?1 AND changes() > 0",
-            &[&f.object_key],
-        ),
-    ];
+    let mut batch = files::add_stmts(Owner::Complaint, id, f).to_vec();
     batch.extend(then);
-    let (changed, complaint) = with_complaint(db, f.company, f.complaint, batch).await?;
+    let (changed, complaint) = with_complaint(db, f.company, id, batch).await?;
     Ok((changed.first().is_some_and(|n| *n > 0), complaint))
 }
 

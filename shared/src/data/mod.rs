@@ -22,6 +22,7 @@ pub mod contacts;
 pub mod documents;
 pub mod events;
 pub mod expired;
+pub mod files;
 pub mod invitations;
 pub mod invoices;
 pub mod links;

@@ -10,6 +10,7 @@
 
 use serde::Deserialize;
 
+use super::files::{self, FileRow, NewFile, Owner};
 use super::{first_of, rows_of, Db, Statement};
 use crate::ids::{
     ApiKeyId, CompanyId, DocumentId, QuoteEntryId, QuoteId, QuoteRequestId, RelationshipId,
@@ -125,8 +126,8 @@ pub struct HistoryRow {
     pub at: Time,
 }
 
-/// A request with its items, every version of its quote (newest first) with their lines, and
-/// its history (oldest first).
+/// A request with its items, every version of its quote (newest first) with their lines, its
+/// history and its files (oldest first).
 #[derive(Debug, Clone)]
 pub struct QuoteRequest {
     pub row: RequestRow,
@@ -134,6 +135,7 @@ pub struct QuoteRequest {
     pub quotes: Vec<QuoteRow>,
     pub quote_lines: Vec<QuoteLineRow>,
     pub history: Vec<HistoryRow>,
+    pub files: Vec<FileRow>,
 }
 
 impl QuoteRequest {
@@ -155,7 +157,7 @@ impl QuoteRequest {
     }
 }
 
-fn request_stmts(viewer: &CompanyId, id: &QuoteRequestId) -> [Statement; 5] {
+fn request_stmts(viewer: &CompanyId, id: &QuoteRequestId) -> [Statement; 6] {
     let own = "request_id IN (SELECT id FROM quote_requests WHERE id = ?2 \
                AND (supplier_id = ?1 OR customer_id = ?1))";
     [
@@ -192,6 +194,7 @@ fn request_stmts(viewer: &CompanyId, id: &QuoteRequestId) -> [Statement; 5] {
             ),
             &[viewer, id],
         ),
+        files::list_stmt(Owner::QuoteRequest, viewer, id),
     ]
 }
 
@@ -215,6 +218,7 @@ async fn with_request(
             quotes: rows_of(out.get(n + 2), "quotes")?,
             quote_lines: rows_of(out.get(n + 3), "quote lines")?,
             history: rows_of(out.get(n + 4), "quote history")?,
+            files: rows_of(out.get(n + 5), "quote request files")?,
         }),
         None => None,
     };
@@ -579,6 +583,22 @@ pub fn order_stmt(request: &QuoteRequestId, document: &DocumentId) -> Statement 
         "UPDATE quote_requests SET order_document_id = ?2 WHERE id = ?1",
         &[request, document],
     )
+}
+
+/// Adds a file to a request the viewer (`f.company`) is a side of and settles its object, in
+/// one batch; whether the request took it (`false`: not the viewer's, nothing written), and the
+/// request after it.
+///
+/// # Errors
+/// A database error.
+pub async fn add_file(
+    db: &Db,
+    id: &QuoteRequestId,
+    f: &NewFile<'_>,
+) -> Result<(bool, Option<QuoteRequest>)> {
+    let batch = files::add_stmts(Owner::QuoteRequest, id, f).to_vec();
+    let (changed, request) = with_request(db, f.company, id, batch).await?;
+    Ok((changed.first().is_some_and(|n| *n > 0), request))
 }
 
 /// Records a comment of the viewer's side on a request it is a side of, then `then`, in one

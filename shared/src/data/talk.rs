@@ -480,8 +480,8 @@ pub struct AttachmentRow {
 const ATTACHMENT_COLUMNS: &str = "id, company_id, user_id, message_id, filename, \
      content_type, size, sha256, object_key, created_at";
 
-/// The viewer's own talk uploads among `ids` (whether sent or not; the caller checks). A
-/// complaint's files are not among them.
+/// The viewer's own talk uploads among `ids` (whether sent or not; the caller checks). The files
+/// of a complaint or a request for a quote are not among them (`shared::data::files`).
 ///
 /// # Errors
 /// A database error.
@@ -498,7 +498,7 @@ pub async fn own_attachments(
         &format!(
             "SELECT {ATTACHMENT_COLUMNS} FROM attachments \
              WHERE id IN (SELECT value FROM json_each(?1)) AND company_id = ?2 \
-             AND complaint_id IS NULL"
+             AND complaint_id IS NULL AND quote_request_id IS NULL"
         ),
         &[&serde_json::to_string(&list).unwrap_or_default(), viewer],
     )
@@ -530,7 +530,8 @@ pub async fn visible_attachment(
              CASE WHEN a.message_id IS NULL THEN a.company_id = ?2 ELSE EXISTS \
              (SELECT 1 FROM messages m JOIN threads t ON t.id = m.thread_id \
              WHERE m.id = a.message_id AND (t.company_id = ?2 OR t.partner_id = ?2)) END AS visible \
-             FROM attachments a WHERE a.id = ?1 AND a.complaint_id IS NULL",
+             FROM attachments a WHERE a.id = ?1 AND a.complaint_id IS NULL \
+             AND a.quote_request_id IS NULL",
             &[id, viewer],
         )
         .await?;

@@ -223,6 +223,39 @@ pub async fn receive_announced(
     Ok(tap)
 }
 
+/// A named file sent as the raw body, as its headers describe it.
+pub struct RawFile {
+    /// From `Tradepost-Filename` (UTF-8 may be percent-encoded), checked.
+    pub filename: String,
+    pub content_type: String,
+    pub length: u64,
+}
+
+/// Reads the headers of a file sent as the raw body (`Tradepost-Filename`, `Content-Type`,
+/// `Content-Length`), at most `limit` bytes; `what` names such files in the error
+/// ("attachments are limited to 25 MiB").
+///
+/// # Errors
+/// 422 `filename`; 411 or 413 as [`content_length`].
+pub fn raw_file(cx: &Cx, limit: u64, what: &str) -> Result<RawFile> {
+    let filename = cx
+        .header("tradepost-filename")
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| Error::invalid("filename", "send the Tradepost-Filename header"))?;
+    let filename = crate::document::filename(&filename, true)?;
+    let content_type = crate::document::content_type(cx.header("content-type").as_deref());
+    let length = content_length(
+        cx,
+        limit,
+        &format!("{what} are limited to {}", size_text(limit)),
+    )?;
+    Ok(RawFile {
+        filename,
+        content_type,
+        length,
+    })
+}
+
 /// After the write of a received file's row failed with `cause`: deletes the file and its
 /// announcement when nothing was written. When the outcome is unknown (the database may have
 /// committed and lost its answer) the file stays announced: if the row did land, its batch

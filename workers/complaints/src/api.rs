@@ -3,10 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 use shared::complaint::{ComplaintStatus, Move, Reason, Resolution};
-use shared::data::complaints::{
-    Complaint, ComplaintCounts, ComplaintRow, FileRow, HistoryRow, LineRow,
-};
-use shared::ids::{AttachmentId, CompanyId, ComplaintEntryId, ComplaintId, DocumentId};
+use shared::data::complaints::{Complaint, ComplaintCounts, ComplaintRow, HistoryRow, LineRow};
+use shared::data::files::FileOut;
+use shared::ids::{CompanyId, ComplaintEntryId, ComplaintId, DocumentId};
 use shared::relationship::PartyRole;
 use shared::time::Time;
 use utoipa::{IntoParams, ToSchema};
@@ -142,19 +141,6 @@ pub struct EntryOut {
     pub at: Time,
 }
 
-/// A photo or file of a complaint (download: `GET /v1/complaints/{id}/files/{file_id}`).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FileOut {
-    pub id: AttachmentId,
-    pub side: PartyRole,
-    pub by_name: Option<String>,
-    pub filename: String,
-    pub content_type: String,
-    pub size: u64,
-    pub sha256: String,
-    pub created_at: Time,
-}
-
 /// A complaint as either side sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplaintOut {
@@ -252,16 +238,7 @@ impl ComplaintOut {
         let files = c
             .files
             .into_iter()
-            .map(|f: FileRow| FileOut {
-                side: side(&supplier, &f.company_id),
-                id: f.id,
-                by_name: f.user_name,
-                filename: f.filename,
-                content_type: f.content_type,
-                size: f.size,
-                sha256: f.sha256,
-                created_at: f.created_at,
-            })
+            .map(|f| FileOut::of(f, &supplier))
             .collect();
         ComplaintOut {
             lines: c.lines.into_iter().map(LineOut::from).collect(),

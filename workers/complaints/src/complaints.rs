@@ -7,9 +7,8 @@
 
 use serde_json::json;
 use shared::complaint::{self, ComplaintStatus, Move, MAX_ITEM, MAX_LINES, MAX_TEXT};
-use shared::data::complaints::{
-    self as data, Complaint, Filter, MoveTo, NewComplaint, NewFile, NewLine,
-};
+use shared::data::complaints::{self as data, Complaint, Filter, MoveTo, NewComplaint, NewLine};
+use shared::data::files::NewFile;
 use shared::data::notices::Before;
 use shared::data::relationships::{self};
 use shared::data::{events, Statement};
@@ -17,10 +16,10 @@ use shared::event::{self, Event};
 use shared::ids::{AttachmentId, CompanyId, ComplaintId, DocumentId};
 use shared::permissions::Principal;
 use shared::relationship::{PartyRole, Service};
-use shared::service::store::{self, StoredFile};
+use shared::service::store;
 use shared::service::{Cx, Page, Reply};
 use shared::time::{self, Time};
-use shared::{document, talk, validate, Error, Result};
+use shared::{talk, validate, Error, Result};
 
 use crate::api::{
     ComplaintCommentIn, ComplaintIn, ComplaintList, ComplaintOut, ComplaintQuery, LineIn, MoveIn,
@@ -437,35 +436,25 @@ pub async fn add_complaint_file(cx: &mut Cx) -> Result<Reply> {
     let user = me.require_user()?.clone();
     let c = load(cx, &me).await?;
     let limit = cx.number("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_FILE_BYTES);
-    let filename = cx
-        .header("tradepost-filename")
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| Error::invalid("filename", "send the Tradepost-Filename header"))?;
-    let filename = document::filename(&filename, true)?;
-    let content_type = document::content_type(cx.header("content-type").as_deref());
-    let length = store::content_length(
-        cx,
-        limit,
-        &format!("files are limited to {}", store::size_text(limit)),
-    )?;
+    let file = store::raw_file(cx, limit, "files")?;
     require_open(&c)?;
     let partner = partner_of(&c, &me.company_id);
     relationships::require_service(&cx.db, &me.company_id, partner, Service::Documents).await?;
 
     let id = AttachmentId::new(cx.now)?;
     let key = talk::attachment_key(&me.company_id, &id);
-    let tap = store::receive(cx, &key, length, limit, false).await?;
+    let tap = store::receive(cx, &key, file.length, limit, false).await?;
     let sha256 = tap.borrow().hash.finish_hex();
     let written = data::add_file(
         &cx.db,
+        &c.row.id,
         &NewFile {
             id: &id,
-            complaint: &c.row.id,
             company: &me.company_id,
             user: &user,
-            filename: &filename,
-            content_type: &content_type,
-            size: length,
+            filename: &file.filename,
+            content_type: &file.content_type,
+            size: file.length,
             sha256: &sha256,
             object_key: &key,
             now: Time(cx.now),
@@ -497,12 +486,5 @@ pub async fn get_complaint_file(cx: &mut Cx) -> Result<Reply> {
         .iter()
         .find(|f| f.id == file_id)
         .ok_or(Error::not_found("file"))?;
-    let file = StoredFile {
-        key: &f.object_key,
-        size: f.size,
-        sha256: &f.sha256,
-        content_type: &f.content_type,
-        filename: &f.filename,
-    };
-    Ok(store::serve(cx, &file).await?.reply())
+    Ok(store::serve(cx, &f.stored()).await?.reply())
 }

@@ -3,6 +3,7 @@
 //! comments of both sides.
 
 use serde::{Deserialize, Serialize};
+use shared::data::files::FileOut;
 use shared::data::quotes::{QuoteCounts, QuoteRequest, RequestRow};
 use shared::ids::{CompanyId, DocumentId, QuoteEntryId, QuoteId, QuoteRequestId, ThreadId};
 use shared::payment::from_e4;
@@ -240,6 +241,9 @@ pub struct QuoteRequestOut {
     pub quotes: Vec<QuoteOut>,
     /// Oldest first; only in the answers about one request.
     pub history: Vec<QuoteEntryOut>,
+    /// Drawings, specifications, the supplier's quote as a PDF: oldest first; only in the
+    /// answers about one request (download: `GET /v1/quote-requests/{id}/files/{file_id}`).
+    pub files: Vec<FileOut>,
     pub created_at: Time,
     pub updated_at: Time,
     pub closed_at: Option<Time>,
@@ -297,6 +301,7 @@ impl QuoteRequestOut {
             lines: Vec::new(),
             quotes: Vec::new(),
             history: Vec::new(),
+            files: Vec::new(),
             created_at: r.created_at,
             updated_at: r.updated_at,
             closed_at: r.closed_at,
@@ -363,6 +368,11 @@ impl QuoteRequestOut {
                 .collect(),
             quotes,
             history,
+            files: q
+                .files
+                .into_iter()
+                .map(|f| FileOut::of(f, &supplier))
+                .collect(),
             ..QuoteRequestOut::row(q.row, viewer)
         }
     }

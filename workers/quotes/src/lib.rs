@@ -22,7 +22,7 @@ use {
         QuoteAcceptIn, QuoteCommentIn, QuoteIn, QuoteReasonIn, QuoteRequestIn, QuoteRequestList,
         QuoteRequestOut, QuoteRequestQuery, QuotesCronIn, QuotesCronOut,
     },
-    shared::ids::QuoteRequestId,
+    shared::ids::{AttachmentId, QuoteRequestId},
 };
 
 pub use quotes::run_cron;
@@ -83,6 +83,21 @@ pub static SERVICE: Service = Service {
                 .body::<QuoteCommentIn>()
                 .created::<QuoteRequestOut>("the request with the comment last")
                 .errors(&[(409, "the request is closed (`request_closed`)")]);
+        Post "/v1/quote-requests/{id}/files" => quotes::add_quote_file, Access::PersonWith(DocumentsSend),
+            |d| d.summary("Add a file to a request (a person of either side): a drawing, a specification, the quote as a PDF or a UBL Quotation")
+                .describe("The file as the raw body with Content-Length.")
+                .path_param::<QuoteRequestId>("id")
+                .header("tradepost-filename", true, "the file's name; UTF-8 may be percent-encoded")
+                .file_body("the file")
+                .created::<QuoteRequestOut>("the request with the file last")
+                .errors(&[(409, "the request is closed (`request_closed`)"), (411, "no Content-Length"), (413, "the file is larger than the limit"), (422, "no file name (`filename`)")]);
+        Get "/v1/quote-requests/{id}/files/{file_id}" => quotes::get_quote_file, READER,
+            |d| d.summary("Download a file of a request")
+                .path_param::<QuoteRequestId>("id").path_param::<AttachmentId>("file_id")
+                .header("range", false, "one byte range").header("if-none-match", false, "the ETag of a copy held")
+                .file("the file");
+        Head "/v1/quote-requests/{id}/files/{file_id}" => quotes::get_quote_file, READER,
+            |d| d.hidden();
         Post "/v1/dev/quotes/cron" => quotes::dev_quotes_cron, Access::Dev,
             |d| d.summary("Expire lapsed quotes now, as of `as_of` (local stack only; crons do not fire locally)")
                 .body::<QuotesCronIn>().ok::<QuotesCronOut>("what it did");

@@ -8,6 +8,7 @@
 
 use serde_json::json;
 use shared::data::documents::{self, Entry, NewDocument};
+use shared::data::files::NewFile;
 use shared::data::notices::{self, Before};
 use shared::data::quotes::{
     self as data, Change, Filter, NewQuote, NewQuoteLine, NewRequest, NewRequestLine, QuoteRequest,
@@ -16,7 +17,8 @@ use shared::data::relationships;
 use shared::data::{events, pending};
 use shared::document::{self as doc, Actor, DocumentStatus, DocumentType, EventFacts};
 use shared::event::{self, Event};
-use shared::ids::{CompanyId, DocumentId, QuoteId, QuoteRequestId, ThreadId};
+use shared::formats::Recognition;
+use shared::ids::{AttachmentId, CompanyId, DocumentId, QuoteId, QuoteRequestId, ThreadId};
 use shared::payment::from_e4;
 use shared::permissions::{Permission, Principal};
 use shared::platform::{files, Platform};
@@ -25,9 +27,9 @@ use shared::quote::{
     MAX_TEXT, MAX_TITLE,
 };
 use shared::relationship::{PartyRole, Service};
-use shared::service::{log_error, Cx, Page, Reply};
+use shared::service::{log_error, store, Cx, Page, Reply};
 use shared::time::{self, Time, Timestamp};
-use shared::{appointment, digest, formats, random, validate, Error, Result};
+use shared::{appointment, digest, random, talk, validate, Error, Result};
 
 use crate::api::{
     QuoteAcceptIn, QuoteCommentIn, QuoteIn, QuoteReasonIn, QuoteRequestIn, QuoteRequestList,
@@ -535,7 +537,7 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
             total_e4: l.total_e4,
         })
         .collect();
-    let xml = quote::order_xml(&OrderFile {
+    let order_file = OrderFile {
         id: &order_id,
         issue_date: &day(cx.now),
         currency: &current.currency,
@@ -546,13 +548,14 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
         desired_date: q.row.desired_date.as_deref(),
         lines: &order_lines,
         total_e4: current.total_e4,
-    })
-    .into_bytes();
+    };
+    let xml = quote::order_xml(&order_file).into_bytes();
     let doc_id = DocumentId::new(cx.now)?;
     let key = doc::object_key(&q.row.supplier_id, &doc_id);
     let size = xml.len() as u64;
     let sha256 = digest::sha256_hex(&xml);
-    let (format, summary, parse_error) = formats::recognise(&xml).columns();
+    let (format, summary, parse_error) =
+        Recognition::Recognised(quote::order_summary(&order_file)).columns();
     pending::announce(&cx.db, &key, cx.now).await?;
     if let Err(e) = cx
         .files()?
@@ -680,7 +683,7 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
             Reply::json(200, &QuoteRequestOut::of(after, &me.company_id))
         }
         Err(e) => {
-            shared::service::store::discard(cx, &key, &e).await;
+            store::discard(cx, &key, &e).await;
             lost(cx, &me, QuoteMove::Accept, e).await
         }
     }
@@ -848,6 +851,80 @@ pub async fn comment_quote_request(cx: &mut Cx) -> Result<Reply> {
         cx.publish(vec![event]);
     }
     Reply::json(201, &QuoteRequestOut::of(after, &me.company_id))
+}
+
+/// The default limit of one file (`MAX_ATTACHMENT_BYTES`).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 25 * 1024 * 1024;
+
+/// `POST /v1/quote-requests/{id}/files`: a drawing, a specification, the quote as a PDF or a
+/// UBL Quotation, as the raw body.
+pub async fn add_quote_file(cx: &mut Cx) -> Result<Reply> {
+    let me = cx.me()?;
+    let user = me.require_user()?.clone();
+    let q = load(cx, &me).await?;
+    let limit = cx.number("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_FILE_BYTES);
+    let file = store::raw_file(cx, limit, "files")?;
+    if q.row.status.is_final() {
+        return Err(Error::conflict(
+            "request_closed",
+            "the request is closed; ask for a new quote",
+        ));
+    }
+    relationships::require_service(
+        &cx.db,
+        &me.company_id,
+        partner_of(&q, &me.company_id),
+        Service::Documents,
+    )
+    .await?;
+    let id = AttachmentId::new(cx.now)?;
+    let key = talk::attachment_key(&me.company_id, &id);
+    let tap = store::receive(cx, &key, file.length, limit, false).await?;
+    let sha256 = tap.borrow().hash.finish_hex();
+    let written = data::add_file(
+        &cx.db,
+        &q.row.id,
+        &NewFile {
+            id: &id,
+            company: &me.company_id,
+            user: &user,
+            filename: &file.filename,
+            content_type: &file.content_type,
+            size: file.length,
+            sha256: &sha256,
+            object_key: &key,
+            now: Time(cx.now),
+        },
+    )
+    .await;
+    match written {
+        Ok((true, Some(after))) => {
+            Ok(
+                Reply::json(201, &QuoteRequestOut::of(after, &me.company_id))?.with_header(
+                    "location",
+                    format!("/v1/quote-requests/{}/files/{id}", q.row.id),
+                ),
+            )
+        }
+        Ok(_) => Err(Error::not_found("quote request")),
+        Err(e) => {
+            store::discard(cx, &key, &e).await;
+            Err(e)
+        }
+    }
+}
+
+/// `GET|HEAD /v1/quote-requests/{id}/files/{file_id}`.
+pub async fn get_quote_file(cx: &mut Cx) -> Result<Reply> {
+    let me = cx.me()?;
+    let q = load(cx, &me).await?;
+    let file_id = AttachmentId::parse(cx.param("file_id"))?;
+    let f = q
+        .files
+        .iter()
+        .find(|f| f.id == file_id)
+        .ok_or(Error::not_found("file"))?;
+    Ok(store::serve(cx, &f.stored()).await?.reply())
 }
 
 /// Expires every quote whose validity passed before the day of `as_of` (of `company` if

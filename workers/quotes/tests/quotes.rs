@@ -449,6 +449,31 @@ fn a_request_is_withdrawn_another_expires_and_comments_go_across() {
     );
     assert_eq!(status, 201, "{commented}");
     assert_eq!(mailed(&w, "quote_commented"), vec![w.berta.email.clone()]);
+    // A drawing from the bookshop, which the printer downloads; nobody else finds it.
+    let drawing = b"%PDF-1.4 a drawing".to_vec();
+    let files = format!("/v1/quote-requests/{first_id}/files");
+    let added =
+        w.s.post(&files)
+            .bearer(berta)
+            .header("tradepost-filename", "Zeichnung%201.pdf")
+            .bytes("application/pdf", drawing.clone())
+            .run()
+            .expect(201);
+    assert_eq!(added["files"][0]["filename"], "Zeichnung 1.pdf");
+    assert_eq!(added["files"][0]["side"], "customer");
+    let file_id = added["files"][0]["id"].as_str().unwrap().to_owned();
+    let got =
+        w.s.call(Method::Get, &format!("{files}/{file_id}"))
+            .bearer(sam)
+            .run();
+    assert_eq!((got.status, got.body), (200, drawing.clone()));
+    let theirs =
+        w.s.call(Method::Get, &format!("{files}/{file_id}"))
+            .bearer(&w.stranger_key)
+            .run();
+    assert_eq!(theirs.status, 404);
+    assert_eq!(w.s.count("SELECT COUNT(*) FROM pending_objects", &[]), 0);
+
     let (status, withdrawn) = call(
         &w,
         Method::Post,

@@ -9,7 +9,7 @@ use shared::ids::AttachmentId;
 use shared::service::store::{self, StoredFile};
 use shared::service::{Cx, Reply};
 use shared::time::Time;
-use shared::{document, talk, Error, Result};
+use shared::{talk, Error, Result};
 
 use crate::api::{AttachmentOut, Reader};
 use crate::messages::Writer;
@@ -21,18 +21,11 @@ pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 pub async fn create_attachment(cx: &mut Cx) -> Result<Reply> {
     let me = Writer::of(cx)?;
     let limit = cx.number("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES);
-    let filename = cx
-        .header("tradepost-filename")
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| Error::invalid("filename", "send the Tradepost-Filename header"))?;
-    let filename = document::filename(&filename, true)?;
-    let content_type = document::content_type(cx.header("content-type").as_deref());
-    let length = store::content_length(
-        cx,
-        limit,
-        &format!("attachments are limited to {}", store::size_text(limit)),
-    )?;
-
+    let store::RawFile {
+        filename,
+        content_type,
+        length,
+    } = store::raw_file(cx, limit, "attachments")?;
     let id = AttachmentId::new(cx.now)?;
     let key = talk::attachment_key(&me.company_id, &id);
     let tap = store::receive(cx, &key, length, limit, false).await?;

@@ -13,6 +13,9 @@ export async function dashboard(ctx) {
     // The company's own open tasks: the person's, and their teams'.
     ["dashboard.my_tasks", "/v1/tasks?open=true&limit=1", (r) => r.counts.mine, "/tasks?view=mine"],
     ["dashboard.team_tasks", "/v1/tasks?open=true&limit=1", (r) => r.counts.my_teams, "/tasks?view=team"],
+    // Requests for quotes: received and not quoted yet; quotes waiting for my company's decision.
+    can("documents.send") || can("documents.receive") ? ["dashboard.quotes_to_prepare", "/v1/quote-requests?limit=1", (r) => r.counts.to_quote, "/quotes?view=received"] : null,
+    can("documents.send") || can("documents.receive") ? ["dashboard.quotes_to_decide", "/v1/quote-requests?limit=1", (r) => r.counts.to_decide, "/quotes?view=made"] : null,
     // Complaints: those received to handle, those filed still open.
     can("complaints") ? ["dashboard.complaints_to_handle", "/v1/complaints?limit=1", (r) => r.counts.to_handle, "/complaints?view=received"] : null,
     can("complaints") ? ["dashboard.complaints_filed", "/v1/complaints?limit=1", (r) => r.counts.open_filed, "/complaints?view=filed"] : null,

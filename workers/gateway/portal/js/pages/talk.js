@@ -3,7 +3,7 @@
 import { get, post, send, download, withQuery, retrySafePost, ApiError } from "../api.js";
 import { t, fmtDate, person } from "../i18n.js";
 import { h, show, field, form, table, notice } from "../ui.js";
-import { navigate } from "../app.js";
+import { navigate, can } from "../app.js";
 
 export async function list(ctx) {
   const unread = ctx.query.get("unread") === "true";
@@ -99,6 +99,7 @@ export async function thread(ctx) {
     h("p", { class: "hint" }, t("talk.with", { company: th.partner?.name || "" }),
       th.to_user ? ` · ${t("talk.to")}: ${th.to_user.name}` : "",
       th.document_id ? [" · ", h("a", { href: `/documents/${th.document_id}` }, t("talk.document"))] : null),
-    h("p", {}, h("a", { href: withQuery("/tasks/new", { about: th.id, label: th.subject }), class: "button", id: "thread-task" }, t("tasks.from_here"))),
+    h("p", {}, h("a", { href: withQuery("/tasks/new", { about: th.id, label: th.subject }), class: "button", id: "thread-task" }, t("tasks.from_here")),
+      th.partner && can("documents.send") ? [" ", h("a", { href: withQuery("/quotes/new", { partner: th.partner.id, thread: th.id }), class: "button", id: "thread-quote" }, t("quotes.new"))] : null),
     list, reply);
 }

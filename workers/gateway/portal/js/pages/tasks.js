@@ -12,7 +12,7 @@ const VIEWS = { mine: { assignee: "me" }, team: { team: "mine" }, all: {} };
 /** Where what a task is about is shown in the portal. */
 function aboutLink(about) {
   if (!about) return "—";
-  const pages = { document: "documents", approval: "approvals", complaint: "complaints" };
+  const pages = { document: "documents", approval: "approvals", complaint: "complaints", quote_request: "quotes" };
   const href = pages[about.type] ? `/${pages[about.type]}/${about.id}` : `/talk/${about.thread_id || about.id}`;
   return h("a", { href, "data-about": about.type }, `${t(`tasks.about_${about.type}`)}: ${about.label || about.id}`);
 }
