@@ -53,6 +53,17 @@ impl PartyRole {
             Self::Supplier => Self::Customer,
         }
     }
+
+    /// The side `company` is of something between `supplier` and its customer (a complaint, a
+    /// request for a quote): the supplier's, or else the customer's.
+    #[must_use]
+    pub fn of(supplier: &CompanyId, company: &CompanyId) -> PartyRole {
+        if company == supplier {
+            Self::Supplier
+        } else {
+            Self::Customer
+        }
+    }
 }
 
 named_enum! {

@@ -31,7 +31,7 @@ use shared::platform::{
 use shared::time::Timestamp;
 
 pub use seed::SeededPerson;
-pub use stack::{Answer, Call, Stack};
+pub use stack::{problem_code, problem_field, Answer, Call, Stack};
 
 /// Runs a future to completion on this thread.
 pub fn block_on<F: Future>(future: F) -> F::Output {

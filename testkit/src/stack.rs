@@ -230,6 +230,54 @@ impl Stack {
             .filter_map(|(json, _)| serde_json::from_str(json).ok())
             .collect()
     }
+
+    /// The events of type `kind` sent to the queue so far.
+    #[must_use]
+    pub fn queued_of(&self, kind: &str) -> Vec<serde_json::Value> {
+        self.queued()
+            .into_iter()
+            .filter(|e| e["type"] == kind)
+            .collect()
+    }
+
+    /// The mails of `template` written so far, in the order written: (to, subject, body).
+    #[must_use]
+    pub fn mails_of(&self, template: &str) -> Vec<(String, String, String)> {
+        self.rows(
+            "SELECT to_email, subject, body FROM mails WHERE template = ?1 ORDER BY rowid",
+            &[Value::Text(template.to_owned())],
+        )
+        .iter()
+        .map(|r| {
+            let text = |i: usize| match r.0.get(i) {
+                Some((_, Value::Text(t))) => t.clone(),
+                _ => String::new(),
+            };
+            (text(0), text(1), text(2))
+        })
+        .collect()
+    }
+
+    /// Who the mails of `template` went to, sorted (the order of one batch's mails is not the
+    /// point).
+    #[must_use]
+    pub fn mailed(&self, template: &str) -> Vec<String> {
+        let mut to: Vec<String> = self.mails_of(template).into_iter().map(|m| m.0).collect();
+        to.sort_unstable();
+        to
+    }
+}
+
+/// The `field` of a problem answer ("" when it names none).
+#[must_use]
+pub fn problem_field(answer: &serde_json::Value) -> &str {
+    answer["field"].as_str().unwrap_or("")
+}
+
+/// The `code` of a problem answer ("" when it has none).
+#[must_use]
+pub fn problem_code(answer: &serde_json::Value) -> &str {
+    answer["code"].as_str().unwrap_or("")
 }
 
 impl std::fmt::Debug for MemoryBody {

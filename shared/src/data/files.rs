@@ -82,13 +82,8 @@ impl FileOut {
     /// `f` of an owner whose supplier is `supplier`.
     #[must_use]
     pub fn of(f: FileRow, supplier: &CompanyId) -> FileOut {
-        use crate::relationship::PartyRole;
         FileOut {
-            side: if &f.company_id == supplier {
-                PartyRole::Supplier
-            } else {
-                PartyRole::Customer
-            },
+            side: crate::relationship::PartyRole::of(supplier, &f.company_id),
             id: f.id,
             by_name: f.user_name,
             filename: f.filename,

@@ -25,6 +25,51 @@ pub struct NewMail<'a> {
     pub now: Time,
 }
 
+/// One info mail to the people of a company, before it is rendered for each.
+pub struct ToPeople<'a> {
+    /// The event type a person chooses (`notification_settings`).
+    pub event_type: &'a str,
+    pub template: &'a str,
+    pub from_name: Option<&'a str>,
+    /// The company whose action caused it.
+    pub company: &'a CompanyId,
+    /// Each written only when the statement before it in the batch changed a row.
+    pub if_changed: bool,
+    pub now: Time,
+}
+
+/// The inserts of `mail` to each of `recipients` who wants its kind, rendered by `render` in
+/// their language (subject, text).
+///
+/// # Errors
+/// Fails only if the platform has no randomness (for the ids).
+pub fn to_people_stmts(
+    mail: &ToPeople<'_>,
+    recipients: &[super::notices::Recipient],
+    render: impl Fn(Language) -> (String, String),
+) -> Result<Vec<Statement>> {
+    recipients
+        .iter()
+        .filter(|r| r.wants(mail.event_type))
+        .map(|r| {
+            let (subject, text) = render(r.language);
+            insert_stmt(
+                &NewMail {
+                    to: &r.email,
+                    language: r.language,
+                    template: mail.template,
+                    subject: &crate::mail::one_line(&subject),
+                    text: &text,
+                    from_name: mail.from_name,
+                    company: Some(mail.company),
+                    now: mail.now,
+                },
+                mail.if_changed,
+            )
+        })
+        .collect()
+}
+
 /// The insert of a mail; with `if_changed`, only when the statement before it in the batch
 /// changed a row.
 ///

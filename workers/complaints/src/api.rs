@@ -173,22 +173,12 @@ pub struct ComplaintOut {
     pub closed_at: Option<Time>,
 }
 
-/// The side `company` is of a complaint whose supplier is `supplier`.
-#[must_use]
-pub fn side(supplier: &CompanyId, company: &CompanyId) -> PartyRole {
-    if company == supplier {
-        PartyRole::Supplier
-    } else {
-        PartyRole::Customer
-    }
-}
-
 impl ComplaintOut {
     /// A list's row, as `viewer` sees it.
     #[must_use]
     pub fn row(row: ComplaintRow, viewer: &CompanyId) -> ComplaintOut {
         ComplaintOut {
-            side: side(&row.supplier_id, viewer),
+            side: PartyRole::of(&row.supplier_id, viewer),
             supplier: CompanyRef {
                 id: row.supplier_id,
                 name: row.supplier_name,
@@ -227,7 +217,7 @@ impl ComplaintOut {
             .history
             .into_iter()
             .map(|h: HistoryRow| EntryOut {
-                side: side(&supplier, &h.company_id),
+                side: PartyRole::of(&supplier, &h.company_id),
                 id: h.id,
                 by_name: h.user_name,
                 status: h.status,

@@ -57,7 +57,7 @@ fn line(i: usize, l: &LineIn) -> Result<Line> {
 
 /// The side `me` is of `c`.
 fn side_of(c: &Complaint, me: &CompanyId) -> PartyRole {
-    crate::api::side(&c.row.supplier_id, me)
+    PartyRole::of(&c.row.supplier_id, me)
 }
 
 /// The complaint named by the path, of the caller's company (either side); another's is a 404.

@@ -6,13 +6,12 @@
 //! `shared::notice::TEMPLATE_EVENTS`).
 
 use shared::complaint::{ComplaintStatus, Resolution};
-use shared::data::mails::{self, NewMail};
+use shared::data::mails::{self, ToPeople};
 use shared::data::notices::Recipient;
 use shared::data::Statement;
 use shared::event;
 use shared::ids::CompanyId;
 use shared::lang::Language;
-use shared::mail::one_line;
 use shared::time::Time;
 use shared::Result;
 
@@ -70,26 +69,18 @@ pub fn mail_stmts(
     company: &CompanyId,
     now: Time,
 ) -> Result<Vec<Statement>> {
-    recipients
-        .iter()
-        .filter(|r| r.wants(mail.event_type()))
-        .map(|r| {
-            let (subject, text) = render(mail, r.language);
-            mails::insert_stmt(
-                &NewMail {
-                    to: &r.email,
-                    language: r.language,
-                    template: mail.template(),
-                    subject: &one_line(&subject),
-                    text: &text,
-                    from_name: Some(mail.partner),
-                    company: Some(company),
-                    now,
-                },
-                true,
-            )
-        })
-        .collect()
+    mails::to_people_stmts(
+        &ToPeople {
+            event_type: mail.event_type(),
+            template: mail.template(),
+            from_name: Some(mail.partner),
+            company,
+            if_changed: true,
+            now,
+        },
+        recipients,
+        |lang| render(mail, lang),
+    )
 }
 
 /// The words of one language.

@@ -13,7 +13,7 @@ use shared::permissions::{Permission, Role};
 use shared::platform::Value as Sql;
 use shared::relationship::{RelationshipStatus, Settings};
 use shared::service::Method;
-use tradepost_testkit::{SeededPerson, Stack};
+use tradepost_testkit::{problem_code, problem_field, SeededPerson, Stack};
 
 const ORDER: &[u8] = include_bytes!("../../../shared/tests/fixtures/formats/ubl-order.xml");
 
@@ -78,38 +78,6 @@ fn call(w: &World, method: Method, target: &str, token: &str, body: Option<Value
     }
     let a = c.run();
     (a.status, a.json())
-}
-
-/// The mails of `template` so far: (to, subject, body).
-fn mails(w: &World, template: &str) -> Vec<(String, String, String)> {
-    w.s.rows(
-        "SELECT to_email, subject, body FROM mails WHERE template = ?1 ORDER BY rowid",
-        &[Sql::Text(template.to_owned())],
-    )
-    .iter()
-    .map(|r| {
-        let text = |i: usize| match r.0.get(i) {
-            Some((_, Sql::Text(t))) => t.clone(),
-            _ => String::new(),
-        };
-        (text(0), text(1), text(2))
-    })
-    .collect()
-}
-
-fn queued_of(w: &World, kind: &str) -> Vec<Value> {
-    w.s.queued()
-        .into_iter()
-        .filter(|e| e["type"] == kind)
-        .collect()
-}
-
-fn field(answer: &Value) -> &str {
-    answer["field"].as_str().unwrap_or("")
-}
-
-fn code(answer: &Value) -> &str {
-    answer["code"].as_str().unwrap_or("")
 }
 
 /// The complaint rows and history entries, to show that a refusal changed nothing.
@@ -181,7 +149,7 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         ),
     ] {
         let (status, bad) = call(&w, Method::Post, "/v1/complaints", bob, Some(body));
-        assert_eq!((status, field(&bad)), (422, expected), "{bad}");
+        assert_eq!((status, problem_field(&bad)), (422, expected), "{bad}");
     }
     // The supplier does not file; a stranger's document is none of the stranger's; no permission.
     let (status, bad) = call(
@@ -191,7 +159,11 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         &w.anna.token,
         Some(filing.clone()),
     );
-    assert_eq!((status, code(&bad)), (403, "customer_only"), "{bad}");
+    assert_eq!(
+        (status, problem_code(&bad)),
+        (403, "customer_only"),
+        "{bad}"
+    );
     let (status, bad) = call(
         &w,
         Method::Post,
@@ -199,7 +171,7 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         &w.stranger_key,
         Some(filing.clone()),
     );
-    assert_eq!((status, field(&bad)), (422, "document_id"), "{bad}");
+    assert_eq!((status, problem_field(&bad)), (422, "document_id"), "{bad}");
     let (status, _) = call(
         &w,
         Method::Post,
@@ -231,11 +203,11 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
     assert_eq!(filed["filed_by_name"], "Bob Buyer");
     assert_eq!(filed["lines"][1]["quantity"], "2.5");
     assert_eq!(filed["history"][0]["status"], "received");
-    let told = queued_of(&w, "complaint.filed");
+    let told = w.s.queued_of("complaint.filed");
     assert_eq!(told.len(), 1);
     assert_eq!(told[0]["company_id"], w.printer.as_str());
     assert_eq!(told[0]["data"]["number"], number.as_str());
-    let sent = mails(&w, "complaint_filed");
+    let sent = w.s.mails_of("complaint_filed");
     let mut to: Vec<&str> = sent.iter().map(|m| m.0.as_str()).collect();
     to.sort_unstable();
     let mut holders = [w.anna.email.as_str(), w.rita.email.as_str()];
@@ -273,7 +245,7 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
     assert_eq!(list["data"], json!([]), "the bookshop received none");
     assert_eq!(list["counts"], json!({"to_handle": 0, "open_filed": 1}));
     let (status, bad) = call(&w, Method::Get, "/v1/complaints?status=lost", bob, None);
-    assert_eq!((status, field(&bad)), (422, "status"));
+    assert_eq!((status, problem_field(&bad)), (422, "status"));
 
     // ---- the moves: each side only its own, each fitting the status ----
     let moves = format!("/v1/complaints/{id}/moves");
@@ -284,7 +256,7 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         (rita, json!({"move": "close"}), (409, "invalid_transition")),
     ] {
         let (status, bad) = call(&w, Method::Post, &moves, token, Some(body));
-        assert_eq!((status, code(&bad)), status_code, "{bad}");
+        assert_eq!((status, problem_code(&bad)), status_code, "{bad}");
     }
     for (body, expected) in [
         (json!({"move": "accept"}), "resolution"),
@@ -296,7 +268,7 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         (json!({"move": "fly"}), "move"),
     ] {
         let (status, bad) = call(&w, Method::Post, &moves, rita, Some(body));
-        assert_eq!((status, field(&bad)), (422, expected), "{bad}");
+        assert_eq!((status, problem_field(&bad)), (422, expected), "{bad}");
     }
     let (status, _) = call(
         &w,
@@ -320,7 +292,7 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         (200, Some("under_review")),
         "{reviewed}"
     );
-    let changed = mails(&w, "complaint_status_changed");
+    let changed = w.s.mails_of("complaint_status_changed");
     assert_eq!(
         changed.len(),
         1,
@@ -328,7 +300,7 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
     );
     assert_eq!(changed[0].0, w.bob.email);
     assert_eq!(
-        queued_of(&w, "complaint.status_changed")[0]["company_id"],
+        w.s.queued_of("complaint.status_changed")[0]["company_id"],
         w.bookshop.as_str()
     );
 
@@ -346,7 +318,11 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         "Photos of the boxes follow."
     );
     assert_eq!(commented["history"][2]["status"], Value::Null);
-    assert_eq!(mails(&w, "complaint_commented").len(), 2, "Anna and Rita");
+    assert_eq!(
+        w.s.mails_of("complaint_commented").len(),
+        2,
+        "Anna and Rita"
+    );
     let photo = b"\xff\xd8\xff\xe0 a crushed box".to_vec();
     let files = format!("/v1/complaints/{id}/files");
     let added =
@@ -426,7 +402,11 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         rita,
         Some(json!({"move": "reject", "note": "No."})),
     );
-    assert_eq!((status, code(&late)), (409, "invalid_transition"), "{late}");
+    assert_eq!(
+        (status, problem_code(&late)),
+        (409, "invalid_transition"),
+        "{late}"
+    );
     assert_eq!(footprint(&w), start);
     let (status, closed) = call(
         &w,
@@ -455,8 +435,8 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         bob,
         Some(json!({"text": "Thanks"})),
     );
-    assert_eq!((status, code(&bad)), (409, "complaint_closed"));
-    let de = mails(&w, "complaint_status_changed");
+    assert_eq!((status, problem_code(&bad)), (409, "complaint_closed"));
+    let de = w.s.mails_of("complaint_status_changed");
     assert_eq!(de.len(), 3, "review, accept, close");
     assert!(de[1].2.contains("credit note"), "{}", de[1].2);
 
@@ -487,7 +467,11 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         rita,
         Some(json!({"move": "review"})),
     );
-    assert_eq!((status, code(&bad)), (403, "relationship_blocked"), "{bad}");
+    assert_eq!(
+        (status, problem_code(&bad)),
+        (403, "relationship_blocked"),
+        "{bad}"
+    );
     let (status, _) = call(
         &w,
         Method::Post,
@@ -511,7 +495,7 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
         "{withdrawn}"
     );
     assert_eq!(
-        queued_of(&w, "complaint.status_changed").last().unwrap()["company_id"],
+        w.s.queued_of("complaint.status_changed").last().unwrap()["company_id"],
         w.printer.as_str()
     );
     let (_, list) = call(&w, Method::Get, "/v1/complaints", rita, None);

@@ -249,16 +249,6 @@ pub struct QuoteRequestOut {
     pub closed_at: Option<Time>,
 }
 
-/// The side `company` is of a request whose supplier is `supplier`.
-#[must_use]
-pub fn side(supplier: &CompanyId, company: &CompanyId) -> PartyRole {
-    if company == supplier {
-        PartyRole::Supplier
-    } else {
-        PartyRole::Customer
-    }
-}
-
 impl QuoteRequestOut {
     /// A list's row, as `viewer` sees it.
     #[must_use]
@@ -278,7 +268,7 @@ impl QuoteRequestOut {
             _ => None,
         };
         QuoteRequestOut {
-            side: side(&r.supplier_id, viewer),
+            side: PartyRole::of(&r.supplier_id, viewer),
             supplier: PartyRef {
                 id: r.supplier_id,
                 name: r.supplier_name,
@@ -345,7 +335,7 @@ impl QuoteRequestOut {
             .history
             .into_iter()
             .map(|h| QuoteEntryOut {
-                side: side(&supplier, &h.company_id),
+                side: PartyRole::of(&supplier, &h.company_id),
                 id: h.id,
                 by_name: h.user_name,
                 status: h.status,

@@ -5,13 +5,12 @@
 //! (admins do) and want the kind (`notification_settings`; the one-click unsubscribe switches
 //! it off: `shared::notice::TEMPLATE_EVENTS`).
 
-use shared::data::mails::{self, NewMail};
+use shared::data::mails::{self, ToPeople};
 use shared::data::notices::Recipient;
 use shared::data::Statement;
 use shared::event;
 use shared::ids::CompanyId;
 use shared::lang::Language;
-use shared::mail::one_line;
 use shared::quote::QuoteStatus;
 use shared::time::Time;
 use shared::Result;
@@ -80,26 +79,18 @@ pub fn mail_stmts(
     company: &CompanyId,
     now: Time,
 ) -> Result<Vec<Statement>> {
-    recipients
-        .iter()
-        .filter(|r| r.wants(mail.event_type()))
-        .map(|r| {
-            let (subject, text) = render(mail, r.language);
-            mails::insert_stmt(
-                &NewMail {
-                    to: &r.email,
-                    language: r.language,
-                    template: mail.template(),
-                    subject: &one_line(&subject),
-                    text: &text,
-                    from_name: Some(mail.partner),
-                    company: Some(company),
-                    now,
-                },
-                false,
-            )
-        })
-        .collect()
+    mails::to_people_stmts(
+        &ToPeople {
+            event_type: mail.event_type(),
+            template: mail.template(),
+            from_name: Some(mail.partner),
+            company,
+            if_changed: false,
+            now,
+        },
+        recipients,
+        |lang| render(mail, lang),
+    )
 }
 
 /// The words of one language.

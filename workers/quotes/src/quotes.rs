@@ -73,7 +73,7 @@ fn partner_of<'a>(q: &'a QuoteRequest, me: &CompanyId) -> &'a CompanyId {
 }
 
 fn side_of(q: &QuoteRequest, me: &CompanyId) -> PartyRole {
-    crate::api::side(&q.row.supplier_id, me)
+    PartyRole::of(&q.row.supplier_id, me)
 }
 
 /// The request named by the path, of the caller's company (either side); another's is a 404.

@@ -11,10 +11,9 @@
 
 use serde_json::{json, Value};
 use shared::permissions::{Permission, Role};
-use shared::platform::Value as Sql;
 use shared::relationship::{RelationshipStatus, Settings};
 use shared::service::Method;
-use tradepost_testkit::{SeededPerson, Stack};
+use tradepost_testkit::{problem_code, problem_field, SeededPerson, Stack};
 
 struct World {
     s: Stack,
@@ -66,38 +65,6 @@ fn call(w: &World, method: Method, target: &str, token: &str, body: Option<Value
     }
     let a = c.run();
     (a.status, a.json())
-}
-
-/// The recipients of the mails of `template` so far.
-fn mailed(w: &World, template: &str) -> Vec<String> {
-    let mut to: Vec<String> =
-        w.s.rows(
-            "SELECT to_email FROM mails WHERE template = ?1 ORDER BY rowid",
-            &[Sql::Text(template.to_owned())],
-        )
-        .iter()
-        .map(|r| match r.0.first() {
-            Some((_, Sql::Text(t))) => t.clone(),
-            _ => String::new(),
-        })
-        .collect();
-    to.sort_unstable();
-    to
-}
-
-fn queued_of(w: &World, kind: &str) -> Vec<Value> {
-    w.s.queued()
-        .into_iter()
-        .filter(|e| e["type"] == kind)
-        .collect()
-}
-
-fn field(answer: &Value) -> &str {
-    answer["field"].as_str().unwrap_or("")
-}
-
-fn code(answer: &Value) -> &str {
-    answer["code"].as_str().unwrap_or("")
 }
 
 /// What a refusal must leave as it was.
@@ -165,7 +132,7 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
         ),
     ] {
         let (status, bad) = call(&w, Method::Post, "/v1/quote-requests", berta, Some(body));
-        assert_eq!((status, field(&bad)), (422, expected), "{bad}");
+        assert_eq!((status, problem_field(&bad)), (422, expected), "{bad}");
     }
     let (status, bad) = call(
         &w,
@@ -174,7 +141,11 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
         sam,
         Some(json!({"partner": w.bookshop, "title": "x"})),
     );
-    assert_eq!((status, code(&bad)), (403, "customer_only"), "{bad}");
+    assert_eq!(
+        (status, problem_code(&bad)),
+        (403, "customer_only"),
+        "{bad}"
+    );
     let (status, _) = call(
         &w,
         Method::Post,
@@ -200,9 +171,9 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
     assert_eq!(made["lines"][0]["quantity"], "5000");
     let mut printer_people = vec![w.anna.email.clone(), w.sam.email.clone()];
     printer_people.sort_unstable();
-    assert_eq!(mailed(&w, "quote_requested"), printer_people);
+    assert_eq!(w.s.mailed("quote_requested"), printer_people);
     assert_eq!(
-        queued_of(&w, "quote.requested")[0]["company_id"],
+        w.s.queued_of("quote.requested")[0]["company_id"],
         w.printer.as_str()
     );
     let (_, list) = call(
@@ -233,7 +204,7 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
         berta,
         Some(quote_body("0.05", "2099-01-31")),
     );
-    assert_eq!((status, code(&bad)), (403, "supplier_only"));
+    assert_eq!((status, problem_code(&bad)), (403, "supplier_only"));
     for (body, expected) in [
         (quote_body("0.05", "2000-01-01"), "valid_until"),
         (quote_body("-1", "2099-01-31"), "lines[0].unit_price"),
@@ -247,7 +218,7 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
         ),
     ] {
         let (status, bad) = call(&w, Method::Post, &quotes, sam, Some(body));
-        assert_eq!((status, field(&bad)), (422, expected), "{bad}");
+        assert_eq!((status, problem_field(&bad)), (422, expected), "{bad}");
     }
     let (status, _) = call(
         &w,
@@ -272,7 +243,7 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
     assert_eq!(quoted["quotes"][0]["total"], "305.00");
     assert_eq!(quoted["quotes"][0]["lines"][0]["unit_price"], "0.052");
     assert_eq!(quoted["quotes"][0]["lines"][0]["total"], "260.00");
-    assert_eq!(mailed(&w, "quote_quoted"), vec![w.berta.email.clone()]);
+    assert_eq!(w.s.mailed("quote_quoted"), vec![w.berta.email.clone()]);
 
     // ---- changes asked for; a second version supersedes the first ----
     let (status, bad) = call(
@@ -282,7 +253,7 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
         berta,
         Some(json!({})),
     );
-    assert_eq!((status, field(&bad)), (422, "reason"));
+    assert_eq!((status, problem_field(&bad)), (422, "reason"));
     let (status, changes) = call(
         &w,
         Method::Post,
@@ -324,12 +295,12 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
         Some(json!({"version": 1})),
     );
     assert_eq!(
-        (status, code(&stale)),
+        (status, problem_code(&stale)),
         (409, "version_superseded"),
         "{stale}"
     );
     let (status, bad) = call(&w, Method::Post, &accept, sam, None);
-    assert_eq!((status, code(&bad)), (403, "customer_only"));
+    assert_eq!((status, problem_code(&bad)), (403, "customer_only"));
     assert_eq!(footprint(&w), start);
     let (status, accepted) = call(
         &w,
@@ -371,10 +342,10 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
         xml.contains("<cbc:PriceAmount currencyID=\"EUR\">0.045</cbc:PriceAmount>"),
         "{xml}"
     );
-    let told = queued_of(&w, "document.deposited");
+    let told = w.s.queued_of("document.deposited");
     assert_eq!(told.last().unwrap()["company_id"], w.printer.as_str());
     assert_eq!(
-        queued_of(&w, "quote.status_changed").last().unwrap()["data"]["order_document_id"],
+        w.s.queued_of("quote.status_changed").last().unwrap()["data"]["order_document_id"],
         order.as_str()
     );
     assert_eq!(
@@ -392,7 +363,11 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
         berta,
         Some(json!({"reason": "late"})),
     );
-    assert_eq!((status, code(&late)), (409, "invalid_transition"), "{late}");
+    assert_eq!(
+        (status, problem_code(&late)),
+        (409, "invalid_transition"),
+        "{late}"
+    );
     let (status, closed) = call(
         &w,
         Method::Post,
@@ -400,7 +375,7 @@ fn a_quote_is_asked_for_revised_accepted_and_its_order_lands_in_the_inbox() {
         berta,
         Some(json!({"text": "Thanks"})),
     );
-    assert_eq!((status, code(&closed)), (409, "request_closed"));
+    assert_eq!((status, problem_code(&closed)), (409, "request_closed"));
     assert_eq!(footprint(&w), start);
     let steps: Vec<&str> = accepted["history"]
         .as_array()
@@ -448,7 +423,7 @@ fn a_request_is_withdrawn_another_expires_and_comments_go_across() {
         Some(json!({"text": "Which paper weight?"})),
     );
     assert_eq!(status, 201, "{commented}");
-    assert_eq!(mailed(&w, "quote_commented"), vec![w.berta.email.clone()]);
+    assert_eq!(w.s.mailed("quote_commented"), vec![w.berta.email.clone()]);
     // A drawing from the bookshop, which the printer downloads; nobody else finds it.
     let drawing = b"%PDF-1.4 a drawing".to_vec();
     let files = format!("/v1/quote-requests/{first_id}/files");
@@ -531,11 +506,12 @@ fn a_request_is_withdrawn_another_expires_and_comments_go_across() {
         ),
         (Some("expired"), Some("expired"))
     );
-    let told: Vec<String> = queued_of(&w, "quote.status_changed")
-        .iter()
-        .filter(|e| e["data"]["status"] == "expired")
-        .map(|e| e["company_id"].as_str().unwrap_or("").to_owned())
-        .collect();
+    let told: Vec<String> =
+        w.s.queued_of("quote.status_changed")
+            .iter()
+            .filter(|e| e["data"]["status"] == "expired")
+            .map(|e| e["company_id"].as_str().unwrap_or("").to_owned())
+            .collect();
     assert_eq!(told.len(), 2, "both sides: {told:?}");
     // The withdrawal was mailed to the printer's people, the expiry to the bookshop's.
     let mut expected = vec![
@@ -544,7 +520,7 @@ fn a_request_is_withdrawn_another_expires_and_comments_go_across() {
         w.berta.email.clone(),
     ];
     expected.sort_unstable();
-    assert_eq!(mailed(&w, "quote_status_changed"), expected);
+    assert_eq!(w.s.mailed("quote_status_changed"), expected);
     let (status, late) = call(
         &w,
         Method::Post,
@@ -552,7 +528,11 @@ fn a_request_is_withdrawn_another_expires_and_comments_go_across() {
         berta,
         None,
     );
-    assert_eq!((status, code(&late)), (409, "invalid_transition"), "{late}");
+    assert_eq!(
+        (status, problem_code(&late)),
+        (409, "invalid_transition"),
+        "{late}"
+    );
 
     // A blocked relationship takes no new request and no decision.
     let _ = w.s.rows(
@@ -567,7 +547,7 @@ fn a_request_is_withdrawn_another_expires_and_comments_go_across() {
         Some(json!({"partner": w.printer, "title": "x"})),
     );
     assert_eq!(
-        (third.0, code(&third.1)),
+        (third.0, problem_code(&third.1)),
         (403, "relationship_blocked"),
         "{}",
         third.1

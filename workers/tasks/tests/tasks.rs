@@ -12,7 +12,7 @@ use shared::permissions::{Permission, Role};
 use shared::platform::Value as Sql;
 use shared::relationship::{RelationshipStatus, Settings};
 use shared::service::Method;
-use tradepost_testkit::{SeededPerson, Stack};
+use tradepost_testkit::{problem_field, SeededPerson, Stack};
 
 const ORDER: &[u8] = include_bytes!("../../../shared/tests/fixtures/formats/ubl-order.xml");
 
@@ -79,34 +79,6 @@ fn call(w: &World, method: Method, target: &str, token: &str, body: Option<Value
     )
 }
 
-/// The mails of `template` so far: (to, subject, body).
-fn mails(w: &World, template: &str) -> Vec<(String, String, String)> {
-    w.s.rows(
-        "SELECT to_email, subject, body FROM mails WHERE template = ?1 ORDER BY rowid",
-        &[Sql::Text(template.to_owned())],
-    )
-    .iter()
-    .map(|r| {
-        let text = |i: usize| match r.0.get(i) {
-            Some((_, Sql::Text(t))) => t.clone(),
-            _ => String::new(),
-        };
-        (text(0), text(1), text(2))
-    })
-    .collect()
-}
-
-fn queued_of(w: &World, kind: &str) -> Vec<Value> {
-    w.s.queued()
-        .into_iter()
-        .filter(|e| e["type"] == kind)
-        .collect()
-}
-
-fn field(answer: &Value) -> &str {
-    answer["field"].as_str().unwrap_or("")
-}
-
 #[test]
 fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
     let w = world();
@@ -151,7 +123,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
         anna,
         Some(json!({"name": ""})),
     );
-    assert_eq!((status, field(&bad)), (422, "name"), "{bad}");
+    assert_eq!((status, problem_field(&bad)), (422, "name"), "{bad}");
 
     let member = |team: &str, user: &str, token: &str, method: Method| {
         call(
@@ -238,12 +210,12 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
     assert_eq!(task["about"]["type"], "document");
     assert_eq!(task["about"]["label"], "order-4711.xml");
     assert_eq!(task["created_by"]["name"], "Anna Admin");
-    let assigned = queued_of(&w, "task.assigned");
+    let assigned = w.s.queued_of("task.assigned");
     assert_eq!(w.s.queued().len(), before + 1);
     assert_eq!(assigned[0]["company_id"], w.printer.as_str());
     assert_eq!(assigned[0]["data"]["team_name"], "Sales");
     // The team's member is mailed; the admin who gave it is not.
-    let sent = mails(&w, "task_assigned");
+    let sent = w.s.mails_of("task_assigned");
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].0, w.sam.email);
     assert!(sent[0].1.contains("New task for Sales"), "{}", sent[0].1);
@@ -296,7 +268,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
         &w.stranger_key,
         Some(json!({"title": "Peek", "about": doc})),
     );
-    assert_eq!((status, field(&bad)), (422, "about"), "{bad}");
+    assert_eq!((status, problem_field(&bad)), (422, "about"), "{bad}");
     // The bookshop's own task about its order is the bookshop's alone.
     let (status, own) = call(
         &w,
@@ -322,7 +294,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
         &w.berta.token,
         Some(json!({"title": "X", "team_id": sales_id})),
     );
-    assert_eq!((status, field(&bad)), (422, "team_id"), "{bad}");
+    assert_eq!((status, problem_field(&bad)), (422, "team_id"), "{bad}");
     let (status, bad) = call(
         &w,
         Method::Post,
@@ -330,7 +302,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
         &w.berta.token,
         Some(json!({"title": "X", "assignee_id": w.sam.id.as_str()})),
     );
-    assert_eq!((status, field(&bad)), (422, "assignee_id"), "{bad}");
+    assert_eq!((status, problem_field(&bad)), (422, "assignee_id"), "{bad}");
 
     // ---- bad input names the field ----
     for (body, name) in [
@@ -349,7 +321,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
             anna
         };
         let (status, bad) = call(&w, Method::Post, "/v1/tasks", token, Some(body.clone()));
-        assert_eq!((status, field(&bad)), (422, name), "{body}: {bad}");
+        assert_eq!((status, problem_field(&bad)), (422, name), "{body}: {bad}");
     }
     let (status, _) = call(
         &w,
@@ -360,7 +332,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
     );
     assert_eq!(status, 422, "an unknown field");
     let (status, bad) = call(&w, Method::Get, "/v1/tasks?open=yes", anna, None);
-    assert_eq!((status, field(&bad)), (422, "open"));
+    assert_eq!((status, problem_field(&bad)), (422, "open"));
 
     // ---- Sam sees it among his team's, takes it: nobody is mailed (he did it himself) ----
     let (_, mine) = call(&w, Method::Get, "/v1/tasks?team=mine&open=true", sam, None);
@@ -377,7 +349,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
     assert_eq!(status, 200, "{taken}");
     assert_eq!(taken["assignee"]["name"], "Sam Sales");
     assert_eq!(
-        mails(&w, "task_assigned").len(),
+        w.s.mails_of("task_assigned").len(),
         1,
         "no mail to who took it"
     );
@@ -389,7 +361,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
         "INSERT INTO notification_settings (user_id, events, updated_at) VALUES (?1, '[\"task.due\"]', '2026-01-01T00:00:00.000Z')",
         &[Sql::Text(w.rita.id.to_string())],
     );
-    let events = queued_of(&w, "task.assigned").len();
+    let events = w.s.queued_of("task.assigned").len();
     let (status, _) = call(
         &w,
         Method::Patch,
@@ -398,7 +370,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
         Some(json!({"assignee_id": w.rita.id.as_str()})),
     );
     assert_eq!(status, 200);
-    let handed = queued_of(&w, "task.assigned");
+    let handed = w.s.queued_of("task.assigned");
     assert_eq!(handed.len(), events + 1);
     assert_eq!(handed[events]["data"]["assignee_name"], "Rita Returns");
     assert_eq!(
@@ -406,7 +378,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
         "the team it still has"
     );
     assert_eq!(
-        mails(&w, "task_assigned").len(),
+        w.s.mails_of("task_assigned").len(),
         1,
         "Rita chose not to be mailed"
     );
@@ -419,7 +391,7 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
         Some(json!({"assignee_id": w.sam.id.as_str()})),
     );
     assert_eq!(status, 200);
-    let sent = mails(&w, "task_assigned");
+    let sent = w.s.mails_of("task_assigned");
     assert_eq!(sent.len(), 2);
     assert!(sent[1].1.starts_with("New task for you"), "{}", sent[1].1);
 
@@ -458,9 +430,9 @@ fn a_team_is_given_a_task_about_an_order_and_nobody_outside_sees_it() {
         "{told}"
     );
     assert_eq!(cron("2099-01-11T06:00:00Z")["told"], 0, "once per due date");
-    let due = mails(&w, "task_due");
+    let due = w.s.mails_of("task_due");
     assert_eq!(due[0].0, w.sam.email);
-    assert_eq!(queued_of(&w, "task.due").len(), 1);
+    assert_eq!(w.s.queued_of("task.due").len(), 1);
 
     // ---- done ----
     let (status, done) = call(
@@ -538,7 +510,7 @@ fn a_task_about_a_message_belongs_to_its_thread() {
         "{by_thread}"
     );
     assert_eq!(
-        mails(&w, "task_assigned").len(),
+        w.s.mails_of("task_assigned").len(),
         0,
         "who gave it to themselves is not mailed"
     );
