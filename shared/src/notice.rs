@@ -63,6 +63,32 @@ pub const TEMPLATE_EVENTS: &[(&str, &str)] = &[
 /// What a person who never chose is mailed about: all of [`MAIL_EVENT_TYPES`].
 pub const DEFAULT_MAIL_EVENTS: &[&str] = MAIL_EVENT_TYPES;
 
+/// Whether a person wants mails of `kind`: `chosen` is their choice (`None`: they never chose,
+/// the defaults), `known` the kinds that existed when they chose (`None`: not recorded). A kind
+/// added since their choice is mailed as it would be by default.
+#[must_use]
+pub fn wants(chosen: Option<&[String]>, known: Option<&[String]>, kind: &str) -> bool {
+    let by_default = DEFAULT_MAIL_EVENTS.contains(&kind);
+    match chosen {
+        None => by_default,
+        Some(chosen) => {
+            chosen.iter().any(|t| t == kind)
+                || (by_default && known.is_some_and(|k| !k.iter().any(|t| t == kind)))
+        }
+    }
+}
+
+/// What a person gets mailed, in canonical order: their choice, and the kinds added since
+/// ([`wants`]).
+#[must_use]
+pub fn effective(chosen: Option<&[String]>, known: Option<&[String]>) -> Vec<String> {
+    MAIL_EVENT_TYPES
+        .iter()
+        .filter(|t| wants(chosen, known, t))
+        .map(|t| (*t).to_owned())
+        .collect()
+}
+
 /// Parses the event types a person wants mailed: deduplicated, in canonical order.
 ///
 /// # Errors
@@ -789,6 +815,33 @@ fn polish(notice: &Notice) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kind_added_after_a_choice_is_mailed_until_switched_off() {
+        let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let chosen = strings(&["talk.message"]);
+        let before_quotes = strings(&["talk.message", "task.due", "document.deposited"]);
+        // Never chose: the defaults.
+        assert!(wants(None, None, "quote.quoted"));
+        // Chose before quotes existed: quotes come, what was switched off stays off.
+        assert!(wants(Some(&chosen), Some(&before_quotes), "quote.quoted"));
+        assert!(!wants(Some(&chosen), Some(&before_quotes), "task.due"));
+        assert!(wants(Some(&chosen), Some(&before_quotes), "talk.message"));
+        // Chose knowing every kind (or without a record of what was known): only the choice.
+        let all = strings(MAIL_EVENT_TYPES);
+        assert!(!wants(Some(&chosen), Some(&all), "quote.quoted"));
+        assert!(!wants(Some(&chosen), None, "quote.quoted"));
+        // Nothing that cannot be mailed.
+        assert!(!wants(Some(&chosen), Some(&before_quotes), "card.received"));
+        let got = effective(Some(&chosen), Some(&before_quotes));
+        assert!(got.contains(&"quote.quoted".to_owned()) && !got.contains(&"task.due".to_owned()));
+        assert!(!got.contains(&"document.deposited".to_owned()), "{got:?}");
+        let order: Vec<usize> = got
+            .iter()
+            .filter_map(|g| MAIL_EVENT_TYPES.iter().position(|t| t == g))
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "canonical order");
+    }
 
     fn all() -> Vec<Notice> {
         let link = "https://tradepost.example/x".to_owned();

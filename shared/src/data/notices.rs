@@ -21,6 +21,8 @@ pub struct Recipient {
     pub permissions: permissions::Stored,
     /// The chosen event types; `None`: the defaults.
     pub events: Option<Json<Vec<String>>>,
+    /// The event types there were when they chose.
+    pub known: Option<Json<Vec<String>>>,
 }
 
 impl Recipient {
@@ -30,13 +32,14 @@ impl Recipient {
         self.role == Role::Admin || self.permissions.0.contains(&permission)
     }
 
-    /// Whether they want mails of `event_type` (who never chose gets the defaults).
+    /// Whether they want mails of `event_type` ([`crate::notice::wants`]).
     #[must_use]
     pub fn wants(&self, event_type: &str) -> bool {
-        match &self.events {
-            Some(chosen) => chosen.0.iter().any(|t| t == event_type),
-            None => crate::notice::DEFAULT_MAIL_EVENTS.contains(&event_type),
-        }
+        crate::notice::wants(
+            self.events.as_ref().map(|e| e.0.as_slice()),
+            self.known.as_ref().map(|k| k.0.as_slice()),
+            event_type,
+        )
     }
 }
 
@@ -46,7 +49,7 @@ impl Recipient {
 /// A database error.
 pub async fn recipients(db: &Db, company: &CompanyId) -> Result<Vec<Recipient>> {
     db.all(
-        "SELECT u.id, u.email, u.language, u.role, u.permissions, s.events FROM users u \
+        "SELECT u.id, u.email, u.language, u.role, u.permissions, s.events, s.known FROM users u \
          LEFT JOIN notification_settings s ON s.user_id = u.id \
          WHERE u.company_id = ?1 AND u.status = 'active'",
         &[company],
@@ -91,7 +94,7 @@ pub async fn before(
     }
     let mut batch = vec![
         Statement::new(
-            "SELECT u.id, u.email, u.language, u.role, u.permissions, s.events FROM users u \
+            "SELECT u.id, u.email, u.language, u.role, u.permissions, s.events, s.known FROM users u \
              LEFT JOIN notification_settings s ON s.user_id = u.id \
              WHERE u.company_id = ?1 AND u.status = 'active'",
             &[other],
@@ -129,7 +132,19 @@ pub fn mailed_stmt(event: &EventId, person: &UserId, now: Time) -> Statement {
 #[derive(Debug, Deserialize)]
 pub struct SettingsRow {
     pub events: Json<Vec<String>>,
+    pub known: Option<Json<Vec<String>>>,
     pub updated_at: Time,
+}
+
+impl SettingsRow {
+    /// What they get mailed: their choice and the kinds added since.
+    #[must_use]
+    pub fn effective(&self) -> Vec<String> {
+        crate::notice::effective(
+            Some(&self.events.0),
+            self.known.as_ref().map(|k| k.0.as_slice()),
+        )
+    }
 }
 
 /// The caller's own choice, if they made one.
@@ -138,22 +153,27 @@ pub struct SettingsRow {
 /// A database error.
 pub async fn settings(db: &Db, user: &UserId) -> Result<Option<SettingsRow>> {
     db.first(
-        "SELECT events, updated_at FROM notification_settings WHERE user_id = ?1",
+        "SELECT events, known, updated_at FROM notification_settings WHERE user_id = ?1",
         &[user],
     )
     .await
 }
 
-/// Stores the caller's choice.
+/// Stores the caller's choice, with the kinds there are now.
 ///
 /// # Errors
 /// A database error.
 pub async fn put_settings(db: &Db, user: &UserId, events: &[String], now: Time) -> Result<()> {
     db.run(
-        "INSERT INTO notification_settings (user_id, events, updated_at) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (user_id) DO UPDATE SET events = excluded.events, \
-         updated_at = excluded.updated_at",
-        &[user, &Json(events.to_vec()), &now],
+        "INSERT INTO notification_settings (user_id, events, known, updated_at) \
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id) DO UPDATE SET events = excluded.events, \
+         known = excluded.known, updated_at = excluded.updated_at",
+        &[
+            user,
+            &Json(events.to_vec()),
+            &Json(crate::notice::MAIL_EVENT_TYPES.to_vec()),
+            &now,
+        ],
     )
     .await
     .map(|_| ())

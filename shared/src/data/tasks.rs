@@ -206,16 +206,19 @@ pub struct Recipient {
     pub email: String,
     pub language: Language,
     pub events: Option<Json<Vec<String>>>,
+    pub known: Option<Json<Vec<String>>>,
     pub via: String,
 }
 
 impl Recipient {
-    /// Whether they want mails of `event_type` (who never chose gets every kind).
+    /// Whether they want mails of `event_type` ([`crate::notice::wants`]).
     #[must_use]
     pub fn wants(&self, event_type: &str) -> bool {
-        self.events
-            .as_ref()
-            .is_none_or(|e| e.0.iter().any(|t| t == event_type))
+        crate::notice::wants(
+            self.events.as_ref().map(|e| e.0.as_slice()),
+            self.known.as_ref().map(|k| k.0.as_slice()),
+            event_type,
+        )
     }
 }
 
@@ -225,11 +228,11 @@ fn recipients_stmt(
     team: Option<&TeamId>,
 ) -> Statement {
     Statement::new(
-        "SELECT u.id, u.name, u.email, u.language, s.events, 'assignee' AS via FROM users u \
+        "SELECT u.id, u.name, u.email, u.language, s.events, s.known, 'assignee' AS via FROM users u \
          LEFT JOIN notification_settings s ON s.user_id = u.id \
          WHERE u.id = ?2 AND u.company_id = ?1 AND u.status = 'active' \
          UNION ALL \
-         SELECT u.id, u.name, u.email, u.language, s.events, 'team' AS via FROM team_members x \
+         SELECT u.id, u.name, u.email, u.language, s.events, s.known, 'team' AS via FROM team_members x \
          JOIN users u ON u.id = x.user_id LEFT JOIN notification_settings s ON s.user_id = u.id \
          WHERE x.team_id = ?3 AND u.company_id = ?1 AND u.status = 'active'",
         &[viewer, &assignee, &team],

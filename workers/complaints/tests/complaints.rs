@@ -182,6 +182,14 @@ fn a_customer_files_a_complaint_the_supplier_settles_it_and_nobody_else_moves_it
     assert_eq!(status, 403, "a person without complaints files none");
     assert_eq!(footprint(&w), start, "no refusal wrote anything");
 
+    // Rita chose her mails before complaints existed: the new kind comes all the same.
+    let _ = w.s.rows(
+        "INSERT INTO notification_settings (user_id, events, known, updated_at) \
+         VALUES (?1, '[\"document.deposited\"]', '[\"document.deposited\",\"talk.message\"]', \
+         '2026-01-01T00:00:00.000Z') RETURNING user_id",
+        &[Sql::Text(w.rita.id.to_string())],
+    );
+
     // ---- the buyer files it: numbered by the printer, the returns staff are told ----
     let (status, filed) = call(
         &w,

@@ -13,7 +13,7 @@ async fn settings_of(cx: &Cx, user: &shared::ids::UserId) -> Result<SettingsOut>
     let available = notice::MAIL_EVENT_TYPES.to_vec();
     Ok(match notices::settings(&cx.db, user).await? {
         Some(row) => SettingsOut {
-            events: row.events.0,
+            events: row.effective(),
             default: false,
             available,
             updated_at: Some(row.updated_at),

@@ -128,7 +128,7 @@ pub async fn one_click(cx: &mut Cx) -> Result<Reply> {
     // The person's choice, at every company they work for.
     for user in users::with_email(&cx.db, &mail.to_email).await? {
         let chosen: Vec<String> = match notices::settings(&cx.db, &user).await? {
-            Some(row) => row.events.0,
+            Some(row) => row.effective(),
             None => DEFAULT_MAIL_EVENTS
                 .iter()
                 .map(|e| (*e).to_owned())

@@ -159,7 +159,8 @@ export async function detail(ctx) {
   const redraw = () => detail(ctx);
   const partner = r.side === "supplier" ? r.customer : r.supplier;
   const history = h("ol", { class: "messages", id: "quote-history" }, r.history.map((e) => h("li", { "data-id": e.id, "data-status": e.status || "" },
-    h("p", { class: "from" }, h("strong", {}, e.by_name ? person(e.by_name) : t("quotes.by_api"), " · ", t(`quotes.side_${e.side}`)), " · ",
+    h("p", { class: "from" }, h("strong", {}, e.by_name ? person(e.by_name) : e.status === "expired" ? t("quotes.by_system")
+      : t("quotes.by_api"), e.status === "expired" ? "" : ` · ${t(`quotes.side_${e.side}`)}`), " · ",
       h("time", { datetime: e.at }, fmtDate(e.at))),
     e.status ? h("p", {}, badge("quote_status", e.status), e.version ? ` · ${t("quotes.version", { n: e.version })}` : "") : null,
     e.text ? h("p", { class: "text" }, e.text) : null)));
