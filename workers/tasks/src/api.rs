@@ -82,7 +82,8 @@ pub struct TaskIn {
     #[serde(default)]
     pub assignee_id: Option<String>,
     /// What it is about: a document (`doc_…`), talk thread (`thr_…`), message (`msg_…`),
-    /// proof for approval (`apr_…`) or complaint (`cmp_…`) the company is a party to.
+    /// proof for approval (`apr_…`), complaint (`cmp_…`) or request for a quote (`rfq_…`) the
+    /// company is a party to.
     #[serde(default)]
     pub about: Option<String>,
 }
@@ -258,7 +259,8 @@ pub struct TaskQuery {
     /// `true`: only open and in-progress tasks.
     #[param(value_type = Option<bool>)]
     pub open: Option<String>,
-    /// Only tasks about this document, thread (with its messages), message, approval or complaint.
+    /// Only tasks about this document, thread (with its messages), message, approval, complaint
+    /// or request for a quote.
     pub about: Option<String>,
     /// Only tasks due on or before this day (`YYYY-MM-DD`).
     #[param(format = Date)]
