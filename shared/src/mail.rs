@@ -160,6 +160,18 @@ pub fn one_line(text: &str) -> String {
 
 /// A text (the supplier's note, a comment) quoted line by line after `intro`, or nothing when
 /// there is none.
+/// `text` as a quote in a plain-text mail: a blank line, then every line with `> `.
+#[must_use]
+pub fn quote_block(text: &str) -> String {
+    let mut out = String::from("\n");
+    for line in text.lines() {
+        out.push_str("> ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 pub(crate) fn quoted(intro: &str, message: Option<&str>) -> String {
     match message.map(str::trim).filter(|m| !m.is_empty()) {
         None => String::new(),

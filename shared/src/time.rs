@@ -19,6 +19,12 @@ pub fn format(t: Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// The day of an instant, `YYYY-MM-DD` (UTC).
+#[must_use]
+pub fn day(t: Timestamp) -> String {
+    format(t).chars().take(10).collect()
+}
+
 /// Parses an RFC 3339 instant.
 ///
 /// # Errors

@@ -125,6 +125,29 @@ pub struct NewFile<'a> {
     pub now: Time,
 }
 
+impl<'a> NewFile<'a> {
+    /// The row of `received`, uploaded by `user` of `company`.
+    #[must_use]
+    pub fn of(
+        received: &'a crate::service::store::ReceivedAttachment,
+        company: &'a CompanyId,
+        user: &'a UserId,
+        now: Time,
+    ) -> NewFile<'a> {
+        NewFile {
+            id: &received.id,
+            company,
+            user,
+            filename: &received.file.filename,
+            content_type: &received.file.content_type,
+            size: received.file.length,
+            sha256: &received.sha256,
+            object_key: &received.key,
+            now,
+        }
+    }
+}
+
 /// The statements that add `f` to the `owner` row `id` when `f.company` is one of its sides,
 /// touch the row and settle the object — each only when the one before changed a row, so a
 /// file of nobody's is left to the sweep. The first one's changes tell whether it was added.

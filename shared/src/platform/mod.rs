@@ -140,6 +140,17 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// The base of the portal's links in mails (`PUBLIC_URL`, without a trailing slash; the
+    /// local stack's address when unset).
+    #[must_use]
+    pub fn public_url(&self) -> String {
+        self.settings
+            .get("PUBLIC_URL")
+            .unwrap_or_else(|| "http://127.0.0.1:8787".to_owned())
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
     /// The file bucket.
     ///
     /// # Errors

@@ -220,12 +220,7 @@ impl Cx {
     /// The base URL links in mails point to.
     #[must_use]
     pub fn public_url(&self) -> String {
-        self.env
-            .settings
-            .get("PUBLIC_URL")
-            .unwrap_or_else(|| "http://127.0.0.1:8787".to_owned())
-            .trim_end_matches('/')
-            .to_owned()
+        self.env.public_url()
     }
 }
 

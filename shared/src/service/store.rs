@@ -256,6 +256,37 @@ pub fn raw_file(cx: &Cx, limit: u64, what: &str) -> Result<RawFile> {
     })
 }
 
+/// An attachment received into the bucket (announced, not settled yet): its id, key and hash.
+pub struct ReceivedAttachment {
+    pub id: crate::ids::AttachmentId,
+    pub key: String,
+    pub sha256: String,
+    pub file: RawFile,
+}
+
+/// Receives the body described by `file` as a new attachment of `company` (under its key,
+/// `shared::talk::attachment_key`), at most `limit` bytes.
+///
+/// # Errors
+/// As [`receive`].
+pub async fn receive_attachment(
+    cx: &mut Cx,
+    company: &crate::ids::CompanyId,
+    file: RawFile,
+    limit: u64,
+) -> Result<ReceivedAttachment> {
+    let id = crate::ids::AttachmentId::new(cx.now)?;
+    let key = crate::talk::attachment_key(company, &id);
+    let tap = receive(cx, &key, file.length, limit, false).await?;
+    let sha256 = tap.borrow().hash.finish_hex();
+    Ok(ReceivedAttachment {
+        id,
+        key,
+        sha256,
+        file,
+    })
+}
+
 /// After the write of a received file's row failed with `cause`: deletes the file and its
 /// announcement when nothing was written. When the outcome is unknown (the database may have
 /// committed and lost its answer) the file stays announced: if the row did land, its batch

@@ -19,7 +19,7 @@ use shared::relationship::{PartyRole, Service};
 use shared::service::store;
 use shared::service::{Cx, Page, Reply};
 use shared::time::{self, Time};
-use shared::{talk, validate, Error, Result};
+use shared::{validate, Error, Result};
 
 use crate::api::{
     ComplaintCommentIn, ComplaintIn, ComplaintList, ComplaintOut, ComplaintQuery, LineIn, MoveIn,
@@ -160,7 +160,7 @@ pub async fn create_complaint(cx: &mut Cx) -> Result<Reply> {
 
     let id = ComplaintId::new(cx.now)?;
     let now = Time(cx.now);
-    let year = time::format(cx.now)
+    let year = time::day(cx.now)
         .get(..4)
         .and_then(|y| y.parse().ok())
         .unwrap_or(1970);
@@ -441,24 +441,11 @@ pub async fn add_complaint_file(cx: &mut Cx) -> Result<Reply> {
     let partner = partner_of(&c, &me.company_id);
     relationships::require_service(&cx.db, &me.company_id, partner, Service::Documents).await?;
 
-    let id = AttachmentId::new(cx.now)?;
-    let key = talk::attachment_key(&me.company_id, &id);
-    let tap = store::receive(cx, &key, file.length, limit, false).await?;
-    let sha256 = tap.borrow().hash.finish_hex();
+    let got = store::receive_attachment(cx, &me.company_id, file, limit).await?;
     let written = data::add_file(
         &cx.db,
         &c.row.id,
-        &NewFile {
-            id: &id,
-            company: &me.company_id,
-            user: &user,
-            filename: &file.filename,
-            content_type: &file.content_type,
-            size: file.length,
-            sha256: &sha256,
-            object_key: &key,
-            now: Time(cx.now),
-        },
+        &NewFile::of(&got, &me.company_id, &user, Time(cx.now)),
         Vec::new(),
     )
     .await;
@@ -466,11 +453,11 @@ pub async fn add_complaint_file(cx: &mut Cx) -> Result<Reply> {
         Ok((true, Some(after))) => Ok(Reply::json(201, &ComplaintOut::of(after, &me.company_id))?
             .with_header(
                 "location",
-                format!("/v1/complaints/{}/files/{id}", c.row.id),
+                format!("/v1/complaints/{}/files/{}", c.row.id, got.id),
             )),
         Ok(_) => Err(Error::not_found("complaint")),
         Err(e) => {
-            store::discard(cx, &key, &e).await;
+            store::discard(cx, &got.key, &e).await;
             Err(e)
         }
     }

@@ -12,6 +12,7 @@ use shared::data::Statement;
 use shared::event;
 use shared::ids::CompanyId;
 use shared::lang::Language;
+use shared::mail::quote_block;
 use shared::time::Time;
 use shared::Result;
 
@@ -227,12 +228,7 @@ pub fn render(mail: &ComplaintMail<'_>, lang: Language) -> (String, String) {
         What::Filed | What::Moved(..) => mail.text,
     };
     if let Some(text) = quoted {
-        body.push('\n');
-        for line in text.lines() {
-            body.push_str("> ");
-            body.push_str(line);
-            body.push('\n');
-        }
+        body.push_str(&quote_block(text));
     }
     body.push_str(&format!(
         "\n{}\n\n{}\n\n{}\n\n{}\n",

@@ -11,6 +11,7 @@ use shared::data::Statement;
 use shared::event;
 use shared::ids::CompanyId;
 use shared::lang::Language;
+use shared::mail::quote_block;
 use shared::quote::QuoteStatus;
 use shared::time::Time;
 use shared::Result;
@@ -236,12 +237,7 @@ pub fn render(mail: &QuoteMail<'_>, lang: Language) -> (String, String) {
     };
     let mut body = format!("{}\n\n{}\n", w.hello, fill(lead));
     if let Some(text) = mail.text {
-        body.push('\n');
-        for line in text.lines() {
-            body.push_str("> ");
-            body.push_str(line);
-            body.push('\n');
-        }
+        body.push_str(&quote_block(text));
     }
     body.push_str(&format!(
         "\n{}\n\n{}\n\n{}\n\n{}\n",

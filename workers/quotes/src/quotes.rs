@@ -29,7 +29,7 @@ use shared::quote::{
 use shared::relationship::{PartyRole, Service};
 use shared::service::{log_error, store, Cx, Page, Reply};
 use shared::time::{self, Time, Timestamp};
-use shared::{appointment, digest, random, talk, validate, Error, Result};
+use shared::{appointment, digest, random, validate, Error, Result};
 
 use crate::api::{
     QuoteAcceptIn, QuoteCommentIn, QuoteIn, QuoteReasonIn, QuoteRequestIn, QuoteRequestList,
@@ -48,11 +48,6 @@ const LAPSED_ROUNDS: u32 = 20;
 /// The portal page of a request.
 fn page_link(public_url: &str, id: &QuoteRequestId) -> String {
     format!("{public_url}/quotes/{id}")
-}
-
-/// The day of `now`, `YYYY-MM-DD` (UTC).
-fn day(now: Timestamp) -> String {
-    time::format(now).chars().take(10).collect()
 }
 
 /// A fresh revision for the request's next change: 96 random bits as hex.
@@ -97,6 +92,33 @@ async fn before_change(cx: &Cx, me: &Principal, q: &QuoteRequest) -> Result<Befo
         None,
     )
     .await
+}
+
+/// The mails about `what` to the people of the other side of `q` whom `before` found, from
+/// `me`'s company; `text` is quoted in them.
+fn mail_partner(
+    cx: &Cx,
+    me: &CompanyId,
+    q: &QuoteRequest,
+    before: &Before,
+    what: What<'_>,
+    text: Option<&str>,
+    now: Time,
+) -> Result<Vec<shared::data::Statement>> {
+    mail::mail_stmts(
+        &QuoteMail {
+            what,
+            number: &q.row.number,
+            title: &q.row.title,
+            partner: &before.company_name,
+            by: before.actor_name.as_deref(),
+            text,
+            link: &page_link(&cx.public_url(), &q.row.id),
+        },
+        &before.told,
+        me,
+        now,
+    )
 }
 
 /// The answer to a change that lost a race: as if it had come a moment later.
@@ -183,7 +205,7 @@ pub async fn create_quote_request(cx: &mut Cx) -> Result<Reply> {
 
     let id = QuoteRequestId::new(cx.now)?;
     let now = Time(cx.now);
-    let year = day(cx.now)
+    let year = time::day(cx.now)
         .get(..4)
         .and_then(|y| y.parse().ok())
         .unwrap_or(1970);
@@ -350,7 +372,7 @@ pub async fn send_quote(cx: &mut Cx) -> Result<Reply> {
     let currency = quote::currency("currency", &input.currency)?;
     let valid_until = appointment::date("valid_until", Some(&input.valid_until))?
         .ok_or_else(|| Error::invalid("valid_until", "say until when the quote holds"))?;
-    if valid_until < day(cx.now) {
+    if valid_until < time::day(cx.now) {
         return Err(Error::invalid("valid_until", "must be today or later"));
     }
     let terms = validate::optional_text("terms", input.terms.as_deref(), MAX_TEXT)?;
@@ -435,22 +457,17 @@ pub async fn send_quote(cx: &mut Cx) -> Result<Reply> {
         },
     );
     then.push(events::insert_stmt(&event));
-    then.extend(mail::mail_stmts(
-        &QuoteMail {
-            what: What::Quoted {
-                version,
-                total: &total,
-                valid_until: &valid_until,
-            },
-            number: &q.row.number,
-            title: &q.row.title,
-            partner: &before.company_name,
-            by: before.actor_name.as_deref(),
-            text: note.as_deref(),
-            link: &page_link(&cx.public_url(), &q.row.id),
-        },
-        &before.told,
+    then.extend(mail_partner(
+        cx,
         &me.company_id,
+        &q,
+        &before,
+        What::Quoted {
+            version,
+            total: &total,
+            valid_until: &valid_until,
+        },
+        note.as_deref(),
         now,
     )?);
     let rev = revision()?;
@@ -539,7 +556,7 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
         .collect();
     let order_file = OrderFile {
         id: &order_id,
-        issue_date: &day(cx.now),
+        issue_date: &time::day(cx.now),
         currency: &current.currency,
         quotation: &quotation,
         buyer: &q.row.customer_name,
@@ -644,18 +661,13 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
         events::insert_stmt(&deposited),
         events::insert_stmt(&accepted),
     ];
-    then.extend(mail::mail_stmts(
-        &QuoteMail {
-            what: What::Moved(to),
-            number: &q.row.number,
-            title: &q.row.title,
-            partner: &before.company_name,
-            by: before.actor_name.as_deref(),
-            text: None,
-            link: &page_link(&cx.public_url(), &q.row.id),
-        },
-        &before.told,
+    then.extend(mail_partner(
+        cx,
         &me.company_id,
+        &q,
+        &before,
+        What::Moved(to),
+        None,
         now,
     )?);
     let rev = revision()?;
@@ -749,18 +761,13 @@ async fn decide(cx: &mut Cx, m: QuoteMove) -> Result<Reply> {
         _ => then.push(data::version_stmt(&q.row.id, VersionStatus::Rejected)),
     }
     then.push(events::insert_stmt(&event));
-    then.extend(mail::mail_stmts(
-        &QuoteMail {
-            what: What::Moved(to),
-            number: &q.row.number,
-            title: &q.row.title,
-            partner: &before.company_name,
-            by: before.actor_name.as_deref(),
-            text: reason.as_deref(),
-            link: &page_link(&cx.public_url(), &q.row.id),
-        },
-        &before.told,
+    then.extend(mail_partner(
+        cx,
         &me.company_id,
+        &q,
+        &before,
+        What::Moved(to),
+        reason.as_deref(),
         now,
     )?);
     let rev = revision()?;
@@ -822,18 +829,13 @@ pub async fn comment_quote_request(cx: &mut Cx) -> Result<Reply> {
     )?;
     let now = Time(cx.now);
     let mut then = vec![events::insert_if_changed_stmt(&event)];
-    then.extend(mail::mail_stmts(
-        &QuoteMail {
-            what: What::Commented,
-            number: &q.row.number,
-            title: &q.row.title,
-            partner: &before.company_name,
-            by: before.actor_name.as_deref(),
-            text: Some(&text),
-            link: &page_link(&cx.public_url(), &q.row.id),
-        },
-        &before.told,
+    then.extend(mail_partner(
+        cx,
         &me.company_id,
+        &q,
+        &before,
+        What::Commented,
+        Some(&text),
         now,
     )?);
     let (written, after) = data::comment(
@@ -877,24 +879,11 @@ pub async fn add_quote_file(cx: &mut Cx) -> Result<Reply> {
         Service::Documents,
     )
     .await?;
-    let id = AttachmentId::new(cx.now)?;
-    let key = talk::attachment_key(&me.company_id, &id);
-    let tap = store::receive(cx, &key, file.length, limit, false).await?;
-    let sha256 = tap.borrow().hash.finish_hex();
+    let got = store::receive_attachment(cx, &me.company_id, file, limit).await?;
     let written = data::add_file(
         &cx.db,
         &q.row.id,
-        &NewFile {
-            id: &id,
-            company: &me.company_id,
-            user: &user,
-            filename: &file.filename,
-            content_type: &file.content_type,
-            size: file.length,
-            sha256: &sha256,
-            object_key: &key,
-            now: Time(cx.now),
-        },
+        &NewFile::of(&got, &me.company_id, &user, Time(cx.now)),
     )
     .await;
     match written {
@@ -902,13 +891,13 @@ pub async fn add_quote_file(cx: &mut Cx) -> Result<Reply> {
             Ok(
                 Reply::json(201, &QuoteRequestOut::of(after, &me.company_id))?.with_header(
                     "location",
-                    format!("/v1/quote-requests/{}/files/{id}", q.row.id),
+                    format!("/v1/quote-requests/{}/files/{}", q.row.id, got.id),
                 ),
             )
         }
         Ok(_) => Err(Error::not_found("quote request")),
         Err(e) => {
-            store::discard(cx, &key, &e).await;
+            store::discard(cx, &got.key, &e).await;
             Err(e)
         }
     }
@@ -938,13 +927,8 @@ pub async fn run_cron(
     as_of: Timestamp,
     company: Option<&CompanyId>,
 ) -> Result<QuotesCronOut> {
-    let today = day(as_of);
-    let public_url = env
-        .settings
-        .get("PUBLIC_URL")
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_owned();
+    let today = time::day(as_of);
+    let public_url = env.public_url();
     let mut out = QuotesCronOut::default();
     for _ in 0..LAPSED_ROUNDS {
         let lapsed = data::lapsed(&env.db, &today, company, LAPSED_BATCH).await?;

@@ -21,15 +21,18 @@ pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
 pub async fn create_attachment(cx: &mut Cx) -> Result<Reply> {
     let me = Writer::of(cx)?;
     let limit = cx.number("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES);
-    let store::RawFile {
-        filename,
-        content_type,
-        length,
-    } = store::raw_file(cx, limit, "attachments")?;
-    let id = AttachmentId::new(cx.now)?;
-    let key = talk::attachment_key(&me.company_id, &id);
-    let tap = store::receive(cx, &key, length, limit, false).await?;
-    let sha256 = tap.borrow().hash.finish_hex();
+    let file = store::raw_file(cx, limit, "attachments")?;
+    let store::ReceivedAttachment {
+        id,
+        key,
+        sha256,
+        file:
+            store::RawFile {
+                filename,
+                content_type,
+                length,
+            },
+    } = store::receive_attachment(cx, &me.company_id, file, limit).await?;
     let now = Time(cx.now);
     // Not settled here: the message that takes the file settles it (see the module comment).
     let written = data::insert_attachment(

@@ -29,11 +29,6 @@ use crate::notices::{self, TaskMail};
 const DUE_BATCH: u32 = 100;
 const DUE_ROUNDS: u32 = 20;
 
-/// The day of `now`, `YYYY-MM-DD` (UTC).
-fn day(now: Timestamp) -> String {
-    time::format(now).chars().take(10).collect()
-}
-
 /// A person named in a field: `me` (the caller; an API key is nobody) or an id.
 fn person(field: &str, text: &str, me: &Principal) -> Result<UserId> {
     match text.trim() {
@@ -255,7 +250,7 @@ pub async fn create_task(cx: &mut Cx) -> Result<Reply> {
     )
     .await?;
     cx.publish(events);
-    let today = day(cx.now);
+    let today = time::day(cx.now);
     Ok(Reply::json(201, &TaskOut::of(row, Vec::new(), &today))?
         .with_header("location", format!("/v1/tasks/{id}")))
 }
@@ -299,7 +294,7 @@ pub async fn list_tasks(cx: &mut Cx) -> Result<Reply> {
         }
         Some(t) => filter.team = Some(team("team", t)?),
     }
-    let today = day(cx.now);
+    let today = time::day(cx.now);
     let (rows, counts) = data::tasks(
         &cx.db,
         &me.company_id,
@@ -331,7 +326,7 @@ pub async fn get_task(cx: &mut Cx) -> Result<Reply> {
     let (row, comments) = data::task(&cx.db, &me.company_id, &id)
         .await?
         .ok_or(Error::not_found("task"))?;
-    Reply::json(200, &TaskOut::of(row, comments, &day(cx.now)))
+    Reply::json(200, &TaskOut::of(row, comments, &time::day(cx.now)))
 }
 
 /// `PATCH /v1/tasks/{id}`: changes what is sent; giving it to another person or team tells
@@ -432,7 +427,7 @@ pub async fn update_task(cx: &mut Cx) -> Result<Reply> {
         data::update_task(&cx.db, &me.company_id, &id, &change, then, Time(cx.now)).await?;
     let (row, comments) = after.ok_or(Error::not_found("task"))?;
     cx.publish(events);
-    Reply::json(200, &TaskOut::of(row, comments, &day(cx.now)))
+    Reply::json(200, &TaskOut::of(row, comments, &time::day(cx.now)))
 }
 
 /// `POST /v1/tasks/{id}/comments`: 201 with the task and its comments.
@@ -449,7 +444,7 @@ pub async fn comment_task(cx: &mut Cx) -> Result<Reply> {
         data::insert_comment(&cx.db, &me.company_id, &id, &user, &text, Time(cx.now))
             .await?
             .ok_or(Error::not_found("task"))?;
-    Reply::json(201, &TaskOut::of(row, comments, &day(cx.now)))
+    Reply::json(201, &TaskOut::of(row, comments, &time::day(cx.now)))
 }
 
 // ---- the cron ---------------------------------------------------------------------------------
@@ -464,13 +459,8 @@ pub async fn run_cron(
     as_of: Timestamp,
     company: Option<&CompanyId>,
 ) -> Result<TasksCronOut> {
-    let today = day(as_of);
-    let public_url = env
-        .settings
-        .get("PUBLIC_URL")
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_owned();
+    let today = time::day(as_of);
+    let public_url = env.public_url();
     let mut out = TasksCronOut::default();
     for _ in 0..DUE_ROUNDS {
         let due = data::due(&env.db, &today, company, DUE_BATCH).await?;
