@@ -72,6 +72,25 @@ impl Error {
         }
     }
 
+    /// The field an invalid value was given for.
+    #[must_use]
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { field, .. } => Some(field),
+            Self::BadRequest { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What a person is told of the error (its problem's `detail`).
+    #[must_use]
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Invalid { detail, .. } => detail.clone(),
+            other => other.problem().detail,
+        }
+    }
+
     /// The request is malformed (400).
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::BadRequest {

@@ -140,6 +140,10 @@ prefixed_id!(/** A move or comment in a complaint's history. */ ComplaintEntryId
 prefixed_id!(/** A customer's request for a quote. */ QuoteRequestId, "rfq", "quote request");
 prefixed_id!(/** A supplier's quote (one version) for a request. */ QuoteId, "quo", "quote");
 prefixed_id!(/** A step or comment in a quote request's history. */ QuoteEntryId, "qte", "quote entry");
+prefixed_id!(/** A supplier's catalog of products. */ CatalogId, "cat", "catalog");
+prefixed_id!(/** A product of a catalog. */ ProductId, "prd", "product");
+prefixed_id!(/** An import of products into a catalog (a CSV or BMEcat file). */ ImportId, "imp", "catalog import");
+prefixed_id!(/** An order a customer placed from a catalog. */ CatalogOrderId, "cor", "catalog order");
 
 #[cfg(test)]
 mod tests {

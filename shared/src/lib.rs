@@ -15,6 +15,7 @@ mod macros;
 
 pub mod appointment;
 pub mod approval;
+pub mod catalog;
 pub mod complaint;
 pub mod connector;
 pub mod data;

@@ -55,10 +55,14 @@ pub enum Permission {
     /// side, handle the complaints customers file.
     #[serde(rename = "complaints")]
     Complaints,
+    /// Keep the company's catalogs, products, customer prices and ordering terms; on the
+    /// customer side, shop the catalogs suppliers enabled and place orders from them.
+    #[serde(rename = "catalog")]
+    Catalog,
 }
 
 /// Every permission, in canonical order.
-pub const ALL: [Permission; 9] = [
+pub const ALL: [Permission; 10] = [
     Permission::DocumentsSend,
     Permission::DocumentsReceive,
     Permission::ApprovalsDecide,
@@ -68,6 +72,7 @@ pub const ALL: [Permission; 9] = [
     Permission::WebhooksManage,
     Permission::AppointmentsManage,
     Permission::Complaints,
+    Permission::Catalog,
 ];
 
 impl Permission {
@@ -84,6 +89,7 @@ impl Permission {
             Self::WebhooksManage => "webhooks.manage",
             Self::AppointmentsManage => "appointments.manage",
             Self::Complaints => "complaints",
+            Self::Catalog => "catalog",
         }
     }
 
@@ -368,6 +374,7 @@ mod tests {
             "webhooks.manage",
             "appointments.manage",
             "complaints",
+            "catalog",
         ];
         assert_eq!(ALL.len(), expected.len());
         for (p, name) in ALL.into_iter().zip(expected) {

@@ -214,9 +214,14 @@ pub fn currency(field: &str, text: &str) -> Result<String> {
     }
 }
 
-/// A line of the order an accepted quote places.
+/// A line of an order Tradepost writes (an accepted quote's, a catalog order's).
 pub struct OrderLine<'a> {
+    /// The item's name.
     pub item: &'a str,
+    /// The supplier's article number (`cac:SellersItemIdentification`) and the GTIN
+    /// (`cac:StandardItemIdentification`, scheme 0160), when known.
+    pub sku: Option<&'a str>,
+    pub gtin: Option<&'a str>,
     pub description: Option<&'a str>,
     pub quantity_e3: i64,
     pub unit: Option<&'a str>,
@@ -224,7 +229,8 @@ pub struct OrderLine<'a> {
     pub total_e4: i64,
 }
 
-/// The order an accepted quote places, as the customer sends it to the supplier.
+/// An order Tradepost writes for a customer (an accepted quote's, a catalog order's), as the
+/// customer sends it to the supplier.
 pub struct OrderFile<'a> {
     /// The order's number: the customer's own reference, else the request's number.
     pub id: &'a str,
@@ -232,11 +238,13 @@ pub struct OrderFile<'a> {
     pub issue_date: &'a str,
     pub currency: &'a str,
     /// The quote it accepts: `RFQ-2027-00042-v2`.
-    pub quotation: &'a str,
+    pub quotation: Option<&'a str>,
     pub buyer: &'a str,
     pub seller: &'a str,
     pub note: Option<&'a str>,
     pub desired_date: Option<&'a str>,
+    /// Where the goods go, as lines of text.
+    pub delivery_address: Option<&'a str>,
     pub lines: &'a [OrderLine<'a>],
     pub total_e4: i64,
 }
@@ -276,18 +284,24 @@ fn xml(text: &str) -> String {
 
 /// The UN/ECE Recommendation 20 code of a unit as a person writes it (`pcs` → `H87`); `C62`
 /// ("one") for anything else.
-fn unit_code(unit: Option<&str>) -> &'static str {
-    match unit.map(|u| u.trim().to_ascii_lowercase()).as_deref() {
-        Some("pcs" | "pc" | "piece" | "pieces" | "stk" | "stück" | "szt" | "szt.") => "H87",
-        Some("kg") => "KGM",
-        Some("g") => "GRM",
-        Some("m") => "MTR",
-        Some("m2" | "m²") => "MTK",
-        Some("l") => "LTR",
-        Some("h" | "hour" | "hours" | "std") => "HUR",
-        Some("set" | "sets") => "SET",
+fn unit_code(unit: Option<&str>) -> String {
+    let unit = unit.map(str::trim).unwrap_or("");
+    let code = match unit.to_ascii_lowercase().as_str() {
+        "pcs" | "pc" | "piece" | "pieces" | "stk" | "stück" | "szt" | "szt." => "H87",
+        "kg" => "KGM",
+        "g" => "GRM",
+        "m" => "MTR",
+        "m2" | "m²" => "MTK",
+        "l" => "LTR",
+        "h" | "hour" | "hours" | "std" => "HUR",
+        "set" | "sets" => "SET",
+        // Already a code of UN/ECE Recommendation 20 (`C62`, `PK`, `BX`), as catalogs give them.
+        _ if (2..=3).contains(&unit.len()) && unit.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            return unit.to_ascii_uppercase();
+        }
         _ => "C62",
-    }
+    };
+    code.to_owned()
 }
 
 /// The order as a UBL 2.1 Order (Peppol BIS Ordering 3), naming the quote it accepts
@@ -313,10 +327,14 @@ pub fn order_xml(o: &OrderFile<'_>) -> String {
         x.push_str(&format!("  <cbc:Note>{}</cbc:Note>\n", xml(note)));
     }
     x.push_str(&format!(
-        "  <cbc:DocumentCurrencyCode>{cur}</cbc:DocumentCurrencyCode>\n\
-         \x20 <cac:QuotationDocumentReference>\n    <cbc:ID>{}</cbc:ID>\n  </cac:QuotationDocumentReference>\n",
-        xml(o.quotation)
+        "  <cbc:DocumentCurrencyCode>{cur}</cbc:DocumentCurrencyCode>\n"
     ));
+    if let Some(quotation) = o.quotation {
+        x.push_str(&format!(
+            "  <cac:QuotationDocumentReference>\n    <cbc:ID>{}</cbc:ID>\n  </cac:QuotationDocumentReference>\n",
+            xml(quotation)
+        ));
+    }
     for (tag, name) in [
         ("BuyerCustomerParty", o.buyer),
         ("SellerSupplierParty", o.seller),
@@ -327,12 +345,26 @@ pub fn order_xml(o: &OrderFile<'_>) -> String {
             xml(name)
         ));
     }
-    if let Some(date) = o.desired_date {
-        x.push_str(&format!(
-            "  <cac:Delivery>\n    <cac:RequestedDeliveryPeriod>\n      <cbc:EndDate>{}</cbc:EndDate>\n\
-             \x20   </cac:RequestedDeliveryPeriod>\n  </cac:Delivery>\n",
-            xml(date)
-        ));
+    if o.desired_date.is_some() || o.delivery_address.is_some() {
+        x.push_str("  <cac:Delivery>\n");
+        if let Some(address) = o.delivery_address {
+            x.push_str("    <cac:DeliveryLocation>\n      <cac:Address>\n");
+            for line in address.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                x.push_str(&format!(
+                    "        <cac:AddressLine>\n          <cbc:Line>{}</cbc:Line>\n        </cac:AddressLine>\n",
+                    xml(line)
+                ));
+            }
+            x.push_str("      </cac:Address>\n    </cac:DeliveryLocation>\n");
+        }
+        if let Some(date) = o.desired_date {
+            x.push_str(&format!(
+                "    <cac:RequestedDeliveryPeriod>\n      <cbc:EndDate>{}</cbc:EndDate>\n\
+                 \x20   </cac:RequestedDeliveryPeriod>\n",
+                xml(date)
+            ));
+        }
+        x.push_str("  </cac:Delivery>\n");
     }
     let total = from_e4(o.total_e4);
     x.push_str(&format!(
@@ -346,13 +378,33 @@ pub fn order_xml(o: &OrderFile<'_>) -> String {
             .description
             .map(|d| format!("        <cbc:Description>{}</cbc:Description>\n", xml(d)))
             .unwrap_or_default();
+        let ids = l
+            .sku
+            .map(|sku| {
+                format!(
+                    "        <cac:SellersItemIdentification>\n          <cbc:ID>{}</cbc:ID>\n\
+                     \x20       </cac:SellersItemIdentification>\n",
+                    xml(sku)
+                )
+            })
+            .unwrap_or_default()
+            + &l.gtin
+                .map(|gtin| {
+                    format!(
+                        "        <cac:StandardItemIdentification>\n          \
+                         <cbc:ID schemeID=\"0160\">{}</cbc:ID>\n\
+                         \x20       </cac:StandardItemIdentification>\n",
+                        xml(gtin)
+                    )
+                })
+                .unwrap_or_default();
         x.push_str(&format!(
             "  <cac:OrderLine>\n    <cac:LineItem>\n      <cbc:ID>{}</cbc:ID>\n\
              \x20     <cbc:Quantity unitCode=\"{}\">{}</cbc:Quantity>\n\
              \x20     <cbc:LineExtensionAmount currencyID=\"{cur}\">{}</cbc:LineExtensionAmount>\n\
              \x20     <cac:Price>\n        <cbc:PriceAmount currencyID=\"{cur}\">{}</cbc:PriceAmount>\n\
              \x20     </cac:Price>\n      <cac:Item>\n{description}\
-             \x20       <cbc:Name>{}</cbc:Name>\n      </cac:Item>\n    </cac:LineItem>\n  </cac:OrderLine>\n",
+             \x20       <cbc:Name>{}</cbc:Name>\n{ids}      </cac:Item>\n    </cac:LineItem>\n  </cac:OrderLine>\n",
             i + 1,
             unit_code(l.unit),
             quantity_text(l.quantity_e3),
@@ -450,6 +502,8 @@ mod tests {
         let lines = [
             OrderLine {
                 item: "Flyer A5 <4/4>",
+                sku: None,
+                gtin: None,
                 description: Some("135 g & matt"),
                 quantity_e3: 5_000_000,
                 unit: Some("pcs"),
@@ -458,6 +512,8 @@ mod tests {
             },
             OrderLine {
                 item: "Setup",
+                sku: Some("SETUP"),
+                gtin: Some("4006381333931"),
                 description: None,
                 quantity_e3: 1000,
                 unit: None,
@@ -469,11 +525,12 @@ mod tests {
             id: "RFQ-2027-00001",
             issue_date: "2027-03-01",
             currency: "EUR",
-            quotation: "RFQ-2027-00001-v2",
+            quotation: Some("RFQ-2027-00001-v2"),
             buyer: "Buchhandlung Nord & Co",
             seller: "Druckerei Weber KG",
             note: Some("Lieferung an Tor 2"),
             desired_date: Some("2027-03-20"),
+            delivery_address: Some("Buchhandlung Nord\nTor 2\n20095 Hamburg"),
             lines: &lines,
             total_e4: 2_600_000 + 450_000,
         };
@@ -486,6 +543,11 @@ mod tests {
             .contains("<cac:QuotationDocumentReference>\n    <cbc:ID>RFQ-2027-00001-v2</cbc:ID>"));
         assert!(file.contains("<cbc:Quantity unitCode=\"H87\">5000</cbc:Quantity>"));
         assert!(file.contains("<cbc:PriceAmount currencyID=\"EUR\">0.052</cbc:PriceAmount>"));
+        assert!(
+            file.contains("<cbc:ID schemeID=\"0160\">4006381333931</cbc:ID>"),
+            "{file}"
+        );
+        assert!(file.contains("<cbc:Line>Tor 2</cbc:Line>"), "{file}");
         match crate::formats::recognise(file.as_bytes()) {
             crate::formats::Recognition::Recognised(summary) => {
                 assert_eq!(summary.order_number.as_deref(), Some("RFQ-2027-00001"));

@@ -15,6 +15,7 @@ pub mod api_keys;
 pub mod appointments;
 pub mod approvals;
 pub mod audit;
+pub mod catalogs;
 pub mod companies;
 pub mod complaints;
 pub mod connectors;

@@ -520,3 +520,114 @@ pub async fn serve(cx: &Cx, file: &StoredFile<'_>) -> Result<Served> {
     reply.body = ReplyBody::File(body);
     Ok(Served::Body(reply))
 }
+
+/// An order file Tradepost wrote for a customer into its supplier's inbox: in the bucket
+/// already, kept by the caller's batch of [`OrderDeposit::stmts`]; if that batch fails, the
+/// caller hands the error to [`discard`] with [`OrderDeposit::key`].
+pub struct OrderDeposit {
+    pub document_id: crate::ids::DocumentId,
+    pub key: String,
+    /// The document, its first history entry, the settled pending row, the event.
+    pub stmts: Vec<crate::data::Statement>,
+    /// `document.deposited`, to publish once the batch is in.
+    pub event: crate::event::Event,
+}
+
+/// Writes `order` as a UBL order file named `filename` from `me` to the supplier of `link`
+/// (a new order document, recognised and summarised like an uploaded one) and returns what
+/// keeps it.
+///
+/// # Errors
+/// A database or bucket error (nothing is left behind).
+pub async fn deposit_order(
+    cx: &Cx,
+    me: &crate::permissions::Principal,
+    link: &crate::data::relationships::Link,
+    order: &crate::quote::OrderFile<'_>,
+    filename: &str,
+) -> Result<OrderDeposit> {
+    use crate::data::documents::{self, Entry, NewDocument};
+    use crate::document::{Actor, DocumentStatus, DocumentType, EventFacts};
+    use crate::time::Time;
+    let xml = crate::quote::order_xml(order).into_bytes();
+    let document_id = crate::ids::DocumentId::new(cx.now)?;
+    let key = document::object_key(&link.supplier_id, &document_id);
+    let size = xml.len() as u64;
+    let sha256 = crate::digest::sha256_hex(&xml);
+    let (format, summary, parse_error) =
+        Recognition::Recognised(crate::quote::order_summary(order)).columns();
+    pending::announce(&cx.db, &key, cx.now).await?;
+    if let Err(e) = cx
+        .files()?
+        .put(&key, crate::platform::files::stream_of(xml), size)
+        .await
+        .map_err(Error::internal)
+    {
+        pending::forget(&cx.db, &key).await;
+        return Err(e);
+    }
+    let now = Time(cx.now);
+    let facts = EventFacts {
+        id: document_id.clone(),
+        kind: DocumentType::Order.as_str().to_owned(),
+        filename: filename.to_owned(),
+        size,
+        sha256: sha256.clone(),
+        sender_id: me.company_id.clone(),
+        recipient_id: link.supplier_id.clone(),
+        reference: Some(order.id.to_owned()),
+        customer_number: link.customer_number.clone(),
+        status: DocumentStatus::New.as_str().to_owned(),
+        summary: summary.clone(),
+    };
+    let event = crate::event::Event::new(
+        "document.deposited",
+        &link.supplier_id,
+        facts.data(),
+        cx.now,
+    )?;
+    let stmts = vec![
+        documents::insert_stmt(&NewDocument {
+            id: &document_id,
+            relationship_id: &link.id,
+            sender: me,
+            recipient_id: &link.supplier_id,
+            kind: DocumentType::Order,
+            filename,
+            content_type: "application/xml",
+            size,
+            sha256: &sha256,
+            object_key: &key,
+            reference: Some(order.id),
+            customer_number: link.customer_number.as_deref(),
+            in_reply_to: None,
+            order_id: &document_id,
+            status: DocumentStatus::New,
+            format: format.as_deref(),
+            summary: summary.as_deref(),
+            parse_error: parse_error.as_deref(),
+            idempotency_key: None,
+            now,
+        }),
+        documents::history_stmt(
+            &document_id,
+            DocumentStatus::New,
+            Actor::Sender,
+            Some(me),
+            &Entry {
+                reference: Some(order.id),
+                ..Entry::default()
+            },
+            false,
+            now,
+        ),
+        pending::settle_stmt(&key),
+        crate::data::events::insert_stmt(&event),
+    ];
+    Ok(OrderDeposit {
+        document_id,
+        key,
+        stmts,
+        event,
+    })
+}

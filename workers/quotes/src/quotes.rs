@@ -7,21 +7,18 @@
 //! changed meanwhile (`shared::data::quotes`).
 
 use serde_json::json;
-use shared::data::documents::{self, Entry, NewDocument};
+use shared::data::events;
 use shared::data::files::NewFile;
 use shared::data::notices::{self, Before};
 use shared::data::quotes::{
     self as data, Change, Filter, NewQuote, NewQuoteLine, NewRequest, NewRequestLine, QuoteRequest,
 };
 use shared::data::relationships;
-use shared::data::{events, pending};
-use shared::document::{self as doc, Actor, DocumentStatus, DocumentType, EventFacts};
 use shared::event::{self, Event};
-use shared::formats::Recognition;
-use shared::ids::{AttachmentId, CompanyId, DocumentId, QuoteId, QuoteRequestId, ThreadId};
+use shared::ids::{AttachmentId, CompanyId, QuoteId, QuoteRequestId, ThreadId};
 use shared::payment::from_e4;
 use shared::permissions::{Permission, Principal};
-use shared::platform::{files, Platform};
+use shared::platform::Platform;
 use shared::quote::{
     self, OrderFile, OrderLine, QuoteMove, QuoteStatus, VersionStatus, MAX_ITEM, MAX_LINES,
     MAX_TEXT, MAX_TITLE,
@@ -29,7 +26,7 @@ use shared::quote::{
 use shared::relationship::{PartyRole, Service};
 use shared::service::{log_error, store, Cx, Page, Reply};
 use shared::time::{self, Time, Timestamp};
-use shared::{appointment, digest, random, validate, Error, Result};
+use shared::{appointment, random, validate, Error, Result};
 
 use crate::api::{
     QuoteAcceptIn, QuoteCommentIn, QuoteIn, QuoteReasonIn, QuoteRequestIn, QuoteRequestList,
@@ -547,6 +544,8 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
         .iter()
         .map(|l| OrderLine {
             item: &l.item,
+            sku: None,
+            gtin: None,
             description: l.description.as_deref(),
             quantity_e3: l.quantity_e3,
             unit: l.unit.as_deref(),
@@ -558,53 +557,19 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
         id: &order_id,
         issue_date: &time::day(cx.now),
         currency: &current.currency,
-        quotation: &quotation,
+        quotation: Some(&quotation),
         buyer: &q.row.customer_name,
         seller: &q.row.supplier_name,
         note: Some(&q.row.title),
         desired_date: q.row.desired_date.as_deref(),
+        delivery_address: None,
         lines: &order_lines,
         total_e4: current.total_e4,
     };
-    let xml = quote::order_xml(&order_file).into_bytes();
-    let doc_id = DocumentId::new(cx.now)?;
-    let key = doc::object_key(&q.row.supplier_id, &doc_id);
-    let size = xml.len() as u64;
-    let sha256 = digest::sha256_hex(&xml);
-    let (format, summary, parse_error) =
-        Recognition::Recognised(quote::order_summary(&order_file)).columns();
-    pending::announce(&cx.db, &key, cx.now).await?;
-    if let Err(e) = cx
-        .files()?
-        .put(&key, files::stream_of(xml), size)
-        .await
-        .map_err(Error::internal)
-    {
-        pending::forget(&cx.db, &key).await;
-        return Err(e);
-    }
-
-    let now = Time(cx.now);
     let filename = format!("Order-{}.xml", q.row.number);
-    let facts = EventFacts {
-        id: doc_id.clone(),
-        kind: DocumentType::Order.as_str().to_owned(),
-        filename: filename.clone(),
-        size,
-        sha256: sha256.clone(),
-        sender_id: me.company_id.clone(),
-        recipient_id: q.row.supplier_id.clone(),
-        reference: Some(order_id.clone()),
-        customer_number: link.customer_number.clone(),
-        status: DocumentStatus::New.as_str().to_owned(),
-        summary: summary.clone(),
-    };
-    let deposited = Event::new(
-        "document.deposited",
-        &q.row.supplier_id,
-        facts.data(),
-        cx.now,
-    )?;
+    let deposit = store::deposit_order(cx, &me, &link, &order_file, &filename).await?;
+    let doc_id = deposit.document_id.clone();
+    let now = Time(cx.now);
     let accepted = Event::new(
         event::QUOTE_STATUS_CHANGED,
         &q.row.supplier_id,
@@ -620,47 +585,12 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
         }),
         cx.now,
     )?;
-    let mut then = vec![
-        data::version_stmt(&q.row.id, VersionStatus::Accepted),
-        documents::insert_stmt(&NewDocument {
-            id: &doc_id,
-            relationship_id: &link.id,
-            sender: &me,
-            recipient_id: &q.row.supplier_id,
-            kind: DocumentType::Order,
-            filename: &filename,
-            content_type: "application/xml",
-            size,
-            sha256: &sha256,
-            object_key: &key,
-            reference: Some(&order_id),
-            customer_number: link.customer_number.as_deref(),
-            in_reply_to: None,
-            order_id: &doc_id,
-            status: DocumentStatus::New,
-            format: format.as_deref(),
-            summary: summary.as_deref(),
-            parse_error: parse_error.as_deref(),
-            idempotency_key: None,
-            now,
-        }),
-        documents::history_stmt(
-            &doc_id,
-            DocumentStatus::New,
-            Actor::Sender,
-            Some(&me),
-            &Entry {
-                reference: Some(&order_id),
-                ..Entry::default()
-            },
-            false,
-            now,
-        ),
+    let mut then = vec![data::version_stmt(&q.row.id, VersionStatus::Accepted)];
+    then.extend(deposit.stmts);
+    then.extend([
         data::order_stmt(&q.row.id, &doc_id),
-        pending::settle_stmt(&key),
-        events::insert_stmt(&deposited),
         events::insert_stmt(&accepted),
-    ];
+    ]);
     then.extend(mail_partner(
         cx,
         &me.company_id,
@@ -690,12 +620,12 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
     .await;
     match changed {
         Ok(after) => {
-            cx.publish(vec![deposited, accepted]);
+            cx.publish(vec![deposit.event, accepted]);
             let after = after.ok_or(Error::not_found("quote request"))?;
             Reply::json(200, &QuoteRequestOut::of(after, &me.company_id))
         }
         Err(e) => {
-            store::discard(cx, &key, &e).await;
+            store::discard(cx, &deposit.key, &e).await;
             lost(cx, &me, QuoteMove::Accept, e).await
         }
     }
