@@ -43,6 +43,9 @@ const ROUTES = [
   ["/quotes", "quotes", "list"],
   ["/quotes/new", "quotes", "create"],
   ["/quotes/:id", "quotes", "detail"],
+  ["/catalogs", "catalog", "list"],
+  ["/catalogs/:id", "catalog", "detail"],
+  ["/catalog-orders", "catalog", "orders"],
   ["/admin/users", "admin", "users"],
   ["/admin/users/:id", "admin", "user"],
   ["/admin/api-keys", "admin", "apiKeys"],
@@ -117,7 +120,7 @@ function header(path) {
   const link = (href, key) => {
     const active = href === "/" ? path === "/" : path === href || path.startsWith(href + "/") ||
       (href === "/mailbox" && /^\/(documents|orders)\//.test(path)) || (href === "/talk" && path.startsWith("/threads/")) ||
-      (href === "/projects" && path === "/staff") || (href === "/calendar" && path.startsWith("/appointments/")) || (href.startsWith("/admin") && path.startsWith("/admin"));
+      (href === "/projects" && path === "/staff") || (href === "/calendar" && path.startsWith("/appointments/")) || (href === "/catalogs" && path === "/catalog-orders") || (href.startsWith("/admin") && path.startsWith("/admin"));
     return h("li", {}, h("a", { href, "aria-current": active ? "page" : null }, t(key)));
   };
   const nav = state.me ? h("nav", { "aria-label": t("nav.main") }, h("ul", {},
@@ -127,6 +130,7 @@ function header(path) {
     link("/tasks", "nav.tasks"),
     can("documents.send") || can("documents.receive") ? link("/quotes", "nav.quotes") : null,
     can("complaints") ? link("/complaints", "nav.complaints") : null,
+    can("catalog") ? link("/catalogs", "nav.catalogs") : null,
     link("/contacts", "nav.contacts"),
     can("users.manage") ? link("/admin/users", "nav.admin") : can("webhooks.manage") ? link("/admin/webhooks", "nav.admin") : null,
     link("/settings", "nav.settings"))) : null;

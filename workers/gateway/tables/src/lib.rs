@@ -6,7 +6,7 @@ use shared::service::Service;
 
 /// Every worker behind the gateway.
 #[must_use]
-pub fn services() -> [&'static Service; 14] {
+pub fn services() -> [&'static Service; 16] {
     [
         &tradepost_accounts::SERVICE,
         &tradepost_partners::SERVICE,
@@ -19,6 +19,8 @@ pub fn services() -> [&'static Service; 14] {
         &tradepost_tasks::SERVICE,
         &tradepost_complaints::SERVICE,
         &tradepost_quotes::SERVICE,
+        &tradepost_catalog::SERVICE,
+        &tradepost_catalog_imports::SERVICE,
         &tradepost_notify::SERVICE,
         &tradepost_mailer::SERVICE,
         &tradepost_admin::SERVICE,

@@ -8,7 +8,7 @@ import { t, fmtDate, setLanguage, language, LANGUAGES, person } from "../i18n.js
 import { h, show, field, form, checkboxes, table, badge, label, action, dl, notice, errorText } from "../ui.js";
 import { navigate, can, state, render, switchCompany } from "../app.js";
 
-export const PERMISSIONS = ["documents.send", "documents.receive", "approvals.decide", "talk", "relationships.manage", "users.manage", "webhooks.manage", "appointments.manage", "complaints"];
+export const PERMISSIONS = ["documents.send", "documents.receive", "approvals.decide", "talk", "relationships.manage", "users.manage", "webhooks.manage", "appointments.manage", "complaints", "catalog"];
 export const EVENTS = ["document.deposited", "document.downloaded", "document.status_changed", "document.cancelled", "document.discarded",
   "approval.requested", "approval.superseded", "approval.decided", "talk.message", "relationship.requested", "relationship.decided",
   "relationship.blocked", "relationship.unblocked", "relationship.services_changed", "relationship.invitation_accepted", "card.received", "connector.run_failed",

@@ -1,0 +1,473 @@
+//! Catalogs natively: the catalog and orders workers' route tables over SQLite with the real
+//! migrations. A paper wholesaler imports its catalog from CSV and BMEcat, sets a group price
+//! and a customer's individual price, enables the catalog for two customers; a bookshop finds a
+//! product in German, prices a pasted cart and orders — the order lands in the wholesaler's
+//! inbox as a UBL order file at the prices shown. The other customer's price never shows; a
+//! credit limit, an order block, a blocked relationship, a stranger, a person without the
+//! permission and the wrong side change nothing.
+
+// A story that cannot be told ends the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::{json, Value};
+use shared::permissions::{Permission, Role};
+use shared::platform::Value as Sql;
+use shared::relationship::{RelationshipStatus, Settings};
+use shared::service::Method;
+use tradepost_testkit::{problem_code, problem_field, SeededPerson, Stack};
+
+struct World {
+    s: Stack,
+    bookshop: String,
+    kiosk: String,
+    /// The wholesaler's admin.
+    anna: SeededPerson,
+    /// The bookshop's buyer (catalog, documents.send).
+    berta: SeededPerson,
+    /// The bookshop's trainee (talk only).
+    carl: SeededPerson,
+    /// The kiosk's admin.
+    kurt: SeededPerson,
+    stranger_key: String,
+}
+
+fn world() -> World {
+    let s = Stack::new(&[
+        &tradepost_catalog::SERVICE,
+        &tradepost_catalog_imports::SERVICE,
+        &tradepost_orders::SERVICE,
+    ]);
+    let wholesaler = s.seed_company("papier-grosshandel");
+    let bookshop = s.seed_company("buchhandlung-nord");
+    let kiosk = s.seed_company("kiosk-am-markt");
+    let stranger = s.seed_company("someone-else");
+    let _ = s.seed_relationship(
+        &wholesaler,
+        &bookshop,
+        RelationshipStatus::Active,
+        &Settings {
+            grouping: Some("retail".into()),
+            discount_percent: Some(10.0),
+            ..Settings::default()
+        },
+    );
+    let _ = s.seed_relationship(
+        &wholesaler,
+        &kiosk,
+        RelationshipStatus::Active,
+        &Settings::default(),
+    );
+    World {
+        anna: s.seed_person(&wholesaler, "Anna Admin", Role::Admin, &[]),
+        berta: s.seed_person(
+            &bookshop,
+            "Berta Buch",
+            Role::Member,
+            &[Permission::Catalog, Permission::DocumentsSend],
+        ),
+        carl: s.seed_person(&bookshop, "Carl Trainee", Role::Member, &[Permission::Talk]),
+        kurt: s.seed_person(&kiosk, "Kurt Kiosk", Role::Admin, &[]),
+        stranger_key: s.seed_api_key(&stranger, &[Permission::Catalog]),
+        bookshop: bookshop.to_string(),
+        kiosk: kiosk.to_string(),
+        s,
+    }
+}
+
+fn call(w: &World, method: Method, target: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let mut c = w.s.call(method, target).bearer(token);
+    if let Some(body) = body {
+        c = c.json(&body);
+    }
+    let a = c.run();
+    (a.status, a.json())
+}
+
+fn import(w: &World, catalog: &str, file: &str) -> (u16, Value) {
+    let a =
+        w.s.call(Method::Post, &format!("/v1/catalogs/{catalog}/imports"))
+            .bearer(&w.anna.token)
+            .bytes("application/octet-stream", file.as_bytes().to_vec())
+            .run();
+    (a.status, a.json())
+}
+
+/// What a refusal must leave as it was.
+fn footprint(w: &World) -> (i64, i64, i64, i64) {
+    (
+        w.s.count("SELECT COUNT(*) FROM products", &[]),
+        w.s.count("SELECT COUNT(*) FROM product_prices", &[]),
+        w.s.count("SELECT COUNT(*) FROM catalog_orders", &[]),
+        w.s.count("SELECT COUNT(*) FROM documents", &[]),
+    )
+}
+
+const CSV: &str = "sku;gtin;name_en;name_de;name_pl;category;unit;list_price;min_quantity;step_quantity;stock\n\
+PAP-A4-80;4006381333931;Offset paper A4 80 g;Offsetpapier A4 80 g;Papier offsetowy A4 80 g;Paper/Offset;PK;4,50;1;1;120\n\
+PAP-A3-90;;Offset paper A3 90 g;Offsetpapier A3 90 g;;Paper/Offset;PK;9.80;5;5;\n\
+BAD-1;123;Broken;;;;;1;;;\n\
+ENV-C5;;Envelopes C5;Briefumschläge C5;Koperty C5;Envelopes;BX;12.00;1;1;0\n";
+
+const BMECAT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<BMECAT version="2005" xmlns="http://www.bmecat.org/bmecat/2005">
+  <HEADER><CATALOG><LANGUAGE>deu</LANGUAGE><CATALOG_ID>PG-2027</CATALOG_ID><CATALOG_VERSION>2</CATALOG_VERSION></CATALOG></HEADER>
+  <T_UPDATE_PRODUCTS prev_version="1">
+    <PRODUCT mode="new">
+      <SUPPLIER_PID>CARD-300</SUPPLIER_PID>
+      <PRODUCT_DETAILS>
+        <DESCRIPTION_SHORT>Karton 300 g weiß</DESCRIPTION_SHORT>
+        <DESCRIPTION_SHORT lang="eng">Card 300 g white</DESCRIPTION_SHORT>
+      </PRODUCT_DETAILS>
+      <PRODUCT_ORDER_DETAILS><ORDER_UNIT>PK</ORDER_UNIT><PRICE_QUANTITY>1</PRICE_QUANTITY></PRODUCT_ORDER_DETAILS>
+      <PRODUCT_PRICE_DETAILS><PRODUCT_PRICE price_type="net_list"><PRICE_AMOUNT>15.00</PRICE_AMOUNT></PRODUCT_PRICE></PRODUCT_PRICE_DETAILS>
+    </PRODUCT>
+    <PRODUCT mode="delete"><SUPPLIER_PID>ENV-C5</SUPPLIER_PID></PRODUCT>
+  </T_UPDATE_PRODUCTS>
+</BMECAT>
+"#;
+
+#[test]
+fn a_customer_orders_from_its_catalog_at_its_prices_and_the_order_lands_in_the_inbox() {
+    let w = world();
+    let anna = &w.anna.token;
+    let berta = &w.berta.token;
+    let kurt = &w.kurt.token;
+
+    // ---- the wholesaler makes a catalog and imports it ----
+    let (status, made) = call(
+        &w,
+        Method::Post,
+        "/v1/catalogs",
+        anna,
+        Some(json!({"name": "Papier 2027", "currency": "eur"})),
+    );
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["currency"], "EUR");
+    let id = made["id"].as_str().unwrap().to_owned();
+    let (status, again) = call(
+        &w,
+        Method::Post,
+        "/v1/catalogs",
+        anna,
+        Some(json!({"name": "Papier 2027", "currency": "EUR"})),
+    );
+    assert_eq!((status, problem_field(&again)), (422, "name"));
+
+    let (status, report) = import(&w, &id, CSV);
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(
+        (
+            &report["format"],
+            &report["status"],
+            &report["rows"],
+            &report["created"],
+            &report["refused"]
+        ),
+        (
+            &json!("csv"),
+            &json!("done"),
+            &json!(4),
+            &json!(3),
+            &json!(1)
+        ),
+        "{report}"
+    );
+    assert_eq!(report["errors"][0]["row"], 4);
+    assert_eq!(report["errors"][0]["sku"], "BAD-1");
+    assert_eq!(report["errors"][0]["field"], "gtin");
+    let (status, progress) = call(
+        &w,
+        Method::Get,
+        &format!(
+            "/v1/catalogs/{id}/imports/{}",
+            report["id"].as_str().unwrap()
+        ),
+        anna,
+        None,
+    );
+    assert_eq!(
+        (status, &progress["created"]),
+        (200, &json!(3)),
+        "{progress}"
+    );
+
+    let (status, report) = import(&w, &id, BMECAT);
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(
+        (&report["format"], &report["created"], &report["deleted"]),
+        (&json!("bmecat"), &json!(1), &json!(1)),
+        "{report}"
+    );
+    let (status, bad) = import(&w, &id, "colour;size\nred;1\n");
+    assert_eq!((status, problem_field(&bad)), (422, "file"), "{bad}");
+
+    // An ERP changes one field of a product; a new product without a price is refused.
+    let (status, put) = call(
+        &w,
+        Method::Put,
+        &format!("/v1/catalogs/{id}/products"),
+        anna,
+        Some(json!({"products": [{"sku": "PAP-A3-90", "stock": "40", "lead_time_days": 3}]})),
+    );
+    assert_eq!((status, &put["updated"]), (200, &json!(1)), "{put}");
+    let (status, bad) = call(
+        &w,
+        Method::Put,
+        &format!("/v1/catalogs/{id}/products"),
+        anna,
+        Some(json!({"products": [{"sku": "NEW-1", "name_en": "New"}]})),
+    );
+    assert_eq!(
+        (status, problem_field(&bad)),
+        (422, "products[0].list_price"),
+        "{bad}"
+    );
+
+    // ---- prices: a list break, the bookshop's group, the kiosk's own ----
+    let (status, prices) = call(
+        &w,
+        Method::Put,
+        &format!("/v1/catalogs/{id}/prices"),
+        anna,
+        Some(json!({"prices": [
+            {"sku": "PAP-A4-80", "min_quantity": "50", "price": "4.00"},
+            {"sku": "PAP-A4-80", "group": "retail", "price": "4.20"},
+            {"sku": "PAP-A4-80", "partner": w.kiosk, "price": "3.33"},
+        ]})),
+    );
+    assert_eq!((status, &prices["set"]), (200, &json!(3)), "{prices}");
+
+    // ---- nobody but the enabled customers sees it ----
+    let start = footprint(&w);
+    let catalog = format!("/v1/catalogs/{id}");
+    let (status, _) = call(&w, Method::Get, &catalog, berta, None);
+    assert_eq!(status, 404, "not enabled yet");
+    for partner in [&w.bookshop, &w.kiosk] {
+        let (status, enabled) = call(
+            &w,
+            Method::Put,
+            &format!("{catalog}/customers/{partner}"),
+            anna,
+            None,
+        );
+        assert_eq!(status, 200, "{enabled}");
+    }
+    let (status, _) = call(&w, Method::Get, &catalog, &w.stranger_key, None);
+    assert_eq!(status, 404);
+    let (status, _) = call(&w, Method::Get, &catalog, &w.carl.token, None);
+    assert_eq!(status, 403);
+    let (status, bad) = call(
+        &w,
+        Method::Put,
+        &format!("{catalog}/products"),
+        berta,
+        Some(json!({"products": []})),
+    );
+    assert_eq!((status, problem_code(&bad)), (403, "supplier_only"));
+    let (status, bad) = call(
+        &w,
+        Method::Post,
+        &format!("{catalog}/orders"),
+        anna,
+        Some(json!({"lines": [{"sku": "PAP-A4-80", "quantity": 1}]})),
+    );
+    assert_eq!((status, problem_code(&bad)), (403, "customer_only"));
+    assert_eq!(footprint(&w), start);
+
+    // ---- the bookshop searches in German and sees its group price less its discount ----
+    let (status, list) = call(&w, Method::Get, "/v1/catalogs", berta, None);
+    assert_eq!(
+        (status, list["data"][0]["side"].as_str()),
+        (200, Some("customer"))
+    );
+    let (status, found) = call(
+        &w,
+        Method::Get,
+        &format!("{catalog}/products?q=offsetpap&lang=de"),
+        berta,
+        None,
+    );
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["data"].as_array().unwrap().len(), 2, "{found}");
+    let a4 = found["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["sku"] == "PAP-A4-80")
+        .unwrap();
+    assert_eq!(a4["name"], "Offsetpapier A4 80 g");
+    assert_eq!(
+        (&a4["list_price"], &a4["price"], &a4["price_source"]),
+        (&json!("4.50"), &json!("3.78"), &json!("group"))
+    );
+    assert_eq!(a4["availability"], "in_stock");
+    let (_, words) = call(
+        &w,
+        Method::Get,
+        &format!("{catalog}/products?q=KARTON%20wei%C3%9F"),
+        berta,
+        None,
+    );
+    assert_eq!(
+        words["data"][0]["sku"], "CARD-300",
+        "every word, any case: {words}"
+    );
+    // The kiosk's individual price and its relationship are nowhere in the bookshop's answers.
+    let seen = format!("{found}{list}");
+    assert!(!seen.contains("3.33"), "{seen}");
+    let (_, kiosk_view) = call(
+        &w,
+        Method::Get,
+        &format!("{catalog}/products?q=A4"),
+        kurt,
+        None,
+    );
+    assert_eq!(kiosk_view["data"][0]["price"], "3.33", "{kiosk_view}");
+    assert!(
+        !kiosk_view.to_string().contains("4.20"),
+        "the group price is the bookshop's: {kiosk_view}"
+    );
+
+    // ---- a pasted cart is priced line by line ----
+    let (status, cart) = call(
+        &w,
+        Method::Post,
+        &format!("{catalog}/cart"),
+        berta,
+        Some(json!({"paste": "PAP-A4-80;10\nPAP-A3-90;7\nNOPE;1\nCARD-300 2"})),
+    );
+    assert_eq!(status, 200, "{cart}");
+    assert_eq!(cart["lines"].as_array().unwrap().len(), 2, "{cart}");
+    assert_eq!(cart["problems"][0]["field"], "paste[2].quantity", "{cart}");
+    assert_eq!(cart["problems"][1]["field"], "paste[3].sku", "{cart}");
+    // 10 × 3.78 + 2 × 13.50 (15.00 less 10 %).
+    assert_eq!(cart["total"], "64.80", "{cart}");
+
+    // ---- limits and blocks refuse the order with their reason; nothing is written ----
+    let order_body = json!({
+        "lines": [{"sku": "PAP-A4-80", "quantity": "60"}, {"sku": "CARD-300", "quantity": 2}],
+        "reference": "PO-2027-118", "requested_date": "2099-04-01", "note": "Tor 2",
+    });
+    let orders = format!("{catalog}/orders");
+    let terms = format!("/v1/order-terms/{}", w.bookshop);
+    let start = footprint(&w);
+    let (status, _) = call(
+        &w,
+        Method::Put,
+        &terms,
+        anna,
+        Some(json!({"credit_limit": "100"})),
+    );
+    assert_eq!(status, 200);
+    let (status, bad) = call(&w, Method::Post, &orders, berta, Some(order_body.clone()));
+    assert_eq!(
+        (status, problem_code(&bad)),
+        (403, "credit_limit_exceeded"),
+        "{bad}"
+    );
+    let (status, _) = call(
+        &w,
+        Method::Put,
+        &terms,
+        anna,
+        Some(json!({"order_block": true, "block_reason": "invoice 2027-17 is overdue"})),
+    );
+    assert_eq!(status, 200);
+    let (status, bad) = call(&w, Method::Post, &orders, berta, Some(order_body.clone()));
+    assert_eq!((status, problem_code(&bad)), (403, "order_blocked"));
+    assert!(bad["detail"].as_str().unwrap().contains("overdue"), "{bad}");
+    let (status, bad) = call(
+        &w,
+        Method::Post,
+        &orders,
+        berta,
+        Some(json!({"lines": [{"sku": "PAP-A3-90", "quantity": 3}]})),
+    );
+    assert_eq!(
+        (status, problem_field(&bad)),
+        (422, "lines[0].quantity"),
+        "{bad}"
+    );
+    assert_eq!(footprint(&w), start);
+    let (status, _) = call(
+        &w,
+        Method::Put,
+        &terms,
+        anna,
+        Some(json!({"delivery_addresses": ["Buchhandlung Nord\nHafenstraße 1\n20095 Hamburg"]})),
+    );
+    assert_eq!(status, 200);
+
+    // ---- the order: a UBL file in the wholesaler's inbox at the prices shown ----
+    let (status, placed) = call(&w, Method::Post, &orders, berta, Some(order_body));
+    assert_eq!(status, 201, "{placed}");
+    // The group's price (4.20 less 10 %) holds at any quantity: the list break at 50 is for
+    // customers without one.
+    assert_eq!(placed["lines"][0]["unit_price"], "3.78", "{placed}");
+    assert_eq!(placed["total"], "253.80", "{placed}");
+    assert_eq!(placed["number"], "PO-2027-118");
+    let document = placed["document_id"].as_str().unwrap().to_owned();
+    let (status, doc) = call(
+        &w,
+        Method::Get,
+        &format!("/v1/documents/{document}"),
+        anna,
+        None,
+    );
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(
+        (doc["type"].as_str(), doc["box"].as_str()),
+        (Some("order"), Some("inbox"))
+    );
+    assert_eq!(doc["summary"]["total"], "253.80", "{doc}");
+    assert_eq!(doc["summary"]["line_count"], 2, "{doc}");
+    let file =
+        w.s.call(Method::Get, &format!("/v1/documents/{document}/content"))
+            .bearer(anna)
+            .run();
+    let xml = String::from_utf8(file.body).unwrap();
+    for expected in [
+        "<cbc:ID>PO-2027-118</cbc:ID>",
+        "<cbc:ID>PAP-A4-80</cbc:ID>",
+        "<cbc:ID schemeID=\"0160\">4006381333931</cbc:ID>",
+        "<cbc:Quantity unitCode=\"PK\">60</cbc:Quantity>",
+        "<cbc:PriceAmount currencyID=\"EUR\">3.78</cbc:PriceAmount>",
+        "<cbc:Line>Hafenstraße 1</cbc:Line>",
+        "<cbc:EndDate>2099-04-01</cbc:EndDate>",
+    ] {
+        assert!(xml.contains(expected), "{expected} in {xml}");
+    }
+    assert_eq!(w.s.queued_of("document.deposited").len(), 1);
+    let (_, history) = call(
+        &w,
+        Method::Get,
+        "/v1/catalog-orders?side=customer",
+        berta,
+        None,
+    );
+    // The customer's history follows the document: the wholesaler fetched it just now.
+    assert_eq!(history["data"][0]["status"], "downloaded", "{history}");
+    let (_, received) = call(
+        &w,
+        Method::Get,
+        "/v1/catalog-orders?side=supplier",
+        anna,
+        None,
+    );
+    assert_eq!(received["data"][0]["number"], "PO-2027-118", "{received}");
+    let (_, none) = call(&w, Method::Get, "/v1/catalog-orders", kurt, None);
+    assert_eq!(none["data"].as_array().unwrap().len(), 0, "{none}");
+
+    // ---- a blocked relationship stops the kiosk, with the reason ----
+    w.s.db
+        .query(
+            "UPDATE relationships SET status = 'blocked', blocked_by = 'requester', \
+             status_before_block = 'active' WHERE customer_id = ?1",
+            &[Sql::Text(w.kiosk.clone())],
+        )
+        .unwrap();
+    let (status, bad) = call(&w, Method::Get, &catalog, kurt, None);
+    assert_eq!((status, problem_code(&bad)), (403, "relationship_blocked"));
+    let (_, list) = call(&w, Method::Get, "/v1/catalogs", kurt, None);
+    assert_eq!(list["data"].as_array().unwrap().len(), 0, "{list}");
+}
