@@ -20,6 +20,13 @@
 //   node scripts/bench.mjs memory-baseline URL PGID
 //       The same transfer against the bare baseline worker (POST /mpu, PUT /mpu/{key}, POST
 //       /mpu/{key}/complete, GET /r2/{key}): what the local R2 itself costs in memory.
+//   node scripts/bench.mjs catalog URL PGID
+//       Signs a supplier and a customer up and connects them, makes a catalog, streams a
+//       generated BMEcat 2005 file of BENCH_PRODUCTS (100000) products into it (POST
+//       /v1/catalogs/{id}/imports, chunked: the file never exists whole) while the resident size
+//       of workerd in process group PGID is sampled, enables the catalog for the customer, and
+//       prints {catalog_id, token, products, file_mb, import_s, products_per_s, rss_before_mb,
+//       rss_peak_mb, rss_growth_mb} as JSON (token: the customer's, for the search load).
 //   node scripts/bench.mjs load NAME URL [--method M] [--header 'K: V']… [--body JSON | --body-file F]
 //       Warms up, then measures with autocannon and prints
 //       {name, rps, p50_ms, p99_ms, requests, non2xx, errors, d1_trips} as JSON (d1_trips: the
@@ -389,6 +396,102 @@ async function memory(pgid, transfer) {
   };
 }
 
+// ---- catalog: a big BMEcat import, with workerd's RSS sampled, then a customer to search ----
+
+// One generated product of the bench catalog: names in two languages, a GTIN-less SKU, a price.
+function bmecatProduct(n) {
+  const kinds = ["Offsetpapier", "Kopierpapier", "Karton", "Briefumschlag", "Etikett"];
+  const kind = kinds[n % kinds.length];
+  return `<PRODUCT mode="new"><SUPPLIER_PID>B-${String(n).padStart(7, "0")}</SUPPLIER_PID>` +
+    `<PRODUCT_DETAILS><DESCRIPTION_SHORT>${kind} A${n % 6} ${60 + (n % 250)} g Nr. ${n}</DESCRIPTION_SHORT>` +
+    `<DESCRIPTION_SHORT lang="eng">Paper product ${n}</DESCRIPTION_SHORT>` +
+    `<DESCRIPTION_LONG>Weiß, holzfrei, ${n % 500} Blatt je Packung.</DESCRIPTION_LONG></PRODUCT_DETAILS>` +
+    `<PRODUCT_ORDER_DETAILS><ORDER_UNIT>PK</ORDER_UNIT><QUANTITY_MIN>1</QUANTITY_MIN></PRODUCT_ORDER_DETAILS>` +
+    `<PRODUCT_PRICE_DETAILS><PRODUCT_PRICE price_type="net_list"><PRICE_AMOUNT>${(n % 9000) / 100 + 1}</PRICE_AMOUNT>` +
+    `</PRODUCT_PRICE></PRODUCT_PRICE_DETAILS></PRODUCT>\n`;
+}
+
+// POSTs a BMEcat file of `count` products, generated a thousand at a time as the request
+// drains (chunked); resolves {status, text, bytes}.
+function postBmecat(url, token, count) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/xml", "tradepost-filename": "bench.xml" },
+    }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString(), bytes }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    let bytes = 0;
+    let n = 0;
+    const send = (text) => {
+      const b = Buffer.from(text);
+      bytes += b.length;
+      return req.write(b);
+    };
+    send(`<?xml version="1.0" encoding="UTF-8"?>\n<BMECAT version="2005"><HEADER><CATALOG><LANGUAGE>deu</LANGUAGE>` +
+      `<CATALOG_ID>BENCH</CATALOG_ID><CATALOG_VERSION>1</CATALOG_VERSION></CATALOG></HEADER><T_NEW_CATALOG>\n`);
+    const write = () => {
+      while (n < count) {
+        let text = "";
+        for (let i = 0; i < 1000 && n < count; i++) text += bmecatProduct(n++);
+        if (!send(text)) {
+          req.once("drain", write);
+          return;
+        }
+      }
+      send("</T_NEW_CATALOG></BMECAT>\n");
+      req.end();
+    };
+    write();
+  });
+}
+
+async function catalog(base, pgid) {
+  const count = Number(process.env.BENCH_PRODUCTS ?? 100000);
+  const customer = await credentials(base);
+  const supplier = await credentials(base);
+  const rel = await call(base, "POST", "/v1/relationships", {
+    company_id: supplier.company_id,
+    my_role: "customer",
+    services: { documents: "requested" },
+  }, 201, customer.access_token);
+  await call(base, "POST", `/v1/relationships/${rel.id}/approve`, undefined, 200, supplier.access_token);
+  const made = await call(base, "POST", "/v1/catalogs", { name: "Bench", currency: "EUR" }, 201, supplier.access_token);
+  const idle = [];
+  for (let i = 0; i < 5; i++) {
+    idle.push(workerdRss(pgid).bytes);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  idle.sort((a, b) => a - b);
+  const before = idle[2];
+  let peak = before;
+  const timer = setInterval(() => { peak = Math.max(peak, workerdRss(pgid).bytes); }, 200);
+  const t0 = performance.now();
+  const res = await postBmecat(new URL(`/v1/catalogs/${made.id}/imports`, base), supplier.access_token, count);
+  const t1 = performance.now();
+  clearInterval(timer);
+  if (res.status !== 201) die(`POST …/imports: expected 201, got ${res.status}: ${res.text.slice(0, 500)}`);
+  const report = JSON.parse(res.text);
+  if (report.created !== count) die(`imported ${report.created} of ${count} products: ${res.text.slice(0, 500)}`);
+  await call(base, "PUT", `/v1/catalogs/${made.id}/customers/${customer.company_id}`, undefined, 200, supplier.access_token);
+  const mb = (b) => Math.round((b / 1e6) * 10) / 10;
+  return {
+    catalog_id: made.id,
+    token: customer.access_token,
+    products: count,
+    file_mb: mb(res.bytes),
+    import_s: Math.round((t1 - t0) / 100) / 10,
+    products_per_s: Math.round(count / ((t1 - t0) / 1000)),
+    rss_before_mb: mb(before),
+    rss_peak_mb: mb(peak),
+    rss_growth_mb: mb(Math.max(0, peak - before)),
+  };
+}
+
 function parseLoadArgs(argv) {
   const [name, url, ...rest] = argv;
   if (!name || !url) die("usage: load NAME URL [--method M] [--header 'K: V'] [--body JSON | --body-file F]");
@@ -463,8 +566,11 @@ if (cmd === "credentials") {
 } else if (cmd === "memory-baseline") {
   if (!args[0] || !(Number(args[1]) > 0)) die("usage: memory-baseline URL PGID");
   console.log(JSON.stringify(await memory(Number(args[1]), baselineTransfer(args[0]))));
+} else if (cmd === "catalog") {
+  if (!args[0] || !(Number(args[1]) > 0)) die("usage: catalog URL PGID");
+  console.log(JSON.stringify(await catalog(args[0], Number(args[1]))));
 } else if (cmd === "load") {
   console.log(JSON.stringify(await load(parseLoadArgs(args))));
 } else {
-  die("usage: node scripts/bench.mjs credentials URL | order BYTES | documents URL ORDER_FILE | talk URL | memory URL PGID SETUP_JSON | memory-baseline URL PGID | load NAME URL [options]");
+  die("usage: node scripts/bench.mjs credentials URL | order BYTES | documents URL ORDER_FILE | talk URL | memory URL PGID SETUP_JSON | memory-baseline URL PGID | catalog URL PGID | load NAME URL [options]");
 }

@@ -911,6 +911,28 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
         json!({"currency": "EUR", "valid_until": "2099-01-01", "lines": [{"item": "Flyer", "quantity": "100", "unit_price": "0.5"}]}),
         201,
     );
+    let own_catalog = customer.api().post(
+        "/v1/catalogs",
+        json!({"name": "Our catalog", "currency": "EUR"}),
+        201,
+    );
+    let own_catalog = own_catalog["id"].as_str().unwrap().to_owned();
+    let shop = supplier.api().post(
+        "/v1/catalogs",
+        json!({"name": "Supplier catalog", "currency": "EUR"}),
+        201,
+    );
+    let shop = shop["id"].as_str().unwrap().to_owned();
+    supplier.api().put(
+        &format!("/v1/catalogs/{shop}/products"),
+        json!({"products": [{"sku": "A-1", "name_en": "Alpha", "list_price": "1.50"}]}),
+        200,
+    );
+    supplier.api().put(
+        &format!("/v1/catalogs/{shop}/customers/{}", customer.id),
+        json!({}),
+        200,
+    );
 
     let b = Browser::start("every_page_draws");
     sign_in(&b, &customer.admin, "/");
@@ -990,6 +1012,10 @@ fn every_page_draws_for_an_admin_without_a_script_error() {
             "quotes.create",
         ),
         (&format!("/quotes/{asked_id}"), "quotes.detail"),
+        ("/catalogs", "catalog.list"),
+        (&format!("/catalogs/{own_catalog}"), "catalog.detail"),
+        (&format!("/catalogs/{shop}"), "catalog.detail"),
+        ("/catalog-orders", "catalog.orders"),
     ];
     let mut problems = Vec::new();
     for (path, page) in pages {
@@ -2112,4 +2138,75 @@ fn in_german_a_buyer_asks_for_a_quote_the_supplier_quotes_and_the_accepted_order
         .api()
         .get("/v1/documents?box=inbox&type=order", 200);
     assert_eq!(inbox["data"][0]["reference"], "BST-4711", "{inbox}");
+}
+
+#[test]
+fn in_polish_a_buyer_finds_products_fills_a_cart_and_orders_from_the_catalog_the_clerk_imported() {
+    let supplier = Company::signup_confirmed("Hurtownia");
+    let customer = Company::signup_confirmed("Ksiegarnia");
+    connect(&customer, &supplier);
+    let clerk = invite_colleague(&supplier, &["catalog"]);
+    customer
+        .admin
+        .api
+        .patch("/v1/me", json!({"language": "pl"}), 200);
+    let pl = |key: &str| catalogue("pl", key);
+    let csv = TempFile::new(
+        "katalog.csv",
+        "sku;name_en;name_pl;unit;list_price;min_quantity\n\
+         PAP-A4-80;Offset paper A4;Papier offsetowy A4;PK;4,50;1\n\
+         KOP-C5;Envelopes C5;Koperty C5;BX;12.00;1\n\
+         BAD;Broken;;;-1;\n"
+            .as_bytes(),
+    );
+
+    // The clerk makes the catalog, imports the file and sees the report, enables the customer.
+    let b = Browser::start("story_catalog_order");
+    sign_in(&b, &clerk, "/catalogs");
+    on_page(&b, "catalog.list");
+    b.fill("form.catalog-new input[name=name]", "Papier 2027");
+    b.click("form.catalog-new button[type=submit]");
+    on_page(&b, "catalog.detail");
+    b.fill("form.catalog-import input[name=file]", &csv.path);
+    b.click("form.catalog-import button[type=submit]");
+    b.find("#catalog-import[data-status=done]");
+    b.wait_text("#catalog-import table", "list_price");
+    b.wait_text("#catalog-products", "PAP-A4-80");
+    b.select("form.catalog-enable select[name=partner]", &customer.id);
+    b.click("form.catalog-enable button[type=submit]");
+    b.wait_text("#catalog-customers", &customer.name);
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+
+    // The Polish buyer searches, adds a product, pastes a line and orders.
+    sign_in(&b, &customer.admin, "/catalogs");
+    on_page(&b, "catalog.list");
+    b.click("main table a[href^='/catalogs/cat_']");
+    on_page(&b, "catalog.detail");
+    b.fill("form.shop-search input[name=q]", "papier");
+    b.click("form.shop-search button[type=submit]");
+    b.wait_text("#shop-products", "Papier offsetowy A4");
+    b.fill("span.add[data-sku='PAP-A4-80'] input", "10");
+    b.click("span.add[data-sku='PAP-A4-80'] button");
+    b.wait_text("#cart", "PAP-A4-80");
+    b.fill("form.cart-paste textarea[name=paste]", "KOP-C5;2");
+    b.click("form.cart-paste button[type=submit]");
+    b.wait_text("#cart", "KOP-C5");
+    // 10 × 4,50 + 2 × 12,00, in Polish money.
+    b.wait_text("#cart-total", "69,00");
+    b.fill("form.catalog-order input[name=reference]", "ZAM-2027-7");
+    b.click("form.catalog-order button[type=submit]");
+    on_page(&b, "mailbox.detail");
+    b.wait_text("main", "ZAM-2027-7");
+    assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
+    b.goto("/catalog-orders");
+    on_page(&b, "catalog.orders");
+    b.wait_text("main table", "ZAM-2027-7");
+    assert_eq!(b.text("main h1"), pl("catalog.orders"));
+
+    // The order is in the supplier's inbox as a recognised UBL order.
+    let inbox = supplier
+        .api()
+        .get("/v1/documents?box=inbox&type=order", 200);
+    assert_eq!(inbox["data"][0]["reference"], "ZAM-2027-7", "{inbox}");
+    assert_eq!(inbox["data"][0]["summary"]["total"], "69.00", "{inbox}");
 }

@@ -60,6 +60,7 @@ const ALL: &[&str] = &[
     "users.manage",
     "webhooks.manage",
     "complaints",
+    "catalog",
 ];
 
 impl World {
@@ -607,6 +608,13 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
         call(Method::POST, "/v1/teams", Some(json!({"name": "Forged"}))),
         call(Method::GET, "/v1/complaints", None),
         call(Method::GET, "/v1/quote-requests", None),
+        call(Method::GET, "/v1/catalogs", None),
+        call(
+            Method::POST,
+            "/v1/catalogs",
+            Some(json!({"name": "Forged", "currency": "EUR"})),
+        ),
+        call(Method::GET, "/v1/catalog-orders", None),
         call(
             Method::POST,
             "/v1/quote-requests",
@@ -639,7 +647,135 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
             ids(&w.owner.api().get("/v1/teams", 200)),
             ids(&w.owner.api().get("/v1/complaints", 200)),
             ids(&w.owner.api().get("/v1/quote-requests", 200)),
+            ids(&w.owner.api().get("/v1/catalogs", 200)),
         ])
     };
     refuse_all(&cases, &snapshot);
+}
+
+#[test]
+fn a_catalog_is_kept_by_its_supplier_and_seen_only_by_the_customers_it_is_enabled_for() {
+    let w = World::new();
+    let made = w.owner.api().post(
+        "/v1/catalogs",
+        json!({"name": "Owner's catalog", "currency": "EUR"}),
+        201,
+    );
+    let id = text(&made["id"]);
+    let catalog = format!("/v1/catalogs/{id}");
+    w.owner.api().put(
+        &format!("{catalog}/products"),
+        json!({"products": [{"sku": "A-1", "name_en": "Alpha", "list_price": "10"}]}),
+        200,
+    );
+    w.owner.api().put(
+        &format!("{catalog}/prices"),
+        json!({"prices": [{"sku": "A-1", "partner": w.partner.id, "price": "7.77"}]}),
+        200,
+    );
+    w.owner.api().put(
+        &format!("{catalog}/customers/{}", w.partner.id),
+        json!({}),
+        200,
+    );
+    let changes = [
+        call(
+            Method::PUT,
+            format!("{catalog}/products"),
+            Some(json!({"delete": ["A-1"]})),
+        ),
+        call(
+            Method::PUT,
+            format!("{catalog}/prices"),
+            Some(json!({"prices": [{"sku": "A-1", "partner": w.partner.id, "price": null}]})),
+        ),
+        call(
+            Method::PUT,
+            format!("{catalog}/customers/{}", w.partner.id),
+            None,
+        ),
+        call(
+            Method::DELETE,
+            format!("{catalog}/customers/{}", w.partner.id),
+            None,
+        ),
+        call(
+            Method::POST,
+            format!("{catalog}/orders"),
+            Some(json!({"lines": [{"sku": "A-1", "quantity": 1}]})),
+        ),
+    ];
+    let reads = [
+        call(Method::GET, catalog.clone(), None),
+        call(Method::GET, format!("{catalog}/products"), None),
+        call(
+            Method::POST,
+            format!("{catalog}/cart"),
+            Some(json!({"lines": [{"sku": "A-1", "quantity": 1}]})),
+        ),
+    ];
+    let mut cases = Vec::new();
+    for c in changes.iter().chain(&reads) {
+        for (who, api) in [
+            ("unrelated company", w.stranger.api()),
+            ("a customer it is not enabled for", w.blocked.api()),
+        ] {
+            cases.push((who, api, c.clone(), 404, "not_found"));
+        }
+        cases.push((
+            "colleague without catalog",
+            &w.talker.api,
+            c.clone(),
+            403,
+            "permission_missing",
+        ));
+        cases.push((
+            "key without catalog",
+            &w.talk_key.api,
+            c.clone(),
+            403,
+            "permission_missing",
+        ));
+    }
+    // The customer it is enabled for reads and orders, but keeps nothing of the supplier's.
+    for c in &changes[..4] {
+        cases.push((
+            "the customer",
+            w.partner.api(),
+            c.clone(),
+            403,
+            "supplier_only",
+        ));
+    }
+    cases.push((
+        "the customer, at another's terms",
+        w.partner.api(),
+        call(
+            Method::PUT,
+            format!("/v1/order-terms/{}", w.owner.id),
+            Some(json!({"order_block": true})),
+        ),
+        404,
+        "not_found",
+    ));
+    let bad = w.bad_credentials();
+    for (name, api, code) in &bad {
+        for c in changes.iter().chain(&reads) {
+            cases.push((name.as_str(), api, c.clone(), 401, *code));
+        }
+    }
+    let snapshot = || {
+        json!([
+            w.owner.api().get(&catalog, 200),
+            w.owner.api().get(&format!("{catalog}/products"), 200),
+            w.owner.api().get("/v1/catalog-orders", 200),
+        ])
+    };
+    refuse_all(&cases, &snapshot);
+    // The customer sees its own price; nobody else finds the catalog in a list.
+    let seen = w.partner.api().get(&format!("{catalog}/products"), 200);
+    assert_eq!(seen["data"][0]["price"], "7.77", "{seen}");
+    for outsider in [&w.stranger, &w.blocked] {
+        assert!(!ids(&outsider.api().get("/v1/catalogs", 200)).contains(&id));
+    }
 }

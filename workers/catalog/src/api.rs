@@ -256,9 +256,11 @@ pub struct ProductQuery {
     /// The language of `name` and `description`: `en`, `de` or `pl` (default: the caller's).
     pub lang: Option<String>,
     /// How many to skip (at most 10,000).
-    pub offset: Option<u32>,
+    #[param(value_type = Option<u32>)]
+    pub offset: Option<String>,
     /// How many to show, 1 to 100 (default 50).
-    pub limit: Option<u32>,
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
 }
 
 /// A price to set or remove.

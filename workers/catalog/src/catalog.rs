@@ -385,23 +385,29 @@ pub async fn list_products(cx: &mut Cx) -> Result<Reply> {
         Some(l) => shared::lang::Language::parse("lang", l)?.as_str(),
         None => "en",
     };
-    let limit = match q.limit {
-        None => 50,
-        Some(n) if (1..=100).contains(&n) => n,
-        Some(_) => {
-            return Err(Error::invalid(
-                "limit",
-                "must be a whole number from 1 to 100",
-            ))
-        }
-    };
-    let offset = q.offset.unwrap_or(0);
-    if offset > 10_000 {
-        return Err(Error::invalid(
-            "offset",
-            "at most 10000; narrow the search instead",
-        ));
-    }
+    // Query values come as text; a page is 1 to 100 products, at most 10,000 in.
+    let number =
+        |field: &str, text: Option<&str>, default: u32, range: std::ops::RangeInclusive<u32>| {
+            let Some(t) = text else {
+                return Ok(default);
+            };
+            t.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| {
+                    Error::invalid(
+                        field,
+                        format!(
+                            "must be a whole number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    )
+                })
+        };
+    let limit = number("limit", q.limit.as_deref(), 50, 1..=100)?;
+    let offset = number("offset", q.offset.as_deref(), 0, 0..=10_000)?;
     let fts =
         match q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(text) => Some(catalog::search_query(text).ok_or_else(|| {

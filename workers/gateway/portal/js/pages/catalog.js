@@ -74,8 +74,8 @@ async function supplierView(ctx, id, c) {
       };
       follow();
       try {
-        const report = JSON.parse(await send("POST", `/v1/catalogs/${id}/imports`, file,
-          { "content-type": file.type || "application/octet-stream", "tradepost-filename": encodeURIComponent(file.name) }) || "{}");
+        const report = await send("POST", `/v1/catalogs/${id}/imports`, file,
+          { "content-type": file.type || "application/octet-stream", "tradepost-filename": encodeURIComponent(file.name) });
         running = false;
         show(progress, importReport(report));
       } finally { running = false; }
@@ -83,8 +83,8 @@ async function supplierView(ctx, id, c) {
     }, { submit: t("catalog.import_submit"), class: "catalog-import" }),
     progress,
     h("h2", {}, t("catalog.customers")),
-    table([t("catalog.customer"), t("catalog.enabled_at"), ""], c.customers.map((x) => [x.name, fmtDate(x.enabled_at),
-      action(t("catalog.disable"), async () => { await del(`/v1/catalogs/${id}/customers/${x.company_id}`); redraw(); }, { class: "link" })]), t("catalog.no_customers")),
+    h("div", { id: "catalog-customers" }, table([t("catalog.customer"), t("catalog.enabled_at"), ""], c.customers.map((x) => [x.name, fmtDate(x.enabled_at),
+      action(t("catalog.disable"), async () => { await del(`/v1/catalogs/${id}/customers/${x.company_id}`); redraw(); }, { class: "link" })]), t("catalog.no_customers"))),
     customers.filter((p) => !enabled.has(p.id)).length ? form([
       field(t("catalog.customer"), "partner", { kind: "select", options: customers.filter((p) => !enabled.has(p.id)).map((p) => [p.id, p.name]) }),
     ], async (v) => { await put(`/v1/catalogs/${id}/customers/${v.partner}`); redraw(); }, { submit: t("catalog.enable"), class: "catalog-enable" }) : null,
@@ -107,7 +107,7 @@ async function productList(box, id, c, q, onAdd) {
       const qty = h("input", { type: "text", inputmode: "decimal", value: p.min_quantity, size: 5, "aria-label": t("catalog.quantity"), name: `qty-${p.sku}` });
       row.push(h("strong", { class: "your-price" }, fmtAmount(p.price, c.currency)),
         t(`catalog.avail_${p.availability}`, { days: p.lead_time_days ?? "" }),
-        h("span", { class: "add" }, qty, action(t("catalog.add"), () => onAdd(p.sku, qty.value), { class: "link", "data-sku": p.sku })));
+        h("span", { class: "add", "data-sku": p.sku }, qty, action(t("catalog.add"), () => onAdd(p.sku, qty.value), { class: "link" })));
     }
     return row;
   }), t("catalog.no_products")));
@@ -127,18 +127,24 @@ async function shopView(ctx, id, c) {
   const products = h("div", { id: "shop-products" });
   const cartBox = h("div", { id: "cart" });
   const pasteBad = h("div", { id: "paste-bad" });
-  const add = (sku, quantity) => {
+  // A line added again adds its quantity; `draw` false leaves the drawing to the caller.
+  const add = (sku, quantity, draw = true) => {
     const lines = store.read();
+    const qty = quantity.trim().replace(",", ".");
     const at = lines.find((l) => l.sku === sku);
-    if (at) at.quantity = String(Number(at.quantity) + Number(quantity.replace(",", ".")));
-    else lines.push({ sku, quantity: quantity.replace(",", ".") });
+    if (at) at.quantity = String(Number(at.quantity) + Number(qty));
+    else lines.push({ sku, quantity: qty });
     store.write(lines);
-    drawCart();
+    if (draw) drawCart();
   };
+  // Only the newest drawing shows: an older answer that comes late is dropped.
+  let drawing = 0;
   const drawCart = async () => {
+    const mine = ++drawing;
     const lines = store.read();
     if (!lines.length) { show(cartBox, h("p", { class: "empty" }, t("catalog.cart_empty"))); return; }
     const priced = await post(withQuery(`/v1/catalogs/${id}/cart`, { lang: language() }), { lines });
+    if (mine !== drawing || !ctx.current()) return;
     const terms = c.terms || { delivery_addresses: [] };
     show(cartBox,
       table(["SKU", t("catalog.product"), t("catalog.quantity"), t("catalog.unit"), t("catalog.unit_price"), t("catalog.line_total"), ""],
@@ -178,9 +184,10 @@ async function shopView(ctx, id, c) {
           const bad = [];
           for (const line of (v.paste || "").split("\n")) {
             const m = line.trim().match(/^(.+?)[;\t, ]\s*([0-9.,]+)$/);
-            if (m) add(m[1].trim(), m[2]); else if (line.trim()) bad.push(line.trim());
+            if (m) add(m[1].trim(), m[2], false); else if (line.trim()) bad.push(line.trim());
           }
           f.reset();
+          drawCart();
           show(pasteBad, bad.length ? notice(t("catalog.paste_bad", { lines: bad.join(" | ") }), "error") : null);
         }, { submit: t("catalog.paste_add"), class: "cart-paste" }), pasteBad)));
   productList(products, id, c, "", add);
