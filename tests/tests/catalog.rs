@@ -282,6 +282,87 @@ fn a_customer_orders_from_its_catalog_and_the_order_lands_in_the_suppliers_inbox
     ] {
         assert!(xml.contains(expected), "{expected} in {xml}");
     }
+    // Both sides read the order's lines; the supplier answers with fewer sheets, later.
+    let lines = wholesaler
+        .api()
+        .get(&format!("/v1/documents/{document}/lines"), 200);
+    assert_eq!(lines["format"], "ubl_order", "{lines}");
+    assert_eq!(
+        (
+            &lines["lines"][0]["sku"],
+            &lines["lines"][0]["quantity"],
+            &lines["lines"][0]["unit"],
+            &lines["lines"][0]["unit_price"]
+        ),
+        (
+            &json!("PAP-A4-80"),
+            &json!("60"),
+            &json!("PK"),
+            &json!("3.78")
+        ),
+        "{lines}"
+    );
+    let response = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<OrderResponse xmlns="urn:oasis:names:specification:ubl:schema:xsd:OrderResponse-2"
+  xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+  xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:ID>OR-118</cbc:ID><cbc:IssueDate>2099-03-02</cbc:IssueDate><cbc:OrderResponseCode>CA</cbc:OrderResponseCode>
+  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+  <cac:OrderReference><cbc:ID>PO-2027-118</cbc:ID></cac:OrderReference>
+  <cac:OrderLine><cac:LineItem><cbc:ID>1</cbc:ID><cbc:LineStatusCode>3</cbc:LineStatusCode>
+    <cbc:Quantity unitCode="PK">50</cbc:Quantity><cac:Price><cbc:PriceAmount currencyID="EUR">3.78</cbc:PriceAmount></cac:Price>
+    <cac:Delivery><cac:PromisedDeliveryPeriod><cbc:EndDate>2099-04-08</cbc:EndDate></cac:PromisedDeliveryPeriod></cac:Delivery>
+    <cac:Item><cbc:Name>Offsetpapier A4 80 g</cbc:Name></cac:Item></cac:LineItem></cac:OrderLine>
+  <cac:OrderLine><cac:LineItem><cbc:ID>2</cbc:ID><cbc:LineStatusCode>5</cbc:LineStatusCode>
+    <cbc:Quantity unitCode="PK">2</cbc:Quantity><cac:Price><cbc:PriceAmount currencyID="EUR">13.50</cbc:PriceAmount></cac:Price>
+    <cac:Item><cbc:Name>Karton 300 g</cbc:Name></cac:Item></cac:LineItem></cac:OrderLine>
+</OrderResponse>"#
+    );
+    let answered = wholesaler.api().upload(
+        &bookshop.id,
+        "order_response",
+        "OR-118.xml",
+        response.into_bytes(),
+        &[
+            ("Content-Type", "application/xml"),
+            ("Tradepost-In-Reply-To", document.as_str()),
+        ],
+        201,
+    );
+    let answer = bookshop.api().get(
+        &format!("/v1/documents/{}/lines", answered["id"].as_str().unwrap()),
+        200,
+    );
+    assert_eq!(answer["order_document_id"], json!(document), "{answer}");
+    let changes: Vec<(&str, &str, &str)> = answer["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["what"].as_str().unwrap_or(""),
+                c["ordered"].as_str().unwrap_or("-"),
+                c["answered"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("quantity", "60", "50"),
+            ("delivery_date", "2099-04-01", "2099-04-08")
+        ],
+        "{answer}"
+    );
+    stranger
+        .api()
+        .send(
+            Method::GET,
+            &format!("/v1/documents/{document}/lines"),
+            None,
+        )
+        .expect_problem(404, "not_found");
     let history = buyer.api.get("/v1/catalog-orders?side=customer", 200);
     assert_eq!(
         history["data"][0]["document_id"],

@@ -2184,6 +2184,7 @@ fn in_polish_a_buyer_finds_products_fills_a_cart_and_orders_from_the_catalog_the
     on_page(&b, "catalog.detail");
     b.fill("form.shop-search input[name=q]", "papier");
     b.click("form.shop-search button[type=submit]");
+    b.find("#shop-products[data-q=papier]");
     b.wait_text("#shop-products", "Papier offsetowy A4");
     b.fill("span.add[data-sku='PAP-A4-80'] input", "10");
     b.click("span.add[data-sku='PAP-A4-80'] button");
@@ -2197,6 +2198,9 @@ fn in_polish_a_buyer_finds_products_fills_a_cart_and_orders_from_the_catalog_the
     b.click("form.catalog-order button[type=submit]");
     on_page(&b, "mailbox.detail");
     b.wait_text("main", "ZAM-2027-7");
+    // The order's lines, read from its file.
+    b.wait_text("#document-lines table", "PAP-A4-80");
+    b.wait_text("#document-lines table", "KOP-C5");
     assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
     b.goto("/catalog-orders");
     on_page(&b, "catalog.orders");

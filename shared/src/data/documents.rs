@@ -119,6 +119,34 @@ pub async fn load(db: &Db, viewer: &CompanyId, id: &DocumentId) -> Result<Option
     .await
 }
 
+/// The document `id` as `me` may read it, and `me`'s side of it: a third company's, or one the
+/// recipient may not see yet (held), is a 404; the sender needs `documents.send`, the
+/// recipient `documents.receive` (a 403).
+///
+/// # Errors
+/// 404, 403, or a database error.
+pub async fn visible(
+    db: &Db,
+    me: &crate::permissions::Principal,
+    id: &DocumentId,
+) -> Result<(DocumentRow, crate::document::Actor)> {
+    use crate::document::Actor;
+    use crate::permissions::Permission;
+    let row = load(db, &me.company_id, id)
+        .await?
+        .ok_or(crate::Error::not_found("document"))?;
+    let side = crate::document::side(&me.company_id, &row.sender_id, &row.recipient_id)
+        .ok_or(crate::Error::not_found("document"))?;
+    match side {
+        Actor::Recipient if !row.status.visible_to_recipient() => {
+            return Err(crate::Error::not_found("document"))
+        }
+        Actor::Recipient => me.require(Permission::DocumentsReceive)?,
+        _ => me.require(Permission::DocumentsSend)?,
+    }
+    Ok((row, side))
+}
+
 /// The document a sender created with this `Idempotency-Key`, if any.
 ///
 /// # Errors

@@ -366,6 +366,106 @@ fn edifact_date(value: &str, format: &str) -> Parsed<String> {
     }
 }
 
+/// A decimal of an interchange with its decimal mark made `.`.
+fn edi_decimal(syntax: Syntax, what: &str, bytes: &[u8]) -> Parsed<String> {
+    let mut b = bytes.to_vec();
+    if syntax.decimal != b'.' {
+        for c in &mut b {
+            if *c == syntax.decimal {
+                *c = b'.';
+            }
+        }
+    }
+    decimal(what, &text(&b))
+}
+
+/// The lines of the interchange's first ORDERS message (`LIN`, `PIA`, `IMD`, `QTY+21`,
+/// `PRI+AAA`, `MOA+203`, `DTM+2`), and its currency (`CUX`). Tolerant of what real files do:
+/// a missing `UNT` or `UNZ`, or a last segment without its terminator, ends the lines there.
+///
+/// # Errors
+/// No `UNA`/`UNB` start, or a figure that is no decimal.
+pub(super) fn lines(data: &[u8]) -> Parsed<super::lines::OrderLines> {
+    use super::lines::{OrderLine, OrderLines};
+    let (syntax, pos) = syntax(data).ok_or("the interchange does not start with UNA or UNB")?;
+    let mut segments = Segments { data, pos, syntax };
+    let mut out = OrderLines {
+        format: Format::EdifactOrders,
+        currency: None,
+        lines: Vec::new(),
+    };
+    let mut in_orders = false;
+    let mut line: Option<OrderLine> = None;
+    // A cut-off last segment ends the lines read so far.
+    while let Ok(Some(segment)) = segments.next_segment() {
+        let tag = segment.tag.as_slice();
+        if tag == b"UNH" {
+            if in_orders {
+                break;
+            }
+            in_orders = true;
+            continue;
+        }
+        if !in_orders {
+            continue;
+        }
+        match tag {
+            b"UNT" | b"UNS" | b"UNZ" => break,
+            b"CUX" if line.is_none() => keep_first(&mut out.currency, &segment.text(0, 1)),
+            b"LIN" => {
+                out.lines.extend(line.take());
+                let mut l = OrderLine::default();
+                keep_first(&mut l.line_id, &segment.text(0, 0));
+                let id = segment.text(2, 0);
+                if !id.trim().is_empty() {
+                    let kind = segment.text(2, 1);
+                    l.standard_id = Some(if kind.trim().is_empty() {
+                        id.trim().to_owned()
+                    } else {
+                        format!("{}:{}", kind.trim(), id.trim())
+                    });
+                }
+                line = Some(l);
+            }
+            _ => {
+                let Some(l) = line.as_mut() else {
+                    continue;
+                };
+                match (tag, segment.get(0, 0)) {
+                    (b"PIA", _) => {
+                        // Each element after the function names an id and its kind.
+                        for e in 1..segment.elements.len() {
+                            match segment.get(e, 1) {
+                                b"SA" => keep_first(&mut l.sku, &segment.text(e, 0)),
+                                b"BP" | b"IN" => keep_first(&mut l.buyer_item, &segment.text(e, 0)),
+                                _ => {}
+                            }
+                        }
+                    }
+                    (b"IMD", _) => keep_first(&mut l.item, &segment.text(2, 3)),
+                    (b"QTY", b"21") => {
+                        l.quantity = Some(edi_decimal(syntax, "quantity", segment.get(0, 1))?);
+                        keep_first(&mut l.unit, &segment.text(0, 2));
+                    }
+                    (b"PRI", b"AAA") => {
+                        l.unit_price = Some(edi_decimal(syntax, "price", segment.get(0, 1))?);
+                    }
+                    (b"MOA", b"203") => {
+                        l.line_total = Some(edi_decimal(syntax, "line amount", segment.get(0, 1))?);
+                    }
+                    (b"DTM", b"2") => {
+                        l.delivery_date =
+                            Some(edifact_date(&segment.text(0, 1), &segment.text(0, 2))?);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out.lines.extend(line);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{recognise, Recognition};

@@ -12,6 +12,7 @@
 //! nesting is limited.
 
 mod edifact;
+pub mod lines;
 pub(crate) mod walk;
 mod xml;
 

@@ -29,6 +29,9 @@ pub(crate) struct Attrs {
     pub(crate) order_id: Option<String>,
     pub(crate) order_date: Option<String>,
     pub(crate) currency: Option<String>,
+    /// cXML `ItemOut/@quantity`, `@lineNumber` (the lines' reader).
+    pub(crate) quantity: Option<String>,
+    pub(crate) line_number: Option<String>,
 }
 
 /// What a format does while a document streams past. `path` holds the local names from the
@@ -213,6 +216,8 @@ const NO_ATTRS: Attrs = Attrs {
     order_id: None,
     order_date: None,
     currency: None,
+    quantity: None,
+    line_number: None,
 };
 
 fn predefined_entity(name: &[u8]) -> Option<char> {
@@ -242,6 +247,8 @@ fn read_attrs(e: &BytesStart, encoding: Encoding) -> Parsed<Attrs> {
             b"orderID" => &mut attrs.order_id,
             b"orderDate" => &mut attrs.order_date,
             b"currency" => &mut attrs.currency,
+            b"quantity" => &mut attrs.quantity,
+            b"lineNumber" => &mut attrs.line_number,
             _ => continue,
         };
         let raw = encoding

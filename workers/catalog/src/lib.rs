@@ -6,7 +6,7 @@
 //! catalogs enabled for it (full text, in its language) at its own prices, prices a cart (also
 //! pasted as `SKU;quantity` lines) and orders: the order is written as a UBL 2.1 order file into
 //! the supplier's inbox, where the ERP picks it up like any other. Files are imported by the
-//! catalog-imports worker, which shares the data layer (`shared::data::catalogs`).
+//! reader worker, which shares the data layer (`shared::data::catalogs`).
 //!
 //! [`SERVICE`] is its route table; the handlers are in [`catalog`].
 

@@ -34,7 +34,7 @@ struct World {
 fn world() -> World {
     let s = Stack::new(&[
         &tradepost_catalog::SERVICE,
-        &tradepost_catalog_imports::SERVICE,
+        &tradepost_reader::SERVICE,
         &tradepost_orders::SERVICE,
     ]);
     let wholesaler = s.seed_company("papier-grosshandel");
@@ -438,6 +438,35 @@ fn a_customer_orders_from_its_catalog_at_its_prices_and_the_order_lands_in_the_i
         assert!(xml.contains(expected), "{expected} in {xml}");
     }
     assert_eq!(w.s.queued_of("document.deposited").len(), 1);
+    let (status, lines) = call(
+        &w,
+        Method::Get,
+        &format!("/v1/documents/{document}/lines"),
+        berta,
+        None,
+    );
+    assert_eq!(status, 200, "{lines}");
+    assert_eq!(
+        (
+            &lines["lines"][0]["sku"],
+            &lines["lines"][0]["standard_id"],
+            &lines["lines"][0]["delivery_date"]
+        ),
+        (
+            &json!("PAP-A4-80"),
+            &json!("0160:4006381333931"),
+            &json!("2099-04-01")
+        ),
+        "{lines}"
+    );
+    let (status, _) = call(
+        &w,
+        Method::Get,
+        &format!("/v1/documents/{document}/lines"),
+        kurt,
+        None,
+    );
+    assert_eq!(status, 404, "another customer");
     let (_, history) = call(
         &w,
         Method::Get,

@@ -138,19 +138,7 @@ pub async fn list_documents(cx: &mut Cx) -> Result<Reply> {
 /// document, a held one for its recipient, or one the caller lacks the permission for: 404.
 async fn load_for(cx: &Cx, me: &Principal) -> Result<(DocumentRow, Actor)> {
     let id = DocumentId::parse(cx.param("id"))?;
-    let row = documents::load(&cx.db, &me.company_id, &id)
-        .await?
-        .ok_or(Error::not_found("document"))?;
-    let side = document::side(&me.company_id, &row.sender_id, &row.recipient_id)
-        .ok_or(Error::not_found("document"))?;
-    match side {
-        Actor::Recipient if !row.status.visible_to_recipient() => {
-            return Err(Error::not_found("document"))
-        }
-        Actor::Recipient => me.require(Permission::DocumentsReceive)?,
-        _ => me.require(Permission::DocumentsSend)?,
-    }
-    Ok((row, side))
+    documents::visible(&cx.db, me, &id).await
 }
 
 /// `GET /v1/documents/{id}`.

@@ -20,7 +20,7 @@ pub fn services() -> [&'static Service; 16] {
         &tradepost_complaints::SERVICE,
         &tradepost_quotes::SERVICE,
         &tradepost_catalog::SERVICE,
-        &tradepost_catalog_imports::SERVICE,
+        &tradepost_reader::SERVICE,
         &tradepost_notify::SERVICE,
         &tradepost_mailer::SERVICE,
         &tradepost_admin::SERVICE,

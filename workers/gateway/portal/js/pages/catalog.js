@@ -111,6 +111,8 @@ async function productList(box, id, c, q, onAdd) {
     }
     return row;
   }), t("catalog.no_products")));
+  // What the list shows now, for a reader (and a test) to tell one search's answer from another's.
+  box.setAttribute("data-q", q || "");
 }
 
 /** The cart of one catalog, kept in this browser: [{sku, quantity}]. */

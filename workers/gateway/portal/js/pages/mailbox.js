@@ -2,7 +2,7 @@
 // multipart for big files), one document (summary, download, acknowledge, status reports, the
 // status bar, its proofs) and the documents of one order.
 import { get, post, send, download, withQuery, newKey, ApiError } from "../api.js";
-import { t, fmtDate, fmtSize } from "../i18n.js";
+import { t, fmtDate, fmtDay, fmtSize, fmtAmount } from "../i18n.js";
 import { h, show, field, form, table, badge, label, action, dl, notice, statusBar } from "../ui.js";
 import { navigate, can } from "../app.js";
 
@@ -143,6 +143,8 @@ export async function detail(ctx) {
   }
   const proofs = h("section", { id: "proofs" });
   loadProofs(doc, proofs).catch(() => proofs.remove());
+  const lines = h("section", { id: "document-lines" });
+  if (doc.format) loadLines(id, lines).catch(() => lines.remove());
   show(ctx.main, ctx.title("document.title", { filename: doc.filename }),
     h("p", { class: "actions" },
       action(t("document.download"), async () => { await download(`/v1/documents/${id}/content`, doc.filename); drawStatus(await get(`/v1/documents/${id}`)); }, { class: "primary" }),
@@ -152,8 +154,23 @@ export async function detail(ctx) {
       h("a", { href: withQuery("/tasks/new", { about: doc.id, label: doc.filename }), class: "button", id: "document-task" }, t("tasks.from_here")),
       complaintSlot(doc),
       inbox && doc.type === "order" ? h("a", { href: withQuery("/mailbox/upload", { partner: doc.partner.id, type: "order_response", in_reply_to: doc.id, reference: doc.reference }), class: "button" }, t("document.reply")) : null),
-    h("h2", {}, t("document.statusbar")), bar, facts, ...actions,
+    h("h2", {}, t("document.statusbar")), bar, facts, lines, ...actions,
     h("h2", {}, t("document.history")), history, proofs);
+}
+
+/** The lines of a recognised order (or order response, with what it changed in the order). */
+async function loadLines(id, box) {
+  const l = await get(`/v1/documents/${id}/lines`);
+  const money = (x) => (x ? fmtAmount(x, l.currency) : "");
+  show(box, h("h2", {}, t("document.lines")),
+    table([t("document.line_no"), t("document.line_item"), t("document.line_sku"), t("document.line_quantity"), t("document.line_unit"),
+      t("document.line_price"), t("document.line_total"), t("document.line_date")],
+    l.lines.map((x) => [x.line_id || "", x.substitute ? [x.item || "", h("br"), h("em", {}, x.substitute)] : x.item || "", x.sku || x.buyer_item || x.standard_id || "",
+      x.quantity || "", x.unit || "", money(x.unit_price), money(x.line_total), x.delivery_date ? fmtDay(x.delivery_date) : ""])),
+    l.order_document_id ? [h("h3", {}, t("document.changes")), l.changes.length
+      ? h("div", { id: "document-changes" }, table([t("document.line_no"), t("document.change_what"), t("document.change_ordered"), t("document.change_answered")],
+        l.changes.map((c) => [c.line_id || "", label("line_change", c.what), c.ordered || "—", c.answered || "—"])))
+      : h("p", { id: "document-changes" }, t("document.no_changes"))] : null);
 }
 
 /** "File a complaint" for the customer of the document's relationship who holds complaints. */

@@ -1,29 +1,37 @@
-//! The catalog-imports worker: a supplier's catalog file — CSV, or BMEcat 2005
-//! (`T_NEW_CATALOG`, `T_UPDATE_PRODUCTS`, `T_UPDATE_PRICES`) — read into one of its catalogs as
-//! it streams in (`shared::catalog::import`), written a chunk at a time with the import's
-//! progress, and reported row by row. The catalog worker serves everything else of catalogs.
+//! The reader worker: the file parsers that would not fit beside the rest of a worker.
+//! - A supplier's catalog file — CSV, or BMEcat 2005 (`T_NEW_CATALOG`, `T_UPDATE_PRODUCTS`,
+//!   `T_UPDATE_PRICES`) — read into one of its catalogs as it streams in
+//!   (`shared::catalog::import`), written a chunk at a time with the import's progress, and
+//!   reported row by row ([`imports`]). The catalog worker serves everything else of catalogs.
+//! - The lines of a recognised order document in any format, and what an order response
+//!   changed against the order it answers ([`lines`]; `shared::formats::lines`). The orders
+//!   worker serves everything else of documents.
 //!
-//! [`SERVICE`] is its route table; the handlers are in [`imports`].
+//! [`SERVICE`] is its route table.
 
 mod imports;
+pub mod lines;
 
-use shared::permissions::Permission::Catalog;
+use shared::permissions::Permission::{Catalog, DocumentsReceive, DocumentsSend};
 use shared::service::route::Sessions;
 use shared::service::{Access, Service};
 
 #[cfg(not(target_arch = "wasm32"))]
 use {
+    lines::DocumentLinesOut,
     shared::data::catalogs::ImportOut,
-    shared::ids::{CatalogId, ImportId},
+    shared::ids::{CatalogId, DocumentId, ImportId},
 };
 
 /// Who keeps the company's catalogs.
 const CATALOG: Access = Access::Permission(Catalog);
+/// A document's sender with `documents.send`, its recipient with `documents.receive`.
+const EITHER_SIDE: Access = Access::OnResource(&[DocumentsSend, DocumentsReceive]);
 
-/// The catalog-imports worker's endpoints.
+/// The reader worker's endpoints.
 pub static SERVICE: Service = Service {
-    name: "catalog-imports",
-    binding: "CATALOG_IMPORTS",
+    name: "reader",
+    binding: "READER",
     sessions: Sessions::Stateless,
     routes: shared::routes![
         Post "/v1/catalogs/{id}/imports" => imports::import_products, CATALOG,
@@ -38,6 +46,11 @@ pub static SERVICE: Service = Service {
             |d| d.summary("Read an import's progress while it runs, and its report after")
                 .path_param::<CatalogId>("id").path_param::<ImportId>("import_id")
                 .ok::<ImportOut>("the import");
+        Get "/v1/documents/{id}/lines" => lines::document_lines, EITHER_SIDE,
+            |d| d.summary("Read the lines of a recognised order document (UBL Order and OrderResponse, openTRANS ORDER, cXML OrderRequest, EDIFACT ORDERS); for an order response also what it changed in the order it answers")
+                .path_param::<DocumentId>("id")
+                .ok::<DocumentLinesOut>("the lines, and the changes")
+                .errors(&[(409, "the document is in no order format (`not_recognised`), its file is gone (`file_deleted`) or cannot be read (`unreadable`)")]);
     ],
 };
 
