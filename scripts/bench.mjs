@@ -218,6 +218,17 @@ function workerdRss(pgid) {
   return { bytes, count };
 }
 
+// workerd's resident size at rest: the median of five samples 200 ms apart.
+async function idleRss(pgid) {
+  const idle = [];
+  for (let i = 0; i < 5; i++) {
+    idle.push(workerdRss(pgid).bytes);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  idle.sort((a, b) => a - b);
+  return idle[2];
+}
+
 // PUT of `size` bytes made of `piece` repeated (no buffer of the whole part); resolves the answer.
 function putStreamed(url, token, size, piece, hash) {
   return new Promise((resolve, reject) => {
@@ -337,14 +348,7 @@ async function memory(pgid, transfer) {
     if (r > peak) peak = r;
     return r;
   };
-  // The resident size right before the transfer: the median of a few samples a second apart.
-  const idle = [];
-  for (let i = 0; i < 5; i++) {
-    idle.push(workerdRss(pgid).bytes);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  idle.sort((a, b) => a - b);
-  const before = idle[2];
+  const before = await idleRss(pgid);
   const timer = setInterval(sample, 200);
 
   const piece = randomBytes(MiB);
@@ -461,13 +465,7 @@ async function catalog(base, pgid) {
   }, 201, customer.access_token);
   await call(base, "POST", `/v1/relationships/${rel.id}/approve`, undefined, 200, supplier.access_token);
   const made = await call(base, "POST", "/v1/catalogs", { name: "Bench", currency: "EUR" }, 201, supplier.access_token);
-  const idle = [];
-  for (let i = 0; i < 5; i++) {
-    idle.push(workerdRss(pgid).bytes);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  idle.sort((a, b) => a - b);
-  const before = idle[2];
+  const before = await idleRss(pgid);
   let peak = before;
   const timer = setInterval(() => { peak = Math.max(peak, workerdRss(pgid).bytes); }, 200);
   const t0 = performance.now();

@@ -112,6 +112,36 @@ if (rel.status === 201) {
   await call("POST", `/v1/complaints/${complaint.json.id}/moves`, { move: "review" }, s.access_token, [200]);
   await call("POST", `/v1/complaints/${complaint.json.id}/comments`, { text: "Bitte senden Sie uns Fotos der Kartons." }, s.access_token, [201]);
 
+  // A catalog of the printer's paper and print products, imported from CSV, enabled for the
+  // publisher (group "Verlage" has its own price on one product); the publisher ordered from it.
+  const catalog = await call("POST", "/v1/catalogs", { name: "Papier & Druck 2027", currency: "EUR" }, s.access_token, [201]);
+  const csv = [
+    "sku;gtin;name_en;name_de;name_pl;category;unit;list_price;min_quantity;step_quantity;stock;lead_time_days",
+    "PAP-A4-80;4006381333931;Offset paper A4 80 g, 500 sheets;Offsetpapier A4 80 g, 500 Blatt;Papier offsetowy A4 80 g, 500 arkuszy;Papier/Offset;PK;4,50;1;1;1200;",
+    "PAP-A3-120;;Offset paper A3 120 g, 250 sheets;Offsetpapier A3 120 g, 250 Blatt;Papier offsetowy A3 120 g, 250 arkuszy;Papier/Offset;PK;11,90;1;1;340;",
+    "KAR-300;;Card 300 g white, 100 sheets;Karton 300 g weiß, 100 Blatt;Karton 300 g biały, 100 arkuszy;Papier/Karton;PK;15,00;1;1;0;5",
+    "FLY-A5;;Flyer A5 4/4, 135 g matt;Flyer A5 4/4, 135 g matt;Ulotka A5 4/4, 135 g mat;Druck/Flyer;H87;0,052;500;500;;3",
+    "KAT-A4-48;;Catalogue A4, 48 pages;Katalog A4, 48 Seiten;Katalog A4, 48 stron;Druck/Kataloge;H87;1,85;250;50;;10",
+  ].join("\n") + "\n";
+  const imported = await fetch(`${base}/v1/catalogs/${catalog.json.id}/imports`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${s.access_token}`, "content-type": "text/csv", "tradepost-filename": "katalog-2027.csv" },
+    body: csv,
+  });
+  if (imported.status !== 201) throw new Error(`demo catalog import: ${imported.status} ${await imported.text()}`);
+  await call("PUT", `/v1/catalogs/${catalog.json.id}/prices`, { prices: [
+    { sku: "PAP-A4-80", group: "Verlage", price: "4.10" },
+    { sku: "FLY-A5", min_quantity: "5000", price: "0.045" },
+  ] }, s.access_token, [200]);
+  await call("PUT", `/v1/catalogs/${catalog.json.id}/customers/${c.company.id}`, null, s.access_token, [200]);
+  await call("PUT", `/v1/order-terms/${c.company.id}`, {
+    credit_limit: "10000", delivery_addresses: ["Wydawnictwo Przykład Sp. z o.o.\nul. Marszałkowska 10\n00-590 Warszawa"],
+  }, s.access_token, [200]);
+  await call("POST", `/v1/catalogs/${catalog.json.id}/orders`, {
+    lines: [{ sku: "PAP-A4-80", quantity: "40" }, { sku: "FLY-A5", quantity: "5000" }],
+    reference: "ZAM-2026-002", requested_date: dueIn(14), note: "Dostawa do magazynu, brama 2.",
+  }, c.access_token, [201]);
+
   // A request for a quote from the publisher, answered by the printer: it waits for a decision.
   const rfq = await call("POST", "/v1/quote-requests", {
     partner: supplier.handle, title: "Katalog jesień 2027", text: "Druk 4/4, papier matowy 135 g.",
@@ -253,6 +283,8 @@ Demo data is ready:
   The supplier invoiced the order (RE-2026-0815, joined to it) and an older delivery
   (RE-2026-0700, overdue): the customer's Invoices page shows both. The customer filed a
   complaint about the order (two boxes crushed), which the supplier is reviewing (Complaints),
-  and asked for a quote for an autumn catalogue, which the supplier answered (Quotes).
+  and asked for a quote for an autumn catalogue, which the supplier answered (Quotes). The
+  supplier's catalog "Papier & Druck 2027" is enabled for the customer at its own prices, and the
+  customer ordered from it (ZAM-2026-002, in the supplier's mailbox with its lines) (Catalogs).
   Mails sent by the stack: ${base}/v1/dev/mail
 `);

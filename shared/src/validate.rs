@@ -155,6 +155,26 @@ pub fn company_name(field: &str, value: &str) -> Result<String> {
     text(field, value, 2, 120)
 }
 
+/// A figure as a caller sends it: a JSON string (exact: `"0.052"`) or a JSON number, read as
+/// its text and checked by the caller (`quote::quantity_e3`, `quote::price_e4`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Figure {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl Figure {
+    /// The text of the figure, to be checked.
+    #[must_use]
+    pub fn text(&self) -> String {
+        match self {
+            Self::Text(t) => t.clone(),
+            Self::Number(n) => n.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -302,8 +302,7 @@ fn a_customer_orders_from_its_catalog_and_the_order_lands_in_the_suppliers_inbox
         ),
         "{lines}"
     );
-    let response = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
+    let response = r#"<?xml version="1.0" encoding="UTF-8"?>
 <OrderResponse xmlns="urn:oasis:names:specification:ubl:schema:xsd:OrderResponse-2"
   xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
   xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
@@ -317,13 +316,12 @@ fn a_customer_orders_from_its_catalog_and_the_order_lands_in_the_suppliers_inbox
   <cac:OrderLine><cac:LineItem><cbc:ID>2</cbc:ID><cbc:LineStatusCode>5</cbc:LineStatusCode>
     <cbc:Quantity unitCode="PK">2</cbc:Quantity><cac:Price><cbc:PriceAmount currencyID="EUR">13.50</cbc:PriceAmount></cac:Price>
     <cac:Item><cbc:Name>Karton 300 g</cbc:Name></cac:Item></cac:LineItem></cac:OrderLine>
-</OrderResponse>"#
-    );
+</OrderResponse>"#;
     let answered = wholesaler.api().upload(
         &bookshop.id,
         "order_response",
         "OR-118.xml",
-        response.into_bytes(),
+        response.as_bytes().to_vec(),
         &[
             ("Content-Type", "application/xml"),
             ("Tradepost-In-Reply-To", document.as_str()),

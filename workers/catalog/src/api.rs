@@ -11,23 +11,7 @@ use shared::relationship::PartyRole;
 use shared::time::Time;
 use utoipa::{IntoParams, ToSchema};
 
-/// A number as sent: a JSON string (exact) or number.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Figure {
-    Text(String),
-    Number(serde_json::Number),
-}
-
-impl Figure {
-    #[must_use]
-    pub fn text(&self) -> String {
-        match self {
-            Self::Text(t) => t.clone(),
-            Self::Number(n) => n.to_string(),
-        }
-    }
-}
+pub use shared::validate::Figure;
 
 /// A new catalog.
 #[derive(Debug, Deserialize, ToSchema)]

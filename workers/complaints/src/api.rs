@@ -10,24 +10,7 @@ use shared::relationship::PartyRole;
 use shared::time::Time;
 use utoipa::{IntoParams, ToSchema};
 
-/// A quantity as sent: a JSON string (`"2.5"`, exact) or number (`2.5`).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum Quantity {
-    Text(String),
-    Number(serde_json::Number),
-}
-
-impl Quantity {
-    /// The text of the quantity, to be checked.
-    #[must_use]
-    pub fn text(&self) -> String {
-        match self {
-            Self::Text(t) => t.clone(),
-            Self::Number(n) => n.to_string(),
-        }
-    }
-}
+pub use shared::validate::Figure;
 
 /// A line concerned by a complaint.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -39,7 +22,7 @@ pub struct LineIn {
     /// How many are concerned: a positive decimal with at most three places (`"2"`, `"0.5"`;
     /// a JSON number is taken too).
     #[schema(value_type = String, example = "2")]
-    pub quantity: Quantity,
+    pub quantity: Figure,
     /// Its unit (`pcs`, `kg`, …).
     #[serde(default)]
     #[schema(max_length = 20)]

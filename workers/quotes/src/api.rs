@@ -12,24 +12,7 @@ use shared::relationship::PartyRole;
 use shared::time::Time;
 use utoipa::{IntoParams, ToSchema};
 
-/// A number as sent: a JSON string (exact) or number.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum Figure {
-    Text(String),
-    Number(serde_json::Number),
-}
-
-impl Figure {
-    /// The text of the figure, to be checked.
-    #[must_use]
-    pub fn text(&self) -> String {
-        match self {
-            Self::Text(t) => t.clone(),
-            Self::Number(n) => n.to_string(),
-        }
-    }
-}
+pub use shared::validate::Figure;
 
 /// An item the customer asks a quote for.
 #[derive(Debug, Deserialize, ToSchema)]
