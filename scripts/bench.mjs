@@ -46,12 +46,19 @@ const die = (msg) => {
 async function call(base, method, path, body, expect, token) {
   const headers = body === undefined ? {} : { "content-type": "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(new URL(path, base), {
+  const send = () => fetch(new URL(path, base), {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const text = await res.text();
+  let res = await send();
+  let text = await res.text();
+  // wrangler dev's proxy answers this when its kept-alive connection to the workers broke before
+  // an answer (it retries only GET and HEAD itself): the worker never saw the request.
+  if (res.status === 503 && text.startsWith("Your worker restarted mid-request")) {
+    res = await send();
+    text = await res.text();
+  }
   if (res.status !== expect) {
     die(`${method} ${path}: expected ${expect}, got ${res.status}: ${text.slice(0, 500)}`);
   }
@@ -411,7 +418,7 @@ function bmecatProduct(n) {
     `<DESCRIPTION_SHORT lang="eng">Paper product ${n}</DESCRIPTION_SHORT>` +
     `<DESCRIPTION_LONG>Weiß, holzfrei, ${n % 500} Blatt je Packung.</DESCRIPTION_LONG></PRODUCT_DETAILS>` +
     `<PRODUCT_ORDER_DETAILS><ORDER_UNIT>PK</ORDER_UNIT><QUANTITY_MIN>1</QUANTITY_MIN></PRODUCT_ORDER_DETAILS>` +
-    `<PRODUCT_PRICE_DETAILS><PRODUCT_PRICE price_type="net_list"><PRICE_AMOUNT>${(n % 9000) / 100 + 1}</PRICE_AMOUNT>` +
+    `<PRODUCT_PRICE_DETAILS><PRODUCT_PRICE price_type="net_list"><PRICE_AMOUNT>${(1 + (n % 9000) / 100).toFixed(2)}</PRICE_AMOUNT>` +
     `</PRODUCT_PRICE></PRODUCT_PRICE_DETAILS></PRODUCT>\n`;
 }
 

@@ -367,6 +367,7 @@ fn edifact_date(value: &str, format: &str) -> Parsed<String> {
 }
 
 /// A decimal of an interchange with its decimal mark made `.`.
+#[cfg(feature = "lines")]
 fn edi_decimal(syntax: Syntax, what: &str, bytes: &[u8]) -> Parsed<String> {
     let mut b = bytes.to_vec();
     if syntax.decimal != b'.' {
@@ -385,6 +386,7 @@ fn edi_decimal(syntax: Syntax, what: &str, bytes: &[u8]) -> Parsed<String> {
 ///
 /// # Errors
 /// No `UNA`/`UNB` start, or a figure that is no decimal.
+#[cfg(feature = "lines")]
 pub(super) fn lines(data: &[u8]) -> Parsed<super::lines::OrderLines> {
     use super::lines::{OrderLine, OrderLines};
     let (syntax, pos) = syntax(data).ok_or("the interchange does not start with UNA or UNB")?;

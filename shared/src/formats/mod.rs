@@ -12,6 +12,7 @@
 //! nesting is limited.
 
 mod edifact;
+#[cfg(feature = "lines")]
 pub mod lines;
 pub(crate) mod walk;
 mod xml;

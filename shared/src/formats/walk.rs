@@ -30,7 +30,9 @@ pub(crate) struct Attrs {
     pub(crate) order_date: Option<String>,
     pub(crate) currency: Option<String>,
     /// cXML `ItemOut/@quantity`, `@lineNumber` (the lines' reader).
+    #[cfg(feature = "lines")]
     pub(crate) quantity: Option<String>,
+    #[cfg(feature = "lines")]
     pub(crate) line_number: Option<String>,
 }
 
@@ -216,7 +218,9 @@ const NO_ATTRS: Attrs = Attrs {
     order_id: None,
     order_date: None,
     currency: None,
+    #[cfg(feature = "lines")]
     quantity: None,
+    #[cfg(feature = "lines")]
     line_number: None,
 };
 
@@ -247,7 +251,9 @@ fn read_attrs(e: &BytesStart, encoding: Encoding) -> Parsed<Attrs> {
             b"orderID" => &mut attrs.order_id,
             b"orderDate" => &mut attrs.order_date,
             b"currency" => &mut attrs.currency,
+            #[cfg(feature = "lines")]
             b"quantity" => &mut attrs.quantity,
+            #[cfg(feature = "lines")]
             b"lineNumber" => &mut attrs.line_number,
             _ => continue,
         };

@@ -520,10 +520,16 @@ pub async fn put_prices(cx: &mut Cx) -> Result<Reply> {
     Reply::json(200, &PricesOut { set, removed })
 }
 
-/// The customer named by the path (`partner`: an id or handle) of the caller as supplier.
+/// The customer named by the path (`partner`: an id or handle) of the caller as supplier; a
+/// path naming no company, or no customer of the caller's, is a 404.
 async fn customer_link(cx: &Cx, me: &Principal) -> Result<relationships::Link> {
-    let (_, link) =
-        relationships::partner_link(&cx.db, &me.company_id, "partner", cx.param("partner")).await?;
+    let named =
+        relationships::partner_link(&cx.db, &me.company_id, "partner", cx.param("partner")).await;
+    let link = match named {
+        Ok((_, link)) => link,
+        Err(Error::Invalid { .. }) => None,
+        Err(e) => return Err(e),
+    };
     link.filter(|l| l.supplier_id == me.company_id)
         .ok_or(Error::not_found("customer"))
 }
