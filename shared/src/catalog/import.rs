@@ -15,6 +15,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::{ProductPatch, ProductText, LANGUAGES};
+use crate::formats::walk::predefined_entity;
 use crate::quote::{price_e4, quantity_e3};
 use crate::{Error, Result};
 
@@ -739,18 +740,6 @@ struct Text {
     price_type: Option<String>,
     /// `mode` of the PRODUCT element (only on the first entry).
     mode: Option<String>,
-}
-
-/// XML's five predefined entities (no DTD is read, so no other entity expands).
-fn predefined_entity(name: &[u8]) -> Option<char> {
-    match name {
-        b"amp" => Some('&'),
-        b"lt" => Some('<'),
-        b"gt" => Some('>'),
-        b"apos" => Some('\''),
-        b"quot" => Some('"'),
-        _ => None,
-    }
 }
 
 /// Every element with text in `segment` (UTF-8), in the order they close; the first entry is

@@ -224,7 +224,8 @@ const NO_ATTRS: Attrs = Attrs {
     line_number: None,
 };
 
-fn predefined_entity(name: &[u8]) -> Option<char> {
+/// XML's five predefined entities (no DTD is read, so no other entity expands).
+pub(crate) fn predefined_entity(name: &[u8]) -> Option<char> {
     match name {
         b"amp" => Some('&'),
         b"lt" => Some('<'),

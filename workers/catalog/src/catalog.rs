@@ -296,17 +296,14 @@ fn product_out(
         p.description_de.clone(),
         p.description_pl.clone(),
     ];
-    let own: Vec<&PriceRow> = prices
+    let own: Vec<PriceRow> = prices
         .iter()
         .filter(|r| r.product_id == p.id.as_str())
+        .cloned()
         .collect();
     let (price, price_source, price_breaks, all) = match buyer {
         Some(b) => {
-            let mine: Vec<PriceRow> =
-                catalog::visible_to(b, &own.iter().map(|r| (*r).clone()).collect::<Vec<_>>())
-                    .into_iter()
-                    .cloned()
-                    .collect();
+            let mine: Vec<PriceRow> = catalog::visible_to(b, &own).into_iter().cloned().collect();
             let at_min = catalog::price_for(b, p.list_price_e4, &mine, p.min_quantity_e3.max(1));
             let mut breaks: Vec<i64> = mine
                 .iter()
@@ -459,6 +456,7 @@ pub async fn put_prices(cx: &mut Cx) -> Result<Reply> {
     let skus: Vec<&str> = input.prices.iter().map(|p| p.sku.trim()).collect();
     let products = data::products_by_sku(&cx.db, &view.catalog.id, &skus).await?;
     let mut batch = Vec::new();
+    let mut customers: Vec<(String, shared::ids::RelationshipId)> = Vec::new();
     let (mut set, mut removed) = (0, 0);
     for (i, p) in input.prices.iter().enumerate() {
         let f = |name: &str| format!("prices[{i}].{name}");
@@ -467,17 +465,25 @@ pub async fn put_prices(cx: &mut Cx) -> Result<Reply> {
             .find(|r| r.sku == p.sku.trim())
             .ok_or_else(|| Error::invalid(f("sku"), "the catalog has no product with this SKU"))?;
         let relationship = match &p.partner {
-            Some(partner) => {
-                let (_, link) =
-                    relationships::partner_link(&cx.db, &me.company_id, &f("partner"), partner)
-                        .await?;
-                let link = link
-                    .filter(|l| l.supplier_id == me.company_id)
-                    .ok_or_else(|| {
-                        Error::invalid(f("partner"), "this company is not a customer of yours")
-                    })?;
-                Some(link.id)
-            }
+            // A partner named again in the call is looked up once.
+            Some(partner) => match customers.iter().find(|(named, _)| named == partner) {
+                Some((_, id)) => Some(id.clone()),
+                None => {
+                    let (_, link) =
+                        relationships::partner_link(&cx.db, &me.company_id, &f("partner"), partner)
+                            .await?;
+                    let link =
+                        link.filter(|l| l.supplier_id == me.company_id)
+                            .ok_or_else(|| {
+                                Error::invalid(
+                                    f("partner"),
+                                    "this company is not a customer of yours",
+                                )
+                            })?;
+                    customers.push((partner.clone(), link.id.clone()));
+                    Some(link.id)
+                }
+            },
             None => None,
         };
         let group = validate::optional_text(&f("group"), p.group.as_deref(), 100)?;
