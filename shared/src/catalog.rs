@@ -1,5 +1,6 @@
 //! Catalogs: a supplier's products, what one customer pays for them, and whether a quantity
-//! may be ordered. The importers of CSV and BMEcat files are in [`import`].
+//! may be ordered. The importers of CSV and BMEcat files are in [`import`], the exporters in
+//! [`export`].
 //!
 //! Amounts are exact integers in ten-thousandths (`_e4`) and quantities in thousandths (`_e3`),
 //! as in [`crate::quote`]. A customer's unit price is found in this order:
@@ -13,6 +14,7 @@
 //! rounded half up to four decimals; a line's total is `quantity × unit price`, rounded half up
 //! to four decimals ([`crate::quote::line_total_e4`]).
 
+pub mod export;
 pub mod import;
 
 use serde::{Deserialize, Serialize};
@@ -189,6 +191,9 @@ pub struct ProductPatch {
     pub step_quantity_e3: Option<i64>,
     pub stock_e3: Option<i64>,
     pub lead_time_days: Option<i64>,
+    /// The list price's quantity breaks, `(from quantity, price)`: given, they replace the
+    /// stored ones (a BMEcat file states a product's whole price scale).
+    pub list_breaks: Option<Vec<(i64, i64)>>,
 }
 
 /// The texts of a product's fields as given, before they are checked (empty: not given).
@@ -307,6 +312,32 @@ impl ProductPatch {
             .map(|t| whole_days("lead_time_days", t))
             .transpose()?;
         Ok(out)
+    }
+
+    /// `later` over this patch: each field `later` gives wins, the others stay.
+    pub fn merge(&mut self, later: ProductPatch) {
+        fn over<T>(slot: &mut Option<T>, later: Option<T>) {
+            if later.is_some() {
+                *slot = later;
+            }
+        }
+        let [n0, n1, n2] = later.names;
+        let [d0, d1, d2] = later.descriptions;
+        for (slot, value) in self.names.iter_mut().zip([n0, n1, n2]) {
+            over(slot, value);
+        }
+        for (slot, value) in self.descriptions.iter_mut().zip([d0, d1, d2]) {
+            over(slot, value);
+        }
+        over(&mut self.gtin, later.gtin);
+        over(&mut self.category, later.category);
+        over(&mut self.unit, later.unit);
+        over(&mut self.list_price_e4, later.list_price_e4);
+        over(&mut self.min_quantity_e3, later.min_quantity_e3);
+        over(&mut self.step_quantity_e3, later.step_quantity_e3);
+        over(&mut self.stock_e3, later.stock_e3);
+        over(&mut self.lead_time_days, later.lead_time_days);
+        over(&mut self.list_breaks, later.list_breaks);
     }
 
     /// Whether this patch can make a product that does not exist yet; else the field missing.

@@ -241,6 +241,10 @@ pub struct OrderFile<'a> {
     pub quotation: Option<&'a str>,
     pub buyer: &'a str,
     pub seller: &'a str,
+    /// The parties' ids in an openTRANS file (`PARTY_ID`): the supplier's number for the
+    /// customer, say (UBL files name the parties only).
+    pub buyer_id: Option<&'a str>,
+    pub seller_id: Option<&'a str>,
     pub note: Option<&'a str>,
     pub desired_date: Option<&'a str>,
     /// Where the goods go, as lines of text.
@@ -249,16 +253,74 @@ pub struct OrderFile<'a> {
     pub total_e4: i64,
 }
 
-/// What the recogniser reads in [`order_xml`]'s file (`shared::formats::recognise`, tested), so
-/// the worker that writes it stores its summary without carrying the recogniser.
-#[must_use]
-pub fn order_summary(o: &OrderFile<'_>) -> crate::formats::OrderSummary {
+named_enum! {
+    /// The format Tradepost writes an order file in: the one the supplier's ERP imports.
+    OrderFormat, "order format" {
+        /// Peppol BIS Ordering 3 (UBL 2.1 Order).
+        Ubl = "ubl",
+        /// openTRANS 2.1 ORDER.
+        Opentrans = "opentrans",
+    }
+}
+
+/// An order file written, with what the recogniser reads in it.
+pub struct WrittenOrder {
+    /// The order's number (the document's reference).
+    pub reference: String,
+    pub bytes: Vec<u8>,
+    pub summary: crate::formats::OrderSummary,
+}
+
+impl WrittenOrder {
+    /// `o` written in `format`.
+    #[must_use]
+    pub fn of(o: &OrderFile<'_>, format: OrderFormat) -> WrittenOrder {
+        match format {
+            OrderFormat::Ubl => WrittenOrder::ubl(o),
+            OrderFormat::Opentrans => WrittenOrder::opentrans(o),
+        }
+    }
+
+    /// `o` as a Peppol BIS Order (a worker that writes only these does not carry the others).
+    #[must_use]
+    pub fn ubl(o: &OrderFile<'_>) -> WrittenOrder {
+        WrittenOrder {
+            reference: o.id.to_owned(),
+            bytes: order_xml(o).into_bytes(),
+            summary: order_summary(o, crate::formats::Format::UblOrder, (None, None)),
+        }
+    }
+
+    /// `o` as an openTRANS 2.1 ORDER.
+    #[must_use]
+    pub fn opentrans(o: &OrderFile<'_>) -> WrittenOrder {
+        let (buyer, seller) = party_ids(o);
+        WrittenOrder {
+            reference: o.id.to_owned(),
+            bytes: order_opentrans(o).into_bytes(),
+            summary: order_summary(
+                o,
+                crate::formats::Format::OpenTransOrder,
+                (Some(buyer), Some(seller)),
+            ),
+        }
+    }
+}
+
+/// What the recogniser reads in the file [`WrittenOrder::of`] writes
+/// (`shared::formats::recognise`, tested), so the worker that writes it stores its summary
+/// without carrying the recogniser.
+fn order_summary(
+    o: &OrderFile<'_>,
+    format: crate::formats::Format,
+    (buyer_id, seller_id): (Option<&str>, Option<&str>),
+) -> crate::formats::OrderSummary {
     crate::formats::OrderSummary {
-        format: crate::formats::Format::UblOrder,
+        format,
         order_number: Some(o.id.trim().to_owned()).filter(|n| !n.is_empty()),
         issue_date: Some(o.issue_date.to_owned()),
-        buyer_id: None,
-        seller_id: None,
+        buyer_id: buyer_id.map(str::to_owned),
+        seller_id: seller_id.map(str::to_owned),
         currency: Some(o.currency.to_owned()),
         total: Some(crate::payment::from_e4(o.total_e4)),
         line_count: u32::try_from(o.lines.len()).unwrap_or(u32::MAX),
@@ -417,6 +479,142 @@ pub fn order_xml(o: &OrderFile<'_>) -> String {
     x
 }
 
+/// The parties' ids in an openTRANS file: as given, else their roles.
+fn party_ids<'a>(o: &OrderFile<'a>) -> (&'a str, &'a str) {
+    (
+        o.buyer_id.unwrap_or("buyer"),
+        o.seller_id.unwrap_or("supplier"),
+    )
+}
+
+/// The same order as an openTRANS 2.1 ORDER (the German ERPs' order format): the parties
+/// with their ids, the requested delivery date, the delivery address as the `delivery` party's,
+/// the note as a `REMARKS`, each line with its SKU, GTIN, name, quantity, unit, fixed price
+/// and line amount, and the total.
+pub fn order_opentrans(o: &OrderFile<'_>) -> String {
+    use crate::payment::from_e4;
+    let mut x = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <ORDER xmlns=\"http://www.opentrans.org/XMLSchema/2.1\" \
+         xmlns:bmecat=\"http://www.bmecat.org/bmecat/2005\" version=\"2.1\" type=\"standard\">\n\
+         <ORDER_HEADER>\n<CONTROL_INFO><GENERATOR_INFO>Tradepost</GENERATOR_INFO></CONTROL_INFO>\n\
+         <ORDER_INFO>\n",
+    );
+    x.push_str(&format!(
+        "<ORDER_ID>{}</ORDER_ID>\n<ORDER_DATE>{}</ORDER_DATE>\n",
+        xml(o.id),
+        xml(o.issue_date)
+    ));
+    if let Some(date) = o.desired_date {
+        let date = xml(date);
+        x.push_str(&format!(
+            "<DELIVERY_DATE type=\"optional\"><DELIVERY_START_DATE>{date}</DELIVERY_START_DATE>\
+             <DELIVERY_END_DATE>{date}</DELIVERY_END_DATE></DELIVERY_DATE>\n"
+        ));
+    }
+    x.push_str("<PARTIES>\n");
+    let (buyer_id, seller_id) = party_ids(o);
+    for (role, id, name) in [
+        ("buyer", buyer_id, o.buyer),
+        ("supplier", seller_id, o.seller),
+    ] {
+        x.push_str(&format!(
+            "<PARTY><bmecat:PARTY_ID type=\"supplier_specific\">{}</bmecat:PARTY_ID>\
+             <PARTY_ROLE>{role}</PARTY_ROLE><ADDRESS><bmecat:NAME>{}</bmecat:NAME></ADDRESS></PARTY>\n",
+            xml(id),
+            xml(name)
+        ));
+    }
+    if let Some(address) = o.delivery_address {
+        let mut lines = address.lines().map(str::trim).filter(|l| !l.is_empty());
+        x.push_str(
+            "<PARTY><bmecat:PARTY_ID type=\"buyer_specific\">delivery</bmecat:PARTY_ID>\
+             <PARTY_ROLE>delivery</PARTY_ROLE><ADDRESS>",
+        );
+        if let Some(name) = lines.next() {
+            x.push_str(&format!("<bmecat:NAME>{}</bmecat:NAME>", xml(name)));
+        }
+        for line in lines {
+            x.push_str(&format!(
+                "<bmecat:ADDRESS_REMARKS>{}</bmecat:ADDRESS_REMARKS>",
+                xml(line)
+            ));
+        }
+        x.push_str("</ADDRESS></PARTY>\n");
+    }
+    x.push_str(&format!(
+        "</PARTIES>\n<ORDER_PARTIES_REFERENCE><bmecat:BUYER_IDREF type=\"supplier_specific\">{}\
+         </bmecat:BUYER_IDREF><bmecat:SUPPLIER_IDREF type=\"supplier_specific\">{}\
+         </bmecat:SUPPLIER_IDREF>{}</ORDER_PARTIES_REFERENCE>\n<bmecat:CURRENCY>{}</bmecat:CURRENCY>\n",
+        xml(buyer_id),
+        xml(seller_id),
+        if o.delivery_address.is_some() {
+            "<SHIPMENT_PARTIES_REFERENCE><DELIVERY_IDREF type=\"buyer_specific\">delivery\
+             </DELIVERY_IDREF></SHIPMENT_PARTIES_REFERENCE>"
+        } else {
+            ""
+        },
+        xml(o.currency)
+    ));
+    if let Some(quotation) = o.quotation {
+        x.push_str(&format!(
+            "<REMARKS type=\"quotation\">{}</REMARKS>\n",
+            xml(quotation)
+        ));
+    }
+    if let Some(note) = o.note {
+        x.push_str(&format!(
+            "<REMARKS type=\"order\">{}</REMARKS>\n",
+            xml(note)
+        ));
+    }
+    x.push_str("</ORDER_INFO>\n</ORDER_HEADER>\n<ORDER_ITEM_LIST>\n");
+    for (i, l) in o.lines.iter().enumerate() {
+        x.push_str(&format!(
+            "<ORDER_ITEM>\n<LINE_ITEM_ID>{}</LINE_ITEM_ID>\n<PRODUCT_ID>",
+            i + 1
+        ));
+        if let Some(sku) = l.sku {
+            x.push_str(&format!(
+                "<bmecat:SUPPLIER_PID>{}</bmecat:SUPPLIER_PID>",
+                xml(sku)
+            ));
+        }
+        if let Some(gtin) = l.gtin {
+            x.push_str(&format!(
+                "<bmecat:INTERNATIONAL_PID type=\"gtin\">{}</bmecat:INTERNATIONAL_PID>",
+                xml(gtin)
+            ));
+        }
+        x.push_str(&format!(
+            "<bmecat:DESCRIPTION_SHORT>{}</bmecat:DESCRIPTION_SHORT>",
+            xml(l.item)
+        ));
+        if let Some(d) = l.description {
+            x.push_str(&format!(
+                "<bmecat:DESCRIPTION_LONG>{}</bmecat:DESCRIPTION_LONG>",
+                xml(d)
+            ));
+        }
+        x.push_str(&format!(
+            "</PRODUCT_ID>\n<QUANTITY>{}</QUANTITY>\n<bmecat:ORDER_UNIT>{}</bmecat:ORDER_UNIT>\n\
+             <PRODUCT_PRICE_FIX><bmecat:PRICE_AMOUNT>{}</bmecat:PRICE_AMOUNT></PRODUCT_PRICE_FIX>\n\
+             <PRICE_LINE_AMOUNT>{}</PRICE_LINE_AMOUNT>\n</ORDER_ITEM>\n",
+            quantity_text(l.quantity_e3),
+            unit_code(l.unit),
+            from_e4(l.unit_price_e4),
+            from_e4(l.total_e4)
+        ));
+    }
+    x.push_str(&format!(
+        "</ORDER_ITEM_LIST>\n<ORDER_SUMMARY><TOTAL_ITEM_NUM>{}</TOTAL_ITEM_NUM>\
+         <TOTAL_AMOUNT>{}</TOTAL_AMOUNT></ORDER_SUMMARY>\n</ORDER>\n",
+        o.lines.len(),
+        from_e4(o.total_e4)
+    ));
+    x
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -528,13 +726,16 @@ mod tests {
             quotation: Some("RFQ-2027-00001-v2"),
             buyer: "Buchhandlung Nord & Co",
             seller: "Druckerei Weber KG",
+            buyer_id: Some("K-10233"),
+            seller_id: None,
             note: Some("Lieferung an Tor 2"),
             desired_date: Some("2027-03-20"),
             delivery_address: Some("Buchhandlung Nord\nTor 2\n20095 Hamburg"),
             lines: &lines,
             total_e4: 2_600_000 + 450_000,
         };
-        let file = order_xml(&order);
+        let written = WrittenOrder::of(&order, OrderFormat::Ubl);
+        let file = String::from_utf8(written.bytes.clone()).unwrap();
         assert!(
             file.contains("<cbc:Name>Flyer A5 &lt;4/4&gt;</cbc:Name>"),
             "{file}"
@@ -554,7 +755,27 @@ mod tests {
                 assert_eq!(summary.currency.as_deref(), Some("EUR"));
                 assert_eq!(summary.total.as_deref(), Some("305.00"));
                 assert_eq!(summary.line_count, 2);
-                assert_eq!(summary, order_summary(&order), "what the worker stores");
+                assert_eq!(summary, written.summary, "what the worker stores");
+            }
+            other => panic!("not recognised: {other:?}"),
+        }
+
+        // The same order in openTRANS, for a supplier whose ERP imports that.
+        let written = WrittenOrder::of(&order, OrderFormat::Opentrans);
+        let file = String::from_utf8(written.bytes.clone()).unwrap();
+        assert!(
+            file.contains(
+                "<bmecat:DESCRIPTION_SHORT>Flyer A5 &lt;4/4&gt;</bmecat:DESCRIPTION_SHORT>"
+            ),
+            "{file}"
+        );
+        assert!(file.contains("<REMARKS type=\"quotation\">RFQ-2027-00001-v2</REMARKS>"));
+        assert!(file.contains("<bmecat:ADDRESS_REMARKS>20095 Hamburg</bmecat:ADDRESS_REMARKS>"));
+        match crate::formats::recognise(file.as_bytes()) {
+            crate::formats::Recognition::Recognised(summary) => {
+                assert_eq!(summary.buyer_id.as_deref(), Some("K-10233"));
+                assert_eq!(summary.seller_id.as_deref(), Some("supplier"));
+                assert_eq!(summary, written.summary, "what the worker stores");
             }
             other => panic!("not recognised: {other:?}"),
         }

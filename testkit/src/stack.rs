@@ -166,6 +166,14 @@ impl Stack {
                 Ok(bytes) => *bytes,
                 Err(_) => Vec::new(),
             },
+            // A stream that fails midway ends the body there, as a cut connection would.
+            ReplyBody::Stream(mut s) => {
+                let mut out = Vec::new();
+                while let Some(Ok(chunk)) = futures_util::StreamExt::next(&mut s).await {
+                    out.extend(chunk);
+                }
+                out
+            }
         };
         Answer {
             status: reply.status,

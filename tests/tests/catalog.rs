@@ -104,6 +104,59 @@ fn a_customer_orders_from_its_catalog_and_the_order_lands_in_the_suppliers_inbox
     // 1,199 from the CSV file; the BMEcat update added one and deleted one.
     assert_eq!(seen["product_count"], 1199, "{seen}");
     assert_eq!(seen["latest_import"]["format"], "bmecat", "{seen}");
+
+    // ---- the clerk exports it, in pages of 500 streamed through the gateway; both files read
+    // back into a new catalog as the same 1,199 products ----
+    for (format, marker) in [
+        ("csv", "\r\nENV-01197;"),
+        ("bmecat", "<PRODUCT mode=\"new\">"),
+    ] {
+        let path = format!("/v1/catalogs/{id}/export?format={format}");
+        let file = clerk
+            .api
+            .run_bytes(Method::GET, &path, clerk.api.raw(Method::GET, &path));
+        assert_eq!(file.status, 200, "{path}");
+        let text = String::from_utf8(file.body).unwrap();
+        assert!(
+            text.contains(marker),
+            "{format}: {}",
+            text.chars().take(2000).collect::<String>()
+        );
+        assert!(text.contains("Karton 300 g wei\u{DF}"), "{format}");
+        if format == "bmecat" {
+            assert_eq!(text.matches("<PRODUCT mode=").count(), 1199);
+            assert!(text.ends_with("</BMECAT>\n"), "{format}: cut short");
+        }
+        let copy = clerk.api.post(
+            "/v1/catalogs",
+            json!({"name": format!("Papier 2027 from {format}"), "currency": "EUR"}),
+            201,
+        );
+        let copy = copy["id"].as_str().unwrap().to_owned();
+        let report = import(&clerk.api, &copy, text.into_bytes());
+        assert_eq!(
+            (&report["format"], &report["created"], &report["refused"]),
+            (&json!(format), &json!(1199), &json!(0)),
+            "{report}"
+        );
+        let probe = |catalog: &str| {
+            let page = clerk.api.get(
+                &format!("/v1/catalogs/{catalog}/products?q=PAP-A4-80&lang=de"),
+                200,
+            );
+            let p = &page["data"][0];
+            json!([
+                p["sku"],
+                p["name"],
+                p["name_en"],
+                p["category"],
+                p["unit"],
+                p["list_price"],
+                p["gtin"]
+            ])
+        };
+        assert_eq!(probe(&copy), probe(&id), "{format}");
+    }
     clerk.api.put(
         &format!("/v1/catalogs/{id}/prices"),
         json!({"prices": [

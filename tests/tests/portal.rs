@@ -2172,6 +2172,30 @@ fn in_polish_a_buyer_finds_products_fills_a_cart_and_orders_from_the_catalog_the
     b.find("#catalog-import[data-status=done]");
     b.wait_text("#catalog-import table", "list_price");
     b.wait_text("#catalog-products", "PAP-A4-80");
+    // The clerk exports it as BMEcat: the file the browser saves holds the product.
+    b.execute(
+        "window.exported = []; const make = URL.createObjectURL; \
+         URL.createObjectURL = (blob) => { blob.text().then((t) => window.exported.push(t)); return make(blob); };",
+        Vec::new(),
+    );
+    b.wait_text(
+        "#catalog-export button.export-bmecat",
+        &pl("catalog.export_bmecat"),
+    );
+    b.click("#catalog-export button.export-bmecat");
+    let exported = b.wait_until(
+        "the exported file",
+        std::time::Duration::from_secs(20),
+        || {
+            b.execute("return window.exported[0] || null;", Vec::new())
+                .as_str()
+                .map(str::to_owned)
+        },
+    );
+    assert!(
+        exported.contains("<SUPPLIER_PID>PAP-A4-80</SUPPLIER_PID>"),
+        "{exported}"
+    );
     b.select("form.catalog-enable select[name=partner]", &customer.id);
     b.click("form.catalog-enable button[type=submit]");
     b.wait_text("#catalog-customers", &customer.name);

@@ -713,6 +713,8 @@ fn a_catalog_is_kept_by_its_supplier_and_seen_only_by_the_customers_it_is_enable
             format!("{catalog}/cart"),
             Some(json!({"lines": [{"sku": "A-1", "quantity": 1}]})),
         ),
+        call(Method::GET, format!("{catalog}/export"), None),
+        call(Method::GET, format!("{catalog}/export?format=bmecat"), None),
     ];
     let mut cases = Vec::new();
     for c in changes.iter().chain(&reads) {
@@ -741,6 +743,15 @@ fn a_catalog_is_kept_by_its_supplier_and_seen_only_by_the_customers_it_is_enable
     for c in &changes[..4] {
         cases.push((
             "the customer",
+            w.partner.api(),
+            c.clone(),
+            403,
+            "supplier_only",
+        ));
+    }
+    for c in &reads[3..] {
+        cases.push((
+            "the customer, exporting",
             w.partner.api(),
             c.clone(),
             403,

@@ -31,6 +31,17 @@ pub enum Item {
     Delete(String),
 }
 
+impl Item {
+    /// The SKU the row is about.
+    #[must_use]
+    pub fn sku(&self) -> &str {
+        match self {
+            Item::Upsert(p) => &p.sku,
+            Item::Delete(sku) => sku,
+        }
+    }
+}
+
 /// A row that was refused, for the import's report.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RowError {
@@ -117,7 +128,7 @@ fn file_error(detail: impl Into<String>) -> Error {
 
 /// The columns a CSV header may name (lower case; `name`, `description` and `price` are
 /// English name, English description and list price).
-const CSV_COLUMNS: [&str; 16] = [
+pub(crate) const CSV_COLUMNS: [&str; 16] = [
     "sku",
     "gtin",
     "name_en",
@@ -504,6 +515,7 @@ impl BmecatFeed {
         let mut r = Reader::from_reader(head);
         let mut path: Vec<Vec<u8>> = Vec::new();
         let mut group: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+        let mut language_named = false;
         loop {
             match r.read_event() {
                 Ok(Event::Start(e)) => {
@@ -535,8 +547,14 @@ impl BmecatFeed {
                 Ok(Event::Text(t)) => {
                     let text = t.decode().map(|c| c.trim().to_owned()).unwrap_or_default();
                     match path.last().map(Vec::as_slice) {
-                        Some(b"LANGUAGE") if path.iter().any(|p| p == b"CATALOG") => {
-                            self.language = language(&text).unwrap_or(self.language);
+                        // A catalog in several languages names its default first.
+                        Some(b"LANGUAGE")
+                            if !language_named && path.iter().any(|p| p == b"CATALOG") =>
+                        {
+                            if let Some(l) = language(&text) {
+                                self.language = l;
+                                language_named = true;
+                            }
                         }
                         Some(b"GROUP_ID") => group.0 = Some(text),
                         Some(b"GROUP_NAME") if group.1.is_none() => group.1 = Some(text),
@@ -647,18 +665,15 @@ impl BmecatFeed {
                         }))
             })
             .map(|t| t.text.as_str());
-        // The list price: the `net_list` price (else the first), per PRICE_QUANTITY units.
-        let prices: Vec<&Text> = texts.iter().filter(|t| t.name == "PRICE_AMOUNT").collect();
-        let price = prices
-            .iter()
-            .find(|t| t.price_type.as_deref() == Some("net_list"))
-            .or(prices.first())
-            .map(|t| t.text.as_str());
+        // The list price: the `net_list` prices (else those of the first price's type), per
+        // PRICE_QUANTITY units; the one from the lowest LOWER_BOUND is the list price, the
+        // others its quantity breaks.
         let per = first(&["PRICE_QUANTITY"]).unwrap_or("1");
-        let list_price = match price.map(|p| per_unit(p, per)).transpose() {
-            Ok(p) => p,
+        let scale = match price_scale(&texts, per) {
+            Ok(s) => s,
             Err(detail) => return Err(fail("PRICE_AMOUNT", detail)),
         };
+        let list_price = scale.first().map(|(_, p)| crate::payment::from_e4(*p));
         let lead_time = first(&["DELIVERY_TIME"]).map(|d| d.split('.').next().unwrap_or(d));
         let text = if self.prices_only {
             ProductText {
@@ -681,10 +696,42 @@ impl BmecatFeed {
                 lead_time_days: lead_time,
             }
         };
-        ProductPatch::parse("", &text)
-            .map(|p| Item::Upsert(Box::new(p)))
-            .map_err(|e| fail(&bmecat_field(e.field().unwrap_or("PRODUCT")), e.detail()))
+        let mut patch = ProductPatch::parse("", &text)
+            .map_err(|e| fail(&bmecat_field(e.field().unwrap_or("PRODUCT")), e.detail()))?;
+        if !scale.is_empty() {
+            patch.list_breaks = Some(scale[1..].to_vec());
+        }
+        Ok(Item::Upsert(Box::new(patch)))
     }
+}
+
+/// A product's price scale: `(from quantity, unit price)` of its `net_list` prices (else of
+/// the first price's type), by quantity, the first being the list price. A price without a
+/// `LOWER_BOUND` holds from 1; of two from one quantity, the first counts.
+fn price_scale(texts: &[Text], per: &str) -> std::result::Result<Vec<(i64, i64)>, String> {
+    let amounts: Vec<&Text> = texts.iter().filter(|t| t.name == "PRICE_AMOUNT").collect();
+    let wanted = if amounts
+        .iter()
+        .any(|t| t.price_type.as_deref() == Some("net_list"))
+    {
+        Some("net_list")
+    } else {
+        amounts.first().and_then(|t| t.price_type.as_deref())
+    };
+    let mut scale = Vec::new();
+    for t in amounts.iter().filter(|t| t.price_type.as_deref() == wanted) {
+        let from = match texts
+            .iter()
+            .find(|b| b.name == "LOWER_BOUND" && b.price.is_some() && b.price == t.price)
+        {
+            Some(b) => quantity_e3("LOWER_BOUND", &b.text).map_err(|e| e.detail())?,
+            None => 1000,
+        };
+        scale.push((from, per_unit(&t.text, per)?));
+    }
+    scale.sort_by_key(|(from, _)| *from);
+    scale.dedup_by_key(|(from, _)| *from);
+    Ok(scale)
 }
 
 /// Our field's name in BMEcat, for a row's error.
@@ -705,16 +752,11 @@ fn bmecat_field(field: &str) -> String {
 }
 
 /// A price for `per` units as the price of one, exact to four decimals (rounded half up).
-fn per_unit(amount: &str, per: &str) -> std::result::Result<String, String> {
+fn per_unit(amount: &str, per: &str) -> std::result::Result<i64, String> {
     let a = price_e4("PRICE_AMOUNT", amount).map_err(|e| e.detail())?;
     let q = quantity_e3("PRICE_QUANTITY", per).map_err(|e| e.detail())?;
-    if q == 1000 {
-        return Ok(crate::payment::from_e4(a));
-    }
     let unit = (i128::from(a) * 1000 + i128::from(q) / 2) / i128::from(q);
-    Ok(crate::payment::from_e4(
-        i64::try_from(unit).unwrap_or(i64::MAX),
-    ))
+    Ok(i64::try_from(unit).unwrap_or(i64::MAX))
 }
 
 /// A language code of BMEcat (ISO 639-2: `deu`, `ger`, `eng`, `pol`) or ISO 639-1.
@@ -738,6 +780,8 @@ struct Text {
     kind: Option<String>,
     /// `price_type` of the PRODUCT_PRICE this PRICE_AMOUNT is in.
     price_type: Option<String>,
+    /// Which PRODUCT_PRICE (from 1) the element is in, if any.
+    price: Option<u32>,
     /// `mode` of the PRODUCT element (only on the first entry).
     mode: Option<String>,
 }
@@ -758,10 +802,12 @@ fn element_texts(segment: &[u8]) -> std::result::Result<Vec<Text>, String> {
         lang: None,
         kind: None,
         price_type: None,
+        price: None,
         mode: None,
     }];
     let mut stack: Vec<Open> = Vec::new();
     let mut price_type: Option<String> = None;
+    let (mut prices, mut price) = (0_u32, None);
     let attr = |e: &quick_xml::events::BytesStart<'_>, name: &[u8]| {
         e.attributes()
             .flatten()
@@ -783,6 +829,8 @@ fn element_texts(segment: &[u8]) -> std::result::Result<Vec<Text>, String> {
                 }
                 if name == "PRODUCT_PRICE" || name == "ARTICLE_PRICE" {
                     price_type = attr(&e, b"price_type");
+                    prices += 1;
+                    price = Some(prices);
                 }
                 stack.push(Open {
                     name,
@@ -793,6 +841,9 @@ fn element_texts(segment: &[u8]) -> std::result::Result<Vec<Text>, String> {
             }
             Event::End(_) => {
                 if let Some(open) = stack.pop() {
+                    if open.name == "PRODUCT_PRICE" || open.name == "ARTICLE_PRICE" {
+                        price = None;
+                    }
                     let text = open.text.trim();
                     if !text.is_empty() {
                         out.push(Text {
@@ -801,6 +852,7 @@ fn element_texts(segment: &[u8]) -> std::result::Result<Vec<Text>, String> {
                             lang: open.lang,
                             kind: open.kind,
                             price_type: price_type.clone(),
+                            price,
                             mode: None,
                         });
                     }

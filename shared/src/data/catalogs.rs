@@ -38,13 +38,15 @@ pub struct CatalogRow {
     pub supplier_name: String,
     pub name: String,
     pub currency: String,
+    /// The format its orders are written in.
+    pub order_format: crate::quote::OrderFormat,
     pub product_count: u64,
     pub created_at: Time,
     pub updated_at: Time,
 }
 
 const CATALOG_SELECT: &str = "SELECT k.id, k.supplier_id, s.name AS supplier_name, k.name, \
-     k.currency, (SELECT COUNT(*) FROM products WHERE catalog_id = k.id) AS product_count, \
+     k.currency, k.order_format, (SELECT COUNT(*) FROM products WHERE catalog_id = k.id) AS product_count, \
      k.created_at, k.updated_at FROM catalogs k JOIN companies s ON s.id = k.supplier_id";
 
 /// The customer who looks at a catalog: its relationship and what prices depend on.
@@ -77,6 +79,7 @@ pub struct NewCatalog<'a> {
     pub supplier_id: &'a CompanyId,
     pub name: &'a str,
     pub currency: &'a str,
+    pub order_format: crate::quote::OrderFormat,
 }
 
 /// Makes a catalog (fails on [`NAME_TAKEN`]).
@@ -85,9 +88,37 @@ pub struct NewCatalog<'a> {
 /// A database error.
 pub async fn insert(db: &Db, c: &NewCatalog<'_>, now: Time) -> Result<()> {
     db.run(
-        "INSERT INTO catalogs (id, supplier_id, name, currency, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        &[c.id, c.supplier_id, &c.name, &c.currency, &now],
+        "INSERT INTO catalogs (id, supplier_id, name, currency, order_format, created_at, \
+         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        &[
+            c.id,
+            c.supplier_id,
+            &c.name,
+            &c.currency,
+            &c.order_format.as_str(),
+            &now,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Renames a catalog or changes the format of its orders (`None` keeps each; fails on
+/// [`NAME_TAKEN`]).
+///
+/// # Errors
+/// A database error.
+pub async fn update(
+    db: &Db,
+    id: &CatalogId,
+    name: Option<&str>,
+    order_format: Option<crate::quote::OrderFormat>,
+    now: Time,
+) -> Result<()> {
+    db.run(
+        "UPDATE catalogs SET name = COALESCE(?2, name), \
+         order_format = COALESCE(?3, order_format), updated_at = ?4 WHERE id = ?1",
+        &[id, &name, &order_format.map(|f| f.as_str()), &now],
     )
     .await?;
     Ok(())
@@ -314,6 +345,71 @@ pub async fn categories(db: &Db, catalog: &CatalogId) -> Result<Vec<CategoryCoun
     .await
 }
 
+/// Every category path `catalog`'s products are in (an export's tree).
+///
+/// # Errors
+/// A database error.
+pub async fn category_paths(db: &Db, catalog: &CatalogId) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Path {
+        category: String,
+    }
+    let rows: Vec<Path> = db
+        .all(
+            "SELECT DISTINCT category FROM products WHERE catalog_id = ?1 \
+             AND category IS NOT NULL",
+            &[catalog],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.category).collect())
+}
+
+/// Up to `limit` products of `catalog` after the SKU `after` (from the first with none), by
+/// SKU: an export's pages.
+///
+/// # Errors
+/// A database error.
+pub async fn products_after(
+    db: &Db,
+    catalog: &CatalogId,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<ProductRow>> {
+    db.all(
+        &format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.catalog_id = ?1 \
+             AND (?2 IS NULL OR p.sku > ?2) ORDER BY p.sku LIMIT ?3"
+        ),
+        &[catalog, &after, &limit],
+    )
+    .await
+}
+
+/// A product's SKU and category.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CategoryOf {
+    pub sku: String,
+    pub category: String,
+}
+
+/// Up to `limit` products of `catalog` that have a category, after the SKU `after`, by SKU.
+///
+/// # Errors
+/// A database error.
+pub async fn categories_after(
+    db: &Db,
+    catalog: &CatalogId,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<CategoryOf>> {
+    db.all(
+        "SELECT sku, category FROM products WHERE catalog_id = ?1 AND category IS NOT NULL \
+         AND (?2 IS NULL OR sku > ?2) ORDER BY sku LIMIT ?3",
+        &[catalog, &after, &limit],
+    )
+    .await
+}
+
 /// The price rows of `products` a viewer sees: all for the supplier (`buyer` none); for a
 /// customer the list breaks, its group's and its own only.
 ///
@@ -510,6 +606,43 @@ pub fn insert_stmt(
     )
 }
 
+/// Replaces the list price breaks of the products `patches` name with theirs (two statements,
+/// after the products are written).
+fn list_breaks_stmts(catalog: &CatalogId, patches: &[&ProductPatch]) -> [Statement; 2] {
+    #[derive(Serialize)]
+    struct Break<'a> {
+        sku: &'a str,
+        from: i64,
+        price: i64,
+    }
+    let skus: Vec<&str> = patches.iter().map(|p| p.sku.as_str()).collect();
+    let breaks: Vec<Break<'_>> = patches
+        .iter()
+        .flat_map(|p| {
+            p.list_breaks.iter().flatten().map(|(from, price)| Break {
+                sku: &p.sku,
+                from: *from,
+                price: *price,
+            })
+        })
+        .collect();
+    [
+        Statement::new(
+            "DELETE FROM product_prices WHERE relationship_id IS NULL AND grouping IS NULL \
+             AND product_id IN (SELECT id FROM products WHERE catalog_id = ?1 \
+             AND sku IN (SELECT value FROM json_each(?2)))",
+            &[catalog, &Json(&skus)],
+        ),
+        Statement::new(
+            "INSERT INTO product_prices (product_id, relationship_id, grouping, \
+             min_quantity_e3, price_e4) SELECT p.id, NULL, NULL, j.value ->> 'from', \
+             j.value ->> 'price' FROM json_each(?2) j JOIN products p ON p.catalog_id = ?1 \
+             AND p.sku = j.value ->> 'sku' WHERE true ON CONFLICT DO NOTHING",
+            &[catalog, &Json(&breaks)],
+        ),
+    ]
+}
+
 /// Takes the products with these SKUs out of `catalog` (their prices with them).
 #[must_use]
 pub fn delete_stmt(catalog: &CatalogId, skus: &[&str]) -> Statement {
@@ -536,8 +669,36 @@ pub struct Written {
     pub refused: Vec<RowError>,
 }
 
-/// Writes a chunk of upserts and deletions (each SKU's last row wins) in one batch, with
-/// `then` (an import's progress) in it; a new product without a name or list price is refused.
+/// The rows of a chunk with one row per SKU, in the order each SKU first comes: a later
+/// upsert's fields win over an earlier one's (a BMEcat file places its products in the
+/// category tree after listing them), a deletion drops what came before it, an upsert after
+/// a deletion starts anew. The row reported is the last one.
+fn merged(rows: Vec<(u64, Item)>) -> Vec<(u64, Item)> {
+    let mut out: Vec<(u64, Item)> = Vec::with_capacity(rows.len());
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (row, item) in rows {
+        let Some(&i) = at.get(item.sku()) else {
+            at.insert(item.sku().to_owned(), out.len());
+            out.push((row, item));
+            continue;
+        };
+        let slot = &mut out[i];
+        slot.0 = row;
+        let earlier = std::mem::replace(&mut slot.1, Item::Delete(String::new()));
+        slot.1 = match (earlier, item) {
+            (Item::Upsert(mut first), Item::Upsert(then)) => {
+                first.merge(*then);
+                Item::Upsert(first)
+            }
+            (_, then) => then,
+        };
+    }
+    out
+}
+
+/// Writes a chunk of upserts and deletions (the rows of one SKU merged, [`merged`]) in one
+/// batch, with `then` (an import's progress) in it; a new product without a name or list price
+/// is refused.
 ///
 /// # Errors
 /// A database error (nothing of the chunk is written).
@@ -548,13 +709,8 @@ pub async fn write_items(
     now: crate::time::Timestamp,
     then: impl FnOnce(&Written) -> Vec<Statement>,
 ) -> Result<Written> {
-    let skus: Vec<&str> = rows
-        .iter()
-        .map(|(_, item)| match item {
-            Item::Upsert(p) => p.sku.as_str(),
-            Item::Delete(sku) => sku.as_str(),
-        })
-        .collect();
+    let rows = merged(rows);
+    let skus: Vec<&str> = rows.iter().map(|(_, item)| item.sku()).collect();
     let existing = existing_skus(db, catalog, &skus).await?;
     let mut written = Written {
         created: 0,
@@ -565,12 +721,7 @@ pub async fn write_items(
     let mut updates: Vec<&ProductPatch> = Vec::new();
     let mut inserts: Vec<(&ProductPatch, ProductId)> = Vec::new();
     let mut deletes: Vec<&str> = Vec::new();
-    // A later row of one SKU in the chunk wins over an earlier one: keep the last of each.
-    for (n, (row, item)) in rows.iter().enumerate() {
-        let sku = skus[n];
-        if skus[n + 1..].contains(&sku) {
-            continue;
-        }
+    for (row, item) in &rows {
         match item {
             Item::Delete(sku) => {
                 if existing.iter().any(|e| e == sku) {
@@ -602,6 +753,15 @@ pub async fn write_items(
     }
     if !deletes.is_empty() {
         batch.push(delete_stmt(catalog, &deletes));
+    }
+    let scales: Vec<&ProductPatch> = updates
+        .iter()
+        .copied()
+        .chain(inserts.iter().map(|(p, _)| *p))
+        .filter(|p| p.list_breaks.is_some())
+        .collect();
+    if !scales.is_empty() {
+        batch.extend(list_breaks_stmts(catalog, &scales));
     }
     batch.push(touch_stmt(catalog, now));
     batch.extend(then(&written));

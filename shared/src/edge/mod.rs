@@ -316,6 +316,17 @@ pub fn response_of(reply: Reply) -> worker::Result<Response> {
                 ))
             }
         },
+        #[cfg(feature = "streamed")]
+        ReplyBody::Stream(stream) => {
+            use futures_util::TryStreamExt;
+            Response::from_stream(stream.map_err(worker::Error::RustError))?
+        }
+        #[cfg(not(feature = "streamed"))]
+        ReplyBody::Stream(_) => {
+            return Err(worker::Error::RustError(
+                "a streamed answer from a worker built without shared's `streamed` feature".into(),
+            ))
+        }
     };
     Ok(response.with_status(reply.status).with_headers(headers))
 }

@@ -214,17 +214,21 @@ impl Doc {
 
     /// A text answer of a media type (a vCard, say).
     #[must_use]
-    pub fn text(mut self, status: u16, media_type: &str, description: &str) -> Doc {
-        self.responses.insert(
-            status,
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    media_type,
-                    ContentBuilder::new().schema(Some(string_schema())).build(),
-                )
-                .build(),
-        );
+    pub fn text(self, status: u16, media_type: &str, description: &str) -> Doc {
+        self.texts(status, &[media_type], description)
+    }
+
+    /// A text answer in one of several media types (as the request asks).
+    #[must_use]
+    pub fn texts(mut self, status: u16, media_types: &[&str], description: &str) -> Doc {
+        let mut response = ResponseBuilder::new().description(description);
+        for media_type in media_types {
+            response = response.content(
+                *media_type,
+                ContentBuilder::new().schema(Some(string_schema())).build(),
+            );
+        }
+        self.responses.insert(status, response.build());
         self
     }
 

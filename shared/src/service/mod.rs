@@ -152,6 +152,9 @@ pub enum ReplyBody {
     Bytes(Vec<u8>),
     /// A stored file's bytes, streamed out.
     File(Box<dyn FileBody>),
+    /// Bytes made while the answer goes out (an export): on the Workers platform only in a
+    /// worker built with shared's `streamed` feature.
+    Stream(ByteStream),
 }
 
 /// An answer.

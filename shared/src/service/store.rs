@@ -533,9 +533,8 @@ pub struct OrderDeposit {
     pub event: crate::event::Event,
 }
 
-/// Writes `order` as a UBL order file named `filename` from `me` to the supplier of `link`
-/// (a new order document, recognised and summarised like an uploaded one) and returns what
-/// keeps it.
+/// Deposits the order file `order` named `filename` from `me` to the supplier of `link` (a new
+/// order document, recognised and summarised like an uploaded one) and returns what keeps it.
 ///
 /// # Errors
 /// A database or bucket error (nothing is left behind).
@@ -543,19 +542,22 @@ pub async fn deposit_order(
     cx: &Cx,
     me: &crate::permissions::Principal,
     link: &crate::data::relationships::Link,
-    order: &crate::quote::OrderFile<'_>,
+    order: crate::quote::WrittenOrder,
     filename: &str,
 ) -> Result<OrderDeposit> {
     use crate::data::documents::{self, Entry, NewDocument};
     use crate::document::{Actor, DocumentStatus, DocumentType, EventFacts};
     use crate::time::Time;
-    let xml = crate::quote::order_xml(order).into_bytes();
+    let crate::quote::WrittenOrder {
+        reference,
+        bytes: xml,
+        summary,
+    } = order;
     let document_id = crate::ids::DocumentId::new(cx.now)?;
     let key = document::object_key(&link.supplier_id, &document_id);
     let size = xml.len() as u64;
     let sha256 = crate::digest::sha256_hex(&xml);
-    let (format, summary, parse_error) =
-        Recognition::Recognised(crate::quote::order_summary(order)).columns();
+    let (format, summary, parse_error) = Recognition::Recognised(summary).columns();
     pending::announce(&cx.db, &key, cx.now).await?;
     if let Err(e) = cx
         .files()?
@@ -575,7 +577,7 @@ pub async fn deposit_order(
         sha256: sha256.clone(),
         sender_id: me.company_id.clone(),
         recipient_id: link.supplier_id.clone(),
-        reference: Some(order.id.to_owned()),
+        reference: Some(reference.clone()),
         customer_number: link.customer_number.clone(),
         status: DocumentStatus::New.as_str().to_owned(),
         summary: summary.clone(),
@@ -598,7 +600,7 @@ pub async fn deposit_order(
             size,
             sha256: &sha256,
             object_key: &key,
-            reference: Some(order.id),
+            reference: Some(&reference),
             customer_number: link.customer_number.as_deref(),
             in_reply_to: None,
             order_id: &document_id,
@@ -615,7 +617,7 @@ pub async fn deposit_order(
             Actor::Sender,
             Some(me),
             &Entry {
-                reference: Some(order.id),
+                reference: Some(&reference),
                 ..Entry::default()
             },
             false,

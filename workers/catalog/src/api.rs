@@ -7,6 +7,7 @@ pub use shared::data::catalogs::ImportOut;
 use shared::data::catalogs::{CategoryCount, OrderRow};
 use shared::ids::{CatalogId, CatalogOrderId, CompanyId, DocumentId, ProductId, RelationshipId};
 use shared::payment::from_e4;
+use shared::quote::OrderFormat;
 use shared::relationship::PartyRole;
 use shared::time::Time;
 use utoipa::{IntoParams, ToSchema};
@@ -22,6 +23,21 @@ pub struct CatalogIn {
     /// The currency of its prices (ISO 4217).
     #[schema(example = "EUR")]
     pub currency: String,
+    /// The format its orders reach the supplier's inbox in: `ubl` (Peppol BIS Ordering 3, the
+    /// default) or `opentrans` (openTRANS 2.1), whichever the supplier's ERP imports.
+    #[serde(default)]
+    pub order_format: Option<OrderFormat>,
+}
+
+/// What a supplier changes in a catalog; a field left out keeps what is stored.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogPatch {
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub order_format: Option<OrderFormat>,
 }
 
 /// A customer a catalog is enabled for (the supplier sees these).
@@ -72,6 +88,9 @@ pub struct CatalogOut {
     pub currency: String,
     pub supplier_id: CompanyId,
     pub supplier_name: String,
+    /// The format its orders are written in (the supplier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_format: Option<OrderFormat>,
     /// `supplier`: the caller's company keeps it; `customer`: it is enabled for it.
     pub side: PartyRole,
     pub product_count: u64,

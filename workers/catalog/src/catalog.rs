@@ -16,7 +16,10 @@ use shared::ids::{CatalogId, CatalogOrderId, ProductId};
 use shared::payment::from_e4;
 use shared::permissions::Principal;
 use shared::platform::db::Json;
-use shared::quote::{self, line_total_e4, quantity_e3, quantity_text, OrderFile, OrderLine};
+use shared::quote::{
+    self, line_total_e4, quantity_e3, quantity_text, OrderFile, OrderFormat, OrderLine,
+    WrittenOrder,
+};
 use shared::relationship::{PartyRole, Service};
 use shared::service::{store, Cx, Page, Reply};
 use shared::time::{self, Time};
@@ -24,9 +27,9 @@ use shared::{appointment, validate, Error, Result};
 
 use crate::api::{
     CartIn, CartLineIn, CartOut, CartProblemOut, CatalogCustomerOut, CatalogIn, CatalogList,
-    CatalogOrderList, CatalogOrderOut, CatalogOrderQuery, CatalogOut, ImportOut, OrderIn,
-    OrderTermsIn, OrderTermsOut, PriceBreakOut, PriceOut, PricedLineOut, PricesIn, PricesOut,
-    ProductIn, ProductList, ProductOut, ProductQuery, ProductsIn,
+    CatalogOrderList, CatalogOrderOut, CatalogOrderQuery, CatalogOut, CatalogPatch, ImportOut,
+    OrderIn, OrderTermsIn, OrderTermsOut, PriceBreakOut, PriceOut, PricedLineOut, PricesIn,
+    PricesOut, ProductIn, ProductList, ProductOut, ProductQuery, ProductsIn,
 };
 
 /// The catalog named by the path, as the caller may see it; another's is a 404.
@@ -113,6 +116,7 @@ async fn catalog_out(cx: &Cx, me: &Principal, view: CatalogView, full: bool) -> 
         currency: c.currency,
         supplier_id: c.supplier_id,
         supplier_name: c.supplier_name,
+        order_format: (side == PartyRole::Supplier).then_some(c.order_format),
         side,
         product_count: c.product_count,
         categories,
@@ -138,23 +142,48 @@ pub async fn create_catalog(cx: &mut Cx) -> Result<Reply> {
             supplier_id: &me.company_id,
             name: &name,
             currency: &currency,
+            order_format: input.order_format.unwrap_or(OrderFormat::Ubl),
         },
         Time(cx.now),
     )
     .await;
-    if let Err(e) = made {
-        if e.unique_violation() == Some(data::NAME_TAKEN) {
-            return Err(Error::invalid(
-                "name",
-                "your company has a catalog of this name",
-            ));
-        }
-        return Err(e);
-    }
+    made.map_err(name_taken)?;
     let view = data::catalog(&cx.db, &me.company_id, &id)
         .await?
         .ok_or(Error::not_found("catalog"))?;
     Reply::json(201, &catalog_out(cx, &me, view, true).await?)
+}
+
+/// A second catalog of one name, as the supplier's error.
+fn name_taken(e: Error) -> Error {
+    if e.unique_violation() == Some(data::NAME_TAKEN) {
+        Error::invalid("name", "your company has a catalog of this name")
+    } else {
+        e
+    }
+}
+
+/// `PATCH /v1/catalogs/{id}`: the supplier renames a catalog or changes its orders' format.
+pub async fn update_catalog(cx: &mut Cx) -> Result<Reply> {
+    let me = cx.me()?;
+    let view = own(cx, &me).await?;
+    let input: CatalogPatch = cx.body().await?;
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| validate::text("name", n, 1, 100))
+        .transpose()?;
+    data::update(
+        &cx.db,
+        &view.catalog.id,
+        name.as_deref(),
+        input.order_format,
+        Time(cx.now),
+    )
+    .await
+    .map_err(name_taken)?;
+    let view = load(cx, &me).await?;
+    Reply::json(200, &catalog_out(cx, &me, view, true).await?)
 }
 
 /// `GET /v1/catalogs`.
@@ -826,6 +855,14 @@ pub async fn place_order(cx: &mut Cx) -> Result<Reply> {
         quotation: None,
         buyer: &b.customer_name,
         seller: &view.catalog.supplier_name,
+        // An openTRANS file names the parties by id: the supplier's number for the customer
+        // where it keeps one, else the companies' ids here.
+        buyer_id: Some(
+            b.customer_number
+                .as_deref()
+                .unwrap_or(b.customer_id.as_str()),
+        ),
+        seller_id: Some(view.catalog.supplier_id.as_str()),
         note: note.as_deref(),
         desired_date: requested_date.as_deref(),
         delivery_address: delivery_address.as_deref(),
@@ -841,7 +878,8 @@ pub async fn place_order(cx: &mut Cx) -> Result<Reply> {
         customer_number: b.customer_number.clone(),
     };
     let filename = format!("Order-{number}.xml");
-    let deposit = store::deposit_order(cx, &me, &link, &file, &filename).await?;
+    let written = WrittenOrder::of(&file, view.catalog.order_format);
+    let deposit = store::deposit_order(cx, &me, &link, written, &filename).await?;
     let mut batch = deposit.stmts;
     batch.push(data::insert_order_stmt(
         &NewOrder {

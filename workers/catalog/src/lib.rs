@@ -21,8 +21,8 @@ use shared::service::{Access, Service};
 use {
     api::{
         CartIn, CartOut, CatalogIn, CatalogList, CatalogOrderList, CatalogOrderOut,
-        CatalogOrderQuery, CatalogOut, ImportOut, OrderIn, OrderTermsIn, OrderTermsOut, PricesIn,
-        PricesOut, ProductList, ProductQuery, ProductsIn,
+        CatalogOrderQuery, CatalogOut, CatalogPatch, ImportOut, OrderIn, OrderTermsIn,
+        OrderTermsOut, PricesIn, PricesOut, ProductList, ProductQuery, ProductsIn,
     },
     shared::ids::CatalogId,
 };
@@ -44,6 +44,12 @@ pub static SERVICE: Service = Service {
         Get "/v1/catalogs" => catalog::list_catalogs, CATALOG,
             |d| d.summary("List the catalogs the company keeps, and those its suppliers enabled for it")
                 .ok::<CatalogList>("the catalogs");
+        Patch "/v1/catalogs/{id}" => catalog::update_catalog, CATALOG,
+            |d| d.summary("Rename a catalog, or change the format its orders reach the inbox in (`ubl` or `opentrans`)")
+                .path_param::<CatalogId>("id")
+                .body::<CatalogPatch>()
+                .ok::<CatalogOut>("the catalog")
+                .errors(&[(403, "a customer (`supplier_only`)"), (422, "the name is taken (`name`)")]);
         Get "/v1/catalogs/{id}" => catalog::get_catalog, CATALOG,
             |d| d.summary("Read a catalog: its categories, and for the supplier its customers, for a customer its ordering terms")
                 .path_param::<CatalogId>("id")

@@ -500,3 +500,302 @@ fn a_customer_orders_from_its_catalog_at_its_prices_and_the_order_lands_in_the_i
     let (_, list) = call(&w, Method::Get, "/v1/catalogs", kurt, None);
     assert_eq!(list["data"].as_array().unwrap().len(), 0, "{list}");
 }
+
+/// The products of a catalog as the supplier lists them, without what differs between copies.
+fn listing(w: &World, catalog: &str) -> Vec<Value> {
+    let (status, page) = call(
+        w,
+        Method::Get,
+        &format!("/v1/catalogs/{catalog}/products?limit=100"),
+        &w.anna.token,
+        None,
+    );
+    assert_eq!(status, 200, "{page}");
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            for volatile in ["id", "updated_at", "prices"] {
+                p.as_object_mut().unwrap().remove(volatile);
+            }
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn the_supplier_exports_its_catalog_as_csv_and_bmecat_and_both_read_back() {
+    let w = world();
+    let anna = &w.anna.token;
+    let make = |name: &str| {
+        let (status, made) = call(
+            &w,
+            Method::Post,
+            "/v1/catalogs",
+            anna,
+            Some(json!({"name": name, "currency": "EUR"})),
+        );
+        assert_eq!(status, 201, "{made}");
+        made["id"].as_str().unwrap().to_owned()
+    };
+    let id = make("Papier & Druck 2027");
+    let (status, report) = import(&w, &id, CSV);
+    assert_eq!((status, &report["created"]), (201, &json!(3)), "{report}");
+    let (status, prices) = call(
+        &w,
+        Method::Put,
+        &format!("/v1/catalogs/{id}/prices"),
+        anna,
+        Some(json!({"prices": [
+            {"sku": "PAP-A4-80", "min_quantity": "50", "price": "4.00"},
+            {"sku": "PAP-A4-80", "partner": w.kiosk, "price": "3.33"},
+        ]})),
+    );
+    assert_eq!(status, 200, "{prices}");
+    let original = listing(&w, &id);
+    assert_eq!(original.len(), 3);
+
+    // CSV: the import's columns; it reads back as the same products.
+    let csv =
+        w.s.get(&format!("/v1/catalogs/{id}/export"))
+            .bearer(anna)
+            .run();
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some("attachment; filename=\"Papier---Druck-2027.csv\"")
+    );
+    let text = String::from_utf8(csv.body.clone()).unwrap();
+    assert!(text.starts_with("\u{FEFF}sku;gtin;name_en;"), "{text}");
+    assert!(text.contains("Briefumschläge C5"), "{text}");
+    assert!(
+        !text.contains("3.33"),
+        "a customer's price is not the catalog's: {text}"
+    );
+    let copy = make("Copy from CSV");
+    let (status, report) = import(&w, &copy, &text);
+    assert_eq!(
+        (status, &report["created"], &report["refused"]),
+        (201, &json!(3), &json!(0)),
+        "{report}"
+    );
+    assert_eq!(listing(&w, &copy), original);
+
+    // BMEcat: the tree, the texts, the list price and its break; all but the stock reads back.
+    let xml =
+        w.s.get(&format!("/v1/catalogs/{id}/export?format=bmecat"))
+            .bearer(anna)
+            .run();
+    assert_eq!(xml.status, 200);
+    let text = String::from_utf8(xml.body.clone()).unwrap();
+    assert!(text.contains("<T_NEW_CATALOG>"), "{text}");
+    assert!(text.contains("<LOWER_BOUND>50</LOWER_BOUND>"), "{text}");
+    assert!(!text.contains("3.33"), "{text}");
+    let copy = make("Copy from BMEcat");
+    let (status, report) = import(&w, &copy, &text);
+    assert_eq!(
+        (status, &report["format"], &report["refused"]),
+        (201, &json!("bmecat"), &json!(0)),
+        "{report}"
+    );
+    let without_stock = |rows: Vec<Value>| -> Vec<Value> {
+        rows.into_iter()
+            .map(|mut p| {
+                for f in ["stock", "availability"] {
+                    p.as_object_mut().unwrap().remove(f);
+                }
+                p
+            })
+            .collect()
+    };
+    assert_eq!(
+        without_stock(listing(&w, &copy)),
+        without_stock(original.clone())
+    );
+    let list_breaks = |catalog: &str| {
+        w.s.texts(
+            "SELECT p.sku || ' ' || pp.min_quantity_e3 || ' ' || pp.price_e4 FROM product_prices pp \
+             JOIN products p ON p.id = pp.product_id WHERE p.catalog_id = ?1 \
+             AND pp.relationship_id IS NULL AND pp.grouping IS NULL ORDER BY 1",
+            &[Sql::Text(catalog.to_owned())],
+        )
+    };
+    assert_eq!(list_breaks(&copy), vec!["PAP-A4-80 50000 40000".to_owned()]);
+    assert_eq!(list_breaks(&copy), list_breaks(&id));
+    // Nobody else exports it: the customer is refused, an unrelated company finds nothing.
+    let (status, _) = call(
+        &w,
+        Method::Put,
+        &format!("/v1/catalogs/{id}/customers/{}", w.bookshop),
+        anna,
+        None,
+    );
+    assert_eq!(status, 200);
+    let (status, refused) = call(
+        &w,
+        Method::Get,
+        &format!("/v1/catalogs/{id}/export"),
+        &w.berta.token,
+        None,
+    );
+    assert_eq!((status, problem_code(&refused)), (403, "supplier_only"));
+    let (status, _) = call(
+        &w,
+        Method::Get,
+        &format!("/v1/catalogs/{id}/export"),
+        &w.stranger_key,
+        None,
+    );
+    assert_eq!(status, 404);
+    let (status, refused) = call(
+        &w,
+        Method::Get,
+        &format!("/v1/catalogs/{id}/export?format=pdf"),
+        anna,
+        None,
+    );
+    assert_eq!((status, problem_field(&refused)), (422, "format"));
+}
+
+#[test]
+fn a_supplier_whose_erp_imports_opentrans_gets_its_catalog_orders_as_opentrans_files() {
+    let w = world();
+    let anna = &w.anna.token;
+    let (status, made) = call(
+        &w,
+        Method::Post,
+        "/v1/catalogs",
+        anna,
+        Some(json!({"name": "Papier 2027", "currency": "EUR"})),
+    );
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["order_format"], "ubl", "the default");
+    let id = made["id"].as_str().unwrap().to_owned();
+    let catalog = format!("/v1/catalogs/{id}");
+    let (status, changed) = call(
+        &w,
+        Method::Patch,
+        &catalog,
+        anna,
+        Some(json!({"order_format": "opentrans"})),
+    );
+    assert_eq!(
+        (status, &changed["order_format"], &changed["name"]),
+        (200, &json!("opentrans"), &json!("Papier 2027")),
+        "{changed}"
+    );
+    let (status, refused) = call(
+        &w,
+        Method::Patch,
+        &catalog,
+        anna,
+        Some(json!({"order_format": "pdf"})),
+    );
+    assert_eq!((status, problem_field(&refused)), (422, "order_format"));
+    let (status, _) = call(
+        &w,
+        Method::Put,
+        &format!("{catalog}/products"),
+        anna,
+        Some(
+            json!({"products": [{"sku": "PAP-A4-80", "gtin": "4006381333931",
+            "name_en": "Offset paper A4 80 g", "unit": "PK", "list_price": "4.50"}]}),
+        ),
+    );
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &w,
+        Method::Put,
+        &format!("{catalog}/customers/{}", w.bookshop),
+        anna,
+        None,
+    );
+    assert_eq!(status, 200);
+
+    // The customer neither sees the setting nor changes it; an unrelated company finds nothing.
+    let (status, seen) = call(&w, Method::Get, &catalog, &w.berta.token, None);
+    assert_eq!(status, 200, "{seen}");
+    assert!(seen.get("order_format").is_none(), "{seen}");
+    let (status, refused) = call(
+        &w,
+        Method::Patch,
+        &catalog,
+        &w.berta.token,
+        Some(json!({"order_format": "ubl"})),
+    );
+    assert_eq!((status, problem_code(&refused)), (403, "supplier_only"));
+    let (status, _) = call(
+        &w,
+        Method::Patch,
+        &catalog,
+        &w.stranger_key,
+        Some(json!({"name": "Mine"})),
+    );
+    assert_eq!(status, 404);
+
+    let (status, placed) = call(
+        &w,
+        Method::Post,
+        &format!("{catalog}/orders"),
+        &w.berta.token,
+        Some(
+            json!({"lines": [{"sku": "PAP-A4-80", "quantity": 10}], "reference": "PO-77",
+            "requested_date": "2099-04-01", "note": "Tor 2"}),
+        ),
+    );
+    assert_eq!(status, 201, "{placed}");
+    let document = placed["document_id"].as_str().unwrap().to_owned();
+    let (status, doc) = call(
+        &w,
+        Method::Get,
+        &format!("/v1/documents/{document}"),
+        anna,
+        None,
+    );
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(
+        (
+            &doc["summary"]["format"],
+            &doc["summary"]["total"],
+            &doc["summary"]["buyer_id"]
+        ),
+        (
+            &json!("open_trans_order"),
+            &json!("40.50"),
+            &json!(w.bookshop)
+        ),
+        "{doc}"
+    );
+    let file =
+        w.s.call(Method::Get, &format!("/v1/documents/{document}/content"))
+            .bearer(anna)
+            .run();
+    let xml = String::from_utf8(file.body).unwrap();
+    for expected in [
+        "<ORDER xmlns=\"http://www.opentrans.org/XMLSchema/2.1\"",
+        "<ORDER_ID>PO-77</ORDER_ID>",
+        "<bmecat:SUPPLIER_PID>PAP-A4-80</bmecat:SUPPLIER_PID>",
+        "<QUANTITY>10</QUANTITY>",
+        "<bmecat:PRICE_AMOUNT>4.05</bmecat:PRICE_AMOUNT>",
+        "<DELIVERY_END_DATE>2099-04-01</DELIVERY_END_DATE>",
+        "<REMARKS type=\"order\">Tor 2</REMARKS>",
+    ] {
+        assert!(xml.contains(expected), "{expected} in {xml}");
+    }
+    let (status, lines) = call(
+        &w,
+        Method::Get,
+        &format!("/v1/documents/{document}/lines"),
+        &w.berta.token,
+        None,
+    );
+    assert_eq!(status, 200, "{lines}");
+    assert_eq!(
+        (&lines["lines"][0]["sku"], &lines["lines"][0]["line_total"]),
+        (&json!("PAP-A4-80"), &json!("40.50")),
+        "{lines}"
+    );
+}

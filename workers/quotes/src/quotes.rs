@@ -20,8 +20,8 @@ use shared::payment::from_e4;
 use shared::permissions::{Permission, Principal};
 use shared::platform::Platform;
 use shared::quote::{
-    self, OrderFile, OrderLine, QuoteMove, QuoteStatus, VersionStatus, MAX_ITEM, MAX_LINES,
-    MAX_TEXT, MAX_TITLE,
+    self, OrderFile, OrderLine, QuoteMove, QuoteStatus, VersionStatus, WrittenOrder, MAX_ITEM,
+    MAX_LINES, MAX_TEXT, MAX_TITLE,
 };
 use shared::relationship::{PartyRole, Service};
 use shared::service::{log_error, store, Cx, Page, Reply};
@@ -560,6 +560,8 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
         quotation: Some(&quotation),
         buyer: &q.row.customer_name,
         seller: &q.row.supplier_name,
+        buyer_id: None,
+        seller_id: None,
         note: Some(&q.row.title),
         desired_date: q.row.desired_date.as_deref(),
         delivery_address: None,
@@ -567,7 +569,8 @@ pub async fn accept_quote(cx: &mut Cx) -> Result<Reply> {
         total_e4: current.total_e4,
     };
     let filename = format!("Order-{}.xml", q.row.number);
-    let deposit = store::deposit_order(cx, &me, &link, &order_file, &filename).await?;
+    let deposit =
+        store::deposit_order(cx, &me, &link, WrittenOrder::ubl(&order_file), &filename).await?;
     let doc_id = deposit.document_id.clone();
     let now = Time(cx.now);
     let accepted = Event::new(

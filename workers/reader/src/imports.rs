@@ -20,19 +20,8 @@ const KEPT_ERRORS: usize = 100;
 /// The largest file an import reads.
 const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 
-/// The caller's own catalog named by the path: another's is a 404, a customer's view a 403.
 async fn own(cx: &Cx, me: &Principal) -> Result<CatalogId> {
-    let id = CatalogId::parse(cx.param("id"))?;
-    let view = data::catalog(&cx.db, &me.company_id, &id)
-        .await?
-        .ok_or(Error::not_found("catalog"))?;
-    if view.buyer.is_some() {
-        return Err(Error::forbidden(
-            "supplier_only",
-            "only the supplier imports into its catalog",
-        ));
-    }
-    Ok(id)
+    Ok(crate::own_catalog(cx, me, "imports into").await?.catalog.id)
 }
 
 fn too_large() -> Error {

@@ -3,24 +3,31 @@
 //!   `T_UPDATE_PRICES`) — read into one of its catalogs as it streams in
 //!   (`shared::catalog::import`), written a chunk at a time with the import's progress, and
 //!   reported row by row ([`imports`]). The catalog worker serves everything else of catalogs.
+//! - The catalog written out as CSV or BMEcat 2005, streamed page by page ([`exports`];
+//!   `shared::catalog::export`).
 //! - The lines of a recognised order document in any format, and what an order response
 //!   changed against the order it answers ([`lines`]; `shared::formats::lines`). The orders
 //!   worker serves everything else of documents.
 //!
 //! [`SERVICE`] is its route table.
 
+mod exports;
 mod imports;
 pub mod lines;
 
+use shared::data::catalogs::{self as data, CatalogView};
+use shared::ids::CatalogId;
 use shared::permissions::Permission::{Catalog, DocumentsReceive, DocumentsSend};
+use shared::permissions::Principal;
 use shared::service::route::Sessions;
-use shared::service::{Access, Service};
+use shared::service::{Access, Cx, Service};
+use shared::{Error, Result};
 
 #[cfg(not(target_arch = "wasm32"))]
 use {
     lines::DocumentLinesOut,
     shared::data::catalogs::ImportOut,
-    shared::ids::{CatalogId, DocumentId, ImportId},
+    shared::ids::{DocumentId, ImportId},
 };
 
 /// Who keeps the company's catalogs.
@@ -46,6 +53,14 @@ pub static SERVICE: Service = Service {
             |d| d.summary("Read an import's progress while it runs, and its report after")
                 .path_param::<CatalogId>("id").path_param::<ImportId>("import_id")
                 .ok::<ImportOut>("the import");
+        Get "/v1/catalogs/{id}/export" => exports::export_catalog, CATALOG,
+            |d| d.summary("Export the catalog as a CSV or BMEcat 2005 (T_NEW_CATALOG) file, streamed")
+                .describe("CSV: the import's columns (without `action`), `;` between fields, UTF-8 with a byte order mark; it reads back through the import unchanged. BMEcat: the category tree, each product's texts in English, German and Polish, its order details and its list price with the quantity breaks, then the products' places in the tree. Group and individual prices are the customers', not the catalog's, and are not exported; BMEcat has no element for the stock.")
+                .path_param::<CatalogId>("id")
+                .query::<exports::ExportQuery>()
+                .texts(200, &["text/csv", "application/xml"], "the catalog file")
+                .answer_header(200, "content-disposition", "the file name (RFC 6266)")
+                .errors(&[(403, "a customer (`supplier_only`)"), (422, "an unknown format (`format`)")]);
         Get "/v1/documents/{id}/lines" => lines::document_lines, EITHER_SIDE,
             |d| d.summary("Read the lines of a recognised order document (UBL Order and OrderResponse, openTRANS ORDER, cXML OrderRequest, EDIFACT ORDERS); for an order response also what it changed in the order it answers")
                 .path_param::<DocumentId>("id")
@@ -53,6 +68,22 @@ pub static SERVICE: Service = Service {
                 .errors(&[(409, "the document is in no order format (`not_recognised`), its file is gone (`file_deleted`) or cannot be read (`unreadable`)")]);
     ],
 };
+
+/// The caller's own catalog named by the path: another's is a 404, a customer's view a 403
+/// (`what` it may not do: "imports into", "exports").
+async fn own_catalog(cx: &Cx, me: &Principal, what: &str) -> Result<CatalogView> {
+    let id = CatalogId::parse(cx.param("id"))?;
+    let view = data::catalog(&cx.db, &me.company_id, &id)
+        .await?
+        .ok_or(Error::not_found("catalog"))?;
+    if view.buyer.is_some() {
+        return Err(Error::forbidden(
+            "supplier_only",
+            format!("only the supplier {what} its catalog"),
+        ));
+    }
+    Ok(view)
+}
 
 #[cfg(target_arch = "wasm32")]
 mod entry {

@@ -3,7 +3,7 @@
 // (as customer: search in the person's language at its own prices, a cart kept in this browser,
 // lines pasted as SKU;quantity, the order placed into the supplier's inbox), and the history of
 // orders placed and received.
-import { get, post, put, del, send, withQuery } from "../api.js";
+import { get, post, put, patch, del, send, download, withQuery } from "../api.js";
 import { t, fmtDate, fmtDay, fmtAmount, language } from "../i18n.js";
 import { h, show, field, form, table, badge, dl, action, notice } from "../ui.js";
 import { navigate, state } from "../app.js";
@@ -59,6 +59,9 @@ async function supplierView(ctx, id, c) {
   show(ctx.main, h("p", { class: "crumbs" }, h("a", { href: "/catalogs" }, t("catalog.title"))),
     ctx.title("catalog.catalog", { name: c.name }),
     dl([[t("catalog.currency"), c.currency], [t("catalog.products"), String(c.product_count)], [t("catalog.updated_at"), fmtDate(c.updated_at)]]),
+    form([field(t("catalog.order_format"), "order_format", { kind: "select", value: c.order_format,
+      hint: t("catalog.order_format_hint"), options: [["ubl", t("catalog.format_ubl")], ["opentrans", t("catalog.format_opentrans")]] })],
+    async (v) => { await patch(`/v1/catalogs/${id}`, { order_format: v.order_format }); redraw(); }, { class: "catalog-format" }),
     h("h2", {}, t("catalog.import")), h("p", { class: "hint" }, t("catalog.import_hint")),
     form([field(t("catalog.file"), "file", { type: "file", required: true, accept: ".csv,.xml,text/csv,application/xml" })], async (v) => {
       const file = v.file?.[0];
@@ -82,6 +85,9 @@ async function supplierView(ctx, id, c) {
       productList(products, id, c, "");
     }, { submit: t("catalog.import_submit"), class: "catalog-import" }),
     progress,
+    h("p", { id: "catalog-export" }, t("catalog.export"), " ",
+      action(t("catalog.export_csv"), () => download(`/v1/catalogs/${id}/export?format=csv`, `${c.name}.csv`), { class: "link export-csv" }), " ",
+      action(t("catalog.export_bmecat"), () => download(`/v1/catalogs/${id}/export?format=bmecat`, `${c.name}.xml`), { class: "link export-bmecat" })),
     h("h2", {}, t("catalog.customers")),
     h("div", { id: "catalog-customers" }, table([t("catalog.customer"), t("catalog.enabled_at"), ""], c.customers.map((x) => [x.name, fmtDate(x.enabled_at),
       action(t("catalog.disable"), async () => { await del(`/v1/catalogs/${id}/customers/${x.company_id}`); redraw(); }, { class: "link" })]), t("catalog.no_customers"))),
