@@ -97,6 +97,67 @@ pub fn discounted(price_e4: i64, bp: i64) -> i64 {
     i64::try_from((exact + 5_000) / 10_000).unwrap_or(i64::MAX)
 }
 
+/// A price in another currency: one unit of the catalog's currency is `rate_e6` millionths of
+/// `currency` (the supplier's rate); a converted price is rounded half up to the cent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rate {
+    pub currency: String,
+    pub rate_e6: i64,
+}
+
+impl Rate {
+    /// `price_e4` in the rate's currency, rounded half up to two decimals.
+    #[must_use]
+    pub fn convert(&self, price_e4: i64) -> i64 {
+        // e4 × e6 / 1e6 = e4; to cents: / 100 with half up, then back to e4.
+        let exact = i128::from(price_e4) * i128::from(self.rate_e6);
+        let cents = (exact + 50_000_000 * exact.signum()) / 100_000_000;
+        i64::try_from(cents * 100).unwrap_or(i64::MAX)
+    }
+}
+
+/// A rate as given: a positive decimal with at most six places (`4.2875`), as millionths.
+///
+/// # Errors
+/// A 422 naming `field`.
+pub fn rate_e6(field: &str, text: &str) -> Result<i64> {
+    let bad = || {
+        Error::invalid(
+            field,
+            "must be a positive decimal with at most six places, such as 4.2875",
+        )
+    };
+    let t = text.trim();
+    let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || fraction.len() > 6
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || whole.len() > 9
+    {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let fraction: i64 = format!("{fraction:0<6}").parse().map_err(|_| bad())?;
+    let rate = whole * 1_000_000 + fraction;
+    if rate == 0 {
+        return Err(bad());
+    }
+    Ok(rate)
+}
+
+/// Millionths as a decimal text: `4287500` → `4.2875`.
+#[must_use]
+pub fn rate_text(rate_e6: i64) -> String {
+    let fraction = format!("{:06}", rate_e6 % 1_000_000);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{}", rate_e6 / 1_000_000)
+    } else {
+        format!("{}.{fraction}", rate_e6 / 1_000_000)
+    }
+}
+
 /// The break of `rows` (of one kind) that applies to `quantity`: the largest minimum not above it.
 fn best_break<'a>(
     rows: impl Iterator<Item = &'a PriceRow>,
@@ -398,6 +459,35 @@ pub fn pasted_line(line: &str) -> Option<(&str, String)> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn rates_are_exact_and_converted_prices_rounded_half_up_to_the_cent() {
+        assert_eq!(rate_e6("r", "4.2875").unwrap(), 4_287_500);
+        assert_eq!(rate_e6("r", " 162 ").unwrap(), 162_000_000);
+        assert_eq!(rate_text(4_287_500), "4.2875");
+        assert_eq!(rate_text(162_000_000), "162");
+        for bad in ["", "0", "0.000000", "-1", "1e3", "1.2345678", "4,28", "."] {
+            assert_eq!(
+                rate_e6("rates[0].rate", bad).unwrap_err().field(),
+                Some("rates[0].rate"),
+                "{bad}"
+            );
+        }
+        let pln = Rate {
+            currency: "PLN".into(),
+            rate_e6: 4_287_500,
+        };
+        // 4.05 EUR × 4.2875 = 17.364375 PLN → 17.36; 4.50 × 4.2875 = 19.29375 → 19.29.
+        assert_eq!(pln.convert(40_500), 173_600);
+        assert_eq!(pln.convert(45_000), 192_900);
+        // Half a cent goes up: 0.10 × 4.25 = 0.425 → 0.43.
+        let r = Rate {
+            currency: "PLN".into(),
+            rate_e6: 4_250_000,
+        };
+        assert_eq!(r.convert(1_000), 4_300);
+        assert_eq!(r.convert(0), 0);
+    }
 
     fn row(rel: Option<&str>, group: Option<&str>, min: i64, price: i64) -> PriceRow {
         PriceRow {

@@ -2164,6 +2164,12 @@ fn in_polish_a_buyer_finds_products_fills_a_cart_and_orders_from_the_catalog_the
     let b = Browser::start("story_catalog_order");
     sign_in(&b, &clerk, "/catalogs");
     on_page(&b, "catalog.list");
+    // A rate for customers who order in koruny: kept, and shown only here.
+    b.find("#catalog-rates");
+    b.fill("form.catalog-rate input[name=currency]", "CZK");
+    b.fill("form.catalog-rate input[name=rate]", "25.1");
+    b.click("form.catalog-rate button[type=submit]");
+    b.wait_text("#catalog-rates", "25.1");
     b.fill("form.catalog-new input[name=name]", "Papier 2027");
     b.click("form.catalog-new button[type=submit]");
     on_page(&b, "catalog.detail");

@@ -615,6 +615,12 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
             Some(json!({"name": "Forged", "currency": "EUR"})),
         ),
         call(Method::GET, "/v1/catalog-orders", None),
+        call(Method::GET, "/v1/exchange-rates", None),
+        call(
+            Method::PUT,
+            "/v1/exchange-rates",
+            Some(json!({"rates": [{"base": "EUR", "currency": "PLN", "rate": "9"}]})),
+        ),
         call(
             Method::POST,
             "/v1/quote-requests",
@@ -648,6 +654,7 @@ fn every_authenticated_endpoint_refuses_broken_credentials() {
             ids(&w.owner.api().get("/v1/complaints", 200)),
             ids(&w.owner.api().get("/v1/quote-requests", 200)),
             ids(&w.owner.api().get("/v1/catalogs", 200)),
+            w.owner.api().get("/v1/exchange-rates", 200),
         ])
     };
     refuse_all(&cases, &snapshot);
@@ -676,6 +683,11 @@ fn a_catalog_is_kept_by_its_supplier_and_seen_only_by_the_customers_it_is_enable
     w.owner.api().put(
         &format!("{catalog}/customers/{}", w.partner.id),
         json!({}),
+        200,
+    );
+    w.owner.api().put(
+        "/v1/exchange-rates",
+        json!({"rates": [{"base": "EUR", "currency": "PLN", "rate": "4.2875"}]}),
         200,
     );
     let changes = [
@@ -758,6 +770,31 @@ fn a_catalog_is_kept_by_its_supplier_and_seen_only_by_the_customers_it_is_enable
             "supplier_only",
         ));
     }
+    // The rates are the company's own: someone without the permission neither reads nor sets
+    // them (everyone else reads and sets only its own, below).
+    for c in [
+        call(Method::GET, "/v1/exchange-rates".to_owned(), None),
+        call(
+            Method::PUT,
+            "/v1/exchange-rates".to_owned(),
+            Some(json!({"rates": [{"base": "EUR", "currency": "PLN", "rate": "1"}]})),
+        ),
+    ] {
+        cases.push((
+            "colleague without catalog, at the rates",
+            &w.talker.api,
+            c.clone(),
+            403,
+            "permission_missing",
+        ));
+        cases.push((
+            "key without catalog, at the rates",
+            &w.talk_key.api,
+            c,
+            403,
+            "permission_missing",
+        ));
+    }
     cases.push((
         "the customer, at another's terms",
         w.partner.api(),
@@ -780,9 +817,14 @@ fn a_catalog_is_kept_by_its_supplier_and_seen_only_by_the_customers_it_is_enable
             w.owner.api().get(&catalog, 200),
             w.owner.api().get(&format!("{catalog}/products"), 200),
             w.owner.api().get("/v1/catalog-orders", 200),
+            w.owner.api().get("/v1/exchange-rates", 200),
         ])
     };
     refuse_all(&cases, &snapshot);
+    for other in [&w.partner, &w.stranger] {
+        let theirs = other.api().get("/v1/exchange-rates", 200);
+        assert_eq!(theirs["data"], json!([]), "only its own: {theirs}");
+    }
     // The customer sees its own price; nobody else finds the catalog in a list.
     let seen = w.partner.api().get(&format!("{catalog}/products"), 200);
     assert_eq!(seen["data"][0]["price"], "7.77", "{seen}");

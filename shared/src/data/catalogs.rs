@@ -62,6 +62,10 @@ pub struct BuyerRow {
     pub payment_terms: Option<String>,
     pub status: crate::relationship::RelationshipStatus,
     pub services: Json<crate::relationship::Services>,
+    /// The currency the customer orders in (its terms'; none: the catalog's), and the
+    /// supplier's rate from the catalog's currency to it, if it keeps one.
+    pub currency: Option<String>,
+    pub rate_e6: Option<i64>,
 }
 
 /// A catalog as the viewer may see it: the supplier's own (`buyer` none) or one enabled for
@@ -151,9 +155,14 @@ pub async fn catalog(db: &Db, viewer: &CompanyId, id: &CatalogId) -> Result<Opti
             Statement::new(
                 "SELECT r.id AS relationship_id, r.customer_id, c.name AS customer_name, \
                  r.customer_number, r.grouping, r.discount_percent, r.shipping_terms, \
-                 r.payment_terms, r.status, r.services FROM catalog_customers cc \
+                 r.payment_terms, r.status, r.services, t.currency, x.rate_e6 \
+                 FROM catalog_customers cc \
+                 JOIN catalogs k ON k.id = cc.catalog_id \
                  JOIN relationships r ON r.id = cc.relationship_id \
                  JOIN companies c ON c.id = r.customer_id \
+                 LEFT JOIN order_terms t ON t.relationship_id = r.id \
+                 LEFT JOIN exchange_rates x ON x.supplier_id = k.supplier_id \
+                 AND x.base = k.currency AND x.currency = t.currency \
                  WHERE cc.catalog_id = ?1 AND r.customer_id = ?2",
                 &[id, viewer],
             ),
@@ -776,6 +785,8 @@ pub struct TermsRow {
     pub block_reason: Option<String>,
     pub credit_limit_e4: Option<i64>,
     pub delivery_addresses: Json<Vec<String>>,
+    /// The currency the customer orders in (none: each catalog's own).
+    pub currency: Option<String>,
 }
 
 /// The ordering terms of `relationship` (none kept: no block, no limit, no addresses).
@@ -785,7 +796,7 @@ pub struct TermsRow {
 pub async fn terms(db: &Db, relationship: &RelationshipId) -> Result<TermsRow> {
     Ok(db
         .first(
-            "SELECT order_block, block_reason, credit_limit_e4, delivery_addresses \
+            "SELECT order_block, block_reason, credit_limit_e4, delivery_addresses, currency \
              FROM order_terms WHERE relationship_id = ?1",
             &[relationship],
         )
@@ -805,21 +816,68 @@ pub async fn put_terms(
 ) -> Result<()> {
     db.run(
         "INSERT INTO order_terms (relationship_id, order_block, block_reason, credit_limit_e4, \
-         delivery_addresses, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         delivery_addresses, currency, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
          ON CONFLICT (relationship_id) DO UPDATE SET order_block = excluded.order_block, \
          block_reason = excluded.block_reason, credit_limit_e4 = excluded.credit_limit_e4, \
-         delivery_addresses = excluded.delivery_addresses, updated_at = excluded.updated_at",
+         delivery_addresses = excluded.delivery_addresses, currency = excluded.currency, \
+         updated_at = excluded.updated_at",
         &[
             relationship,
             &t.order_block,
             &t.block_reason,
             &t.credit_limit_e4,
             &t.delivery_addresses,
+            &t.currency,
             &now,
         ],
     )
     .await?;
     Ok(())
+}
+
+/// An exchange rate as kept: one `base` is `rate_e6` millionths of `currency`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateRow {
+    pub base: String,
+    pub currency: String,
+    pub rate_e6: i64,
+    pub updated_at: Time,
+}
+
+/// The exchange rates `supplier` keeps.
+///
+/// # Errors
+/// A database error.
+pub async fn rates(db: &Db, supplier: &CompanyId) -> Result<Vec<RateRow>> {
+    db.all(
+        "SELECT base, currency, rate_e6, updated_at FROM exchange_rates WHERE supplier_id = ?1 \
+         ORDER BY base, currency",
+        &[supplier],
+    )
+    .await
+}
+
+/// Sets (or with `rate_e6` none, removes) `supplier`'s rate from `base` to `currency`.
+#[must_use]
+pub fn set_rate_stmt(
+    supplier: &CompanyId,
+    base: &str,
+    currency: &str,
+    rate_e6: Option<i64>,
+    now: Time,
+) -> Statement {
+    match rate_e6 {
+        Some(rate) => Statement::new(
+            "INSERT INTO exchange_rates (supplier_id, base, currency, rate_e6, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (supplier_id, base, currency) \
+             DO UPDATE SET rate_e6 = excluded.rate_e6, updated_at = excluded.updated_at",
+            &[supplier, &base, &currency, &rate, &now],
+        ),
+        None => Statement::new(
+            "DELETE FROM exchange_rates WHERE supplier_id = ?1 AND base = ?2 AND currency = ?3",
+            &[supplier, &base, &currency],
+        ),
+    }
 }
 
 /// An import's progress and report.

@@ -65,6 +65,11 @@ pub struct OrderTermsIn {
     /// Where the customer may have goods delivered (lines of text; the first is the default).
     #[serde(default)]
     pub delivery_addresses: Vec<String>,
+    /// The currency the customer orders in (ISO 4217); none: each catalog's own. Prices are
+    /// converted at the supplier's rate (`PUT /v1/exchange-rates`), the credit limit is in it.
+    #[serde(default)]
+    #[schema(example = "PLN")]
+    pub currency: Option<String>,
 }
 
 /// A customer's ordering terms as the customer and its supplier see them.
@@ -75,6 +80,8 @@ pub struct OrderTermsOut {
     /// The largest order accepted (a decimal), or none.
     pub credit_limit: Option<String>,
     pub delivery_addresses: Vec<String>,
+    /// The currency the customer orders in (none: each catalog's own).
+    pub currency: Option<String>,
     /// The relationship's shipping and payment terms.
     pub shipping_terms: Option<String>,
     pub payment_terms: Option<String>,
@@ -91,6 +98,10 @@ pub struct CatalogOut {
     /// The format its orders are written in (the supplier).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_format: Option<OrderFormat>,
+    /// The currency of the caller's prices (a customer): its own where its terms name one and
+    /// the supplier keeps a rate to it, else the catalog's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_currency: Option<String>,
     /// `supplier`: the caller's company keeps it; `customer`: it is enabled for it.
     pub side: PartyRole,
     pub product_count: u64,
@@ -108,6 +119,43 @@ pub struct CatalogOut {
     pub terms: Option<OrderTermsOut>,
     pub created_at: Time,
     pub updated_at: Time,
+}
+
+/// An exchange rate a supplier keeps.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateIn {
+    /// A catalog's currency (ISO 4217).
+    #[schema(example = "EUR")]
+    pub base: String,
+    /// The customer's currency (ISO 4217).
+    #[schema(example = "PLN")]
+    pub currency: String,
+    /// How much of `currency` one `base` is (a decimal, up to six places); `null` removes it.
+    #[schema(value_type = Option<String>, example = "4.2875")]
+    pub rate: Option<Figure>,
+}
+
+/// Exchange rates to set or remove, up to 200.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatesIn {
+    pub rates: Vec<RateIn>,
+}
+
+/// An exchange rate as kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RateOut {
+    pub base: String,
+    pub currency: String,
+    pub rate: String,
+    pub updated_at: Time,
+}
+
+/// The supplier's exchange rates (never shown to its customers).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatesOut {
+    pub data: Vec<RateOut>,
 }
 
 /// The catalogs the caller keeps or may order from.
@@ -243,6 +291,9 @@ pub struct ProductOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductList {
     pub data: Vec<ProductOut>,
+    /// The currency of each `price` (a customer): see the catalog's `price_currency`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_currency: Option<String>,
     /// Pass as `offset` for the next page; `null` on the last one.
     pub next_offset: Option<u32>,
 }

@@ -6,7 +6,7 @@
 //! document, in the batch that records the order.
 
 use shared::catalog::import::Item;
-use shared::catalog::{self, Buyer, PriceRow, ProductPatch, ProductText, MAX_BATCH};
+use shared::catalog::{self, Buyer, PriceRow, ProductPatch, ProductText, Rate, MAX_BATCH};
 use shared::data::catalogs::{
     self as data, BuyerRow, CatalogView, NewCatalog, NewOrder, PriceFor, ProductRow, Search,
     TermsRow,
@@ -29,7 +29,8 @@ use crate::api::{
     CartIn, CartLineIn, CartOut, CartProblemOut, CatalogCustomerOut, CatalogIn, CatalogList,
     CatalogOrderList, CatalogOrderOut, CatalogOrderQuery, CatalogOut, CatalogPatch, ImportOut,
     OrderIn, OrderTermsIn, OrderTermsOut, PriceBreakOut, PriceOut, PricedLineOut, PricesIn,
-    PricesOut, ProductIn, ProductList, ProductOut, ProductQuery, ProductsIn,
+    PricesOut, ProductIn, ProductList, ProductOut, ProductQuery, ProductsIn, RateOut, RatesIn,
+    RatesOut,
 };
 
 /// The catalog named by the path, as the caller may see it; another's is a 404.
@@ -72,18 +73,70 @@ fn pricing(b: &BuyerRow) -> Buyer {
     }
 }
 
+/// The currency a customer's prices are in, and how they get there from the catalog's.
+struct Money {
+    /// The rate to the customer's own currency.
+    rate: Option<Rate>,
+    /// The customer orders in this currency, but the supplier keeps no rate to it: prices
+    /// stay in the catalog's currency and ordering is refused.
+    missing: Option<String>,
+}
+
+impl Money {
+    fn of(view: &CatalogView, b: &BuyerRow) -> Money {
+        match (&b.currency, b.rate_e6) {
+            (Some(c), _) if *c == view.catalog.currency => Money::plain(),
+            (Some(c), Some(rate_e6)) => Money {
+                rate: Some(Rate {
+                    currency: c.clone(),
+                    rate_e6,
+                }),
+                missing: None,
+            },
+            (Some(c), None) => Money {
+                rate: None,
+                missing: Some(c.clone()),
+            },
+            (None, _) => Money::plain(),
+        }
+    }
+
+    fn plain() -> Money {
+        Money {
+            rate: None,
+            missing: None,
+        }
+    }
+
+    /// A catalog price in the customer's currency.
+    fn price(&self, e4: i64) -> i64 {
+        self.rate.as_ref().map_or(e4, |r| r.convert(e4))
+    }
+
+    fn currency<'a>(&'a self, view: &'a CatalogView) -> &'a str {
+        self.rate
+            .as_ref()
+            .map_or(view.catalog.currency.as_str(), |r| r.currency.as_str())
+    }
+}
+
 fn terms_out(t: TermsRow, b: Option<&BuyerRow>) -> OrderTermsOut {
     OrderTermsOut {
         order_block: t.order_block,
         block_reason: t.block_reason,
         credit_limit: t.credit_limit_e4.map(from_e4),
         delivery_addresses: t.delivery_addresses.0,
+        currency: t.currency,
         shipping_terms: b.and_then(|b| b.shipping_terms.clone()),
         payment_terms: b.and_then(|b| b.payment_terms.clone()),
     }
 }
 
 async fn catalog_out(cx: &Cx, me: &Principal, view: CatalogView, full: bool) -> Result<CatalogOut> {
+    let price_currency = view
+        .buyer
+        .as_ref()
+        .map(|b| Money::of(&view, b).currency(&view).to_owned());
     let c = view.catalog;
     let side = PartyRole::of(&c.supplier_id, &me.company_id);
     let (categories, customers, latest_import, terms) = if full {
@@ -117,6 +170,7 @@ async fn catalog_out(cx: &Cx, me: &Principal, view: CatalogView, full: bool) -> 
         supplier_id: c.supplier_id,
         supplier_name: c.supplier_name,
         order_format: (side == PartyRole::Supplier).then_some(c.order_format),
+        price_currency,
         side,
         product_count: c.product_count,
         categories,
@@ -313,7 +367,7 @@ fn product_out(
     p: ProductRow,
     lang: &str,
     prices: &[PriceRow],
-    buyer: Option<&Buyer>,
+    buyer: Option<(&Buyer, &Money)>,
 ) -> ProductOut {
     let names = [
         Some(p.name_en.clone()),
@@ -331,7 +385,7 @@ fn product_out(
         .cloned()
         .collect();
     let (price, price_source, price_breaks, all) = match buyer {
-        Some(b) => {
+        Some((b, money)) => {
             let mine: Vec<PriceRow> = catalog::visible_to(b, &own).into_iter().cloned().collect();
             let at_min = catalog::price_for(b, p.list_price_e4, &mine, p.min_quantity_e3.max(1));
             let mut breaks: Vec<i64> = mine
@@ -345,11 +399,13 @@ fn product_out(
                 .into_iter()
                 .map(|m| PriceBreakOut {
                     min_quantity: quantity_text(m),
-                    price: from_e4(catalog::price_for(b, p.list_price_e4, &mine, m).unit_price_e4),
+                    price: from_e4(
+                        money.price(catalog::price_for(b, p.list_price_e4, &mine, m).unit_price_e4),
+                    ),
                 })
                 .collect();
             (
-                Some(from_e4(at_min.unit_price_e4)),
+                Some(from_e4(money.price(at_min.unit_price_e4))),
                 Some(at_min.source),
                 Some(breaks),
                 None,
@@ -458,14 +514,15 @@ pub async fn list_products(cx: &mut Cx) -> Result<Reply> {
     rows.truncate(limit as usize);
     let ids: Vec<&ProductId> = rows.iter().map(|p| &p.id).collect();
     let prices = data::prices(&cx.db, &ids, buyer).await?;
-    let b = buyer.map(pricing);
+    let b = buyer.map(|b| (pricing(b), Money::of(&view, b)));
     Reply::json(
         200,
         &ProductList {
             data: rows
                 .into_iter()
-                .map(|p| product_out(p, lang, &prices, b.as_ref()))
+                .map(|p| product_out(p, lang, &prices, b.as_ref().map(|(b, m)| (b, m))))
                 .collect(),
+            price_currency: b.as_ref().map(|(_, m)| m.currency(&view).to_owned()),
             next_offset,
         },
     )
@@ -619,14 +676,77 @@ pub async fn put_terms(cx: &mut Cx) -> Result<Reply> {
         .enumerate()
         .map(|(i, a)| validate::text(&format!("delivery_addresses[{i}]"), a, 1, 500))
         .collect::<Result<Vec<_>>>()?;
+    let currency = input
+        .currency
+        .as_deref()
+        .map(|c| quote::currency("currency", c))
+        .transpose()?;
     let t = TermsRow {
         order_block: input.order_block,
         block_reason,
         credit_limit_e4,
         delivery_addresses: Json(addresses),
+        currency,
     };
     data::put_terms(&cx.db, &link.id, &t, Time(cx.now)).await?;
     Reply::json(200, &terms_out(t, None))
+}
+
+/// `GET /v1/exchange-rates`: the caller's own rates.
+pub async fn get_rates(cx: &mut Cx) -> Result<Reply> {
+    let me = cx.me()?;
+    rates_out(cx, &me).await
+}
+
+async fn rates_out(cx: &Cx, me: &Principal) -> Result<Reply> {
+    let rows = data::rates(&cx.db, &me.company_id).await?;
+    Reply::json(
+        200,
+        &RatesOut {
+            data: rows
+                .into_iter()
+                .map(|r| RateOut {
+                    base: r.base,
+                    currency: r.currency,
+                    rate: catalog::rate_text(r.rate_e6),
+                    updated_at: r.updated_at,
+                })
+                .collect(),
+        },
+    )
+}
+
+/// `PUT /v1/exchange-rates`: the supplier (its ERP) sets or removes rates, all in one batch.
+pub async fn put_rates(cx: &mut Cx) -> Result<Reply> {
+    let me = cx.me()?;
+    let input: RatesIn = cx.body().await?;
+    if input.rates.is_empty() || input.rates.len() > 200 {
+        return Err(Error::invalid("rates", "give 1 to 200 rates"));
+    }
+    let now = Time(cx.now);
+    let mut batch = Vec::with_capacity(input.rates.len());
+    for (i, r) in input.rates.iter().enumerate() {
+        let f = |name: &str| format!("rates[{i}].{name}");
+        let base = quote::currency(&f("base"), &r.base)?;
+        let currency = quote::currency(&f("currency"), &r.currency)?;
+        if base == currency {
+            return Err(Error::invalid(f("currency"), "differs from `base`"));
+        }
+        let rate = r
+            .rate
+            .as_ref()
+            .map(|t| catalog::rate_e6(&f("rate"), &t.text()))
+            .transpose()?;
+        batch.push(data::set_rate_stmt(
+            &me.company_id,
+            &base,
+            &currency,
+            rate,
+            now,
+        ));
+    }
+    cx.db.batch(batch).await?;
+    rates_out(cx, &me).await
 }
 
 /// A cart priced for `buyer`: its lines, the lines that cannot be ordered, the total.
@@ -648,6 +768,7 @@ async fn price_cart(
     let ids: Vec<&ProductId> = products.iter().map(|p| &p.id).collect();
     let prices = data::prices(&cx.db, &ids, Some(b)).await?;
     let buyer = pricing(b);
+    let money = Money::of(view, b);
     let mut out = Priced {
         lines: Vec::new(),
         problems: Vec::new(),
@@ -688,7 +809,8 @@ async fn price_cart(
             .cloned()
             .collect();
         let priced = catalog::price_for(&buyer, p.list_price_e4, &own, q);
-        let total = line_total_e4(q, priced.unit_price_e4);
+        let unit_price_e4 = money.price(priced.unit_price_e4);
+        let total = line_total_e4(q, unit_price_e4);
         out.total_e4 = out.total_e4.saturating_add(total);
         let names = [
             Some(p.name_en.clone()),
@@ -703,13 +825,13 @@ async fn price_cart(
                     .to_owned(),
                 quantity: quantity_text(q),
                 unit: p.unit.clone(),
-                unit_price: from_e4(priced.unit_price_e4),
+                unit_price: from_e4(unit_price_e4),
                 price_source: priced.source,
                 line_total: from_e4(total),
             },
             p.clone(),
             q,
-            priced.unit_price_e4,
+            unit_price_e4,
             total,
         ));
     }
@@ -748,8 +870,19 @@ fn cart_lines<'a>(
     Ok(out)
 }
 
-/// Why `b` may not order `total_e4` now, if so.
-fn refusal(t: &TermsRow, total_e4: i64, currency: &str) -> Option<Error> {
+/// Why the customer may not order `total_e4` (in its currency) now, if so.
+fn refusal(t: &TermsRow, total_e4: i64, money: &Money, view: &CatalogView) -> Option<Error> {
+    if let Some(wanted) = &money.missing {
+        return Some(Error::conflict(
+            "exchange_rate_missing",
+            format!(
+                "you order in {wanted}, but your supplier keeps no exchange rate from {} to \
+                 {wanted} yet; ask it to add one",
+                view.catalog.currency
+            ),
+        ));
+    }
+    let currency = money.currency(view);
     if t.order_block {
         return Some(Error::forbidden(
             "order_blocked",
@@ -782,11 +915,12 @@ pub async fn price_cart_handler(cx: &mut Cx) -> Result<Reply> {
     let lang = cx.query("lang").unwrap_or_else(|| "en".into());
     let priced = price_cart(cx, &view, &b, &lines, &lang).await?;
     let terms = data::terms(&cx.db, &b.relationship_id).await?;
+    let money = Money::of(&view, &b);
     Reply::json(
         200,
         &CartOut {
-            blocked: refusal(&terms, priced.total_e4, &view.catalog.currency).map(|e| e.detail()),
-            currency: view.catalog.currency.clone(),
+            blocked: refusal(&terms, priced.total_e4, &money, &view).map(|e| e.detail()),
+            currency: money.currency(&view).to_owned(),
             total: from_e4(priced.total_e4),
             lines: priced.lines.into_iter().map(|l| l.0).collect(),
             problems: priced.problems,
@@ -815,9 +949,11 @@ pub async fn place_order(cx: &mut Cx) -> Result<Reply> {
         return Err(Error::invalid(p.field, p.detail));
     }
     let terms = data::terms(&cx.db, &b.relationship_id).await?;
-    if let Some(e) = refusal(&terms, priced.total_e4, &view.catalog.currency) {
+    let money = Money::of(&view, &b);
+    if let Some(e) = refusal(&terms, priced.total_e4, &money, &view) {
         return Err(e);
     }
+    let currency = money.currency(&view);
     let delivery_address = match validate::optional_text(
         "delivery_address",
         input.delivery_address.as_deref(),
@@ -851,7 +987,7 @@ pub async fn place_order(cx: &mut Cx) -> Result<Reply> {
     let file = OrderFile {
         id: &number,
         issue_date: &time::day(cx.now),
-        currency: &view.catalog.currency,
+        currency,
         quotation: None,
         buyer: &b.customer_name,
         seller: &view.catalog.supplier_name,
@@ -890,7 +1026,7 @@ pub async fn place_order(cx: &mut Cx) -> Result<Reply> {
             customer_id: &b.customer_id,
             document_id: &deposit.document_id,
             number: &number,
-            currency: &view.catalog.currency,
+            currency,
             total_e4: priced.total_e4,
             line_count: priced.lines.len() as u64,
             requested_date: requested_date.as_deref(),

@@ -22,7 +22,8 @@ use {
     api::{
         CartIn, CartOut, CatalogIn, CatalogList, CatalogOrderList, CatalogOrderOut,
         CatalogOrderQuery, CatalogOut, CatalogPatch, ImportOut, OrderIn, OrderTermsIn,
-        OrderTermsOut, PricesIn, PricesOut, ProductList, ProductQuery, ProductsIn,
+        OrderTermsOut, PricesIn, PricesOut, ProductList, ProductQuery, ProductsIn, RatesIn,
+        RatesOut,
     },
     shared::ids::CatalogId,
 };
@@ -97,6 +98,15 @@ pub static SERVICE: Service = Service {
             |d| d.summary("List the orders the company placed from catalogs, and those it received, newest first, with their documents' status")
                 .query::<CatalogOrderQuery>().query::<shared::service::page::Paging>()
                 .ok::<CatalogOrderList>("a page of orders");
+        Get "/v1/exchange-rates" => catalog::get_rates, CATALOG,
+            |d| d.summary("Read the company's exchange rates (a supplier's; its customers never see them)")
+                .ok::<RatesOut>("the rates");
+        Put "/v1/exchange-rates" => catalog::put_rates, CATALOG,
+            |d| d.summary("Set or remove exchange rates from a catalog's currency to customers' currencies (the ERP keeps them current)")
+                .describe("Each rate says how much of `currency` one `base` is, exact to six places. A customer whose ordering terms name a `currency` sees its prices converted at the rate from the catalog's currency, each unit price rounded half up to the cent; without a rate it sees the catalog's currency and cannot order (409 `exchange_rate_missing`). All rates are written in one batch, or none.")
+                .body::<RatesIn>()
+                .ok::<RatesOut>("all the company's rates")
+                .errors(&[(422, "a currency is not ISO 4217 or a rate not a positive decimal (`rates[i].rate`)")]);
         Get "/v1/order-terms/{partner}" => catalog::get_terms, CATALOG,
             |d| d.summary("Read a customer's ordering terms (the supplier)")
                 .path_param::<String>("partner")

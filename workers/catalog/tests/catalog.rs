@@ -799,3 +799,206 @@ fn a_supplier_whose_erp_imports_opentrans_gets_its_catalog_orders_as_opentrans_f
         "{lines}"
     );
 }
+
+#[test]
+fn a_customer_who_orders_in_zloty_sees_and_orders_at_the_suppliers_rate() {
+    let w = world();
+    let anna = &w.anna.token;
+    let berta = &w.berta.token;
+    let (status, made) = call(
+        &w,
+        Method::Post,
+        "/v1/catalogs",
+        anna,
+        Some(json!({"name": "Papier 2027", "currency": "EUR"})),
+    );
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_str().unwrap().to_owned();
+    let catalog = format!("/v1/catalogs/{id}");
+    let (status, _) = call(
+        &w,
+        Method::Put,
+        &format!("{catalog}/products"),
+        anna,
+        Some(
+            json!({"products": [{"sku": "PAP-A4-80", "name_en": "Offset paper A4 80 g",
+            "unit": "PK", "list_price": "4.50"}]}),
+        ),
+    );
+    assert_eq!(status, 200);
+    for partner in [&w.bookshop, &w.kiosk] {
+        let (status, _) = call(
+            &w,
+            Method::Put,
+            &format!("{catalog}/customers/{partner}"),
+            anna,
+            None,
+        );
+        assert_eq!(status, 200);
+    }
+    let set_terms = |body: Value| {
+        let (status, terms) = call(
+            &w,
+            Method::Put,
+            &format!("/v1/order-terms/{}", w.bookshop),
+            anna,
+            Some(body),
+        );
+        assert_eq!(status, 200, "{terms}");
+        terms
+    };
+    let order = |cart: &Value| {
+        call(
+            &w,
+            Method::Post,
+            &format!("{catalog}/orders"),
+            berta,
+            Some(cart.clone()),
+        )
+    };
+    let terms = set_terms(json!({"currency": "pln"}));
+    assert_eq!(terms["currency"], "PLN", "{terms}");
+
+    // No rate yet: the prices stay in euros and ordering is refused, saying why.
+    let cart = json!({"lines": [{"sku": "PAP-A4-80", "quantity": 10}]});
+    let (status, priced) = call(
+        &w,
+        Method::Post,
+        &format!("{catalog}/cart"),
+        berta,
+        Some(cart.clone()),
+    );
+    assert_eq!(
+        (status, &priced["currency"]),
+        (200, &json!("EUR")),
+        "{priced}"
+    );
+    assert!(
+        priced["blocked"]
+            .as_str()
+            .unwrap()
+            .contains("no exchange rate from EUR to PLN"),
+        "{priced}"
+    );
+    let before = footprint(&w);
+    let (status, refused) = order(&cart);
+    assert_eq!(
+        (status, problem_code(&refused)),
+        (409, "exchange_rate_missing")
+    );
+    assert_eq!(footprint(&w), before, "nothing is written");
+
+    // The ERP keeps the rates; a bad one is refused naming it.
+    let (status, refused) = call(
+        &w,
+        Method::Put,
+        "/v1/exchange-rates",
+        anna,
+        Some(
+            json!({"rates": [{"base": "EUR", "currency": "CZK", "rate": "25.1"},
+            {"base": "EUR", "currency": "PLN", "rate": "0"}]}),
+        ),
+    );
+    assert_eq!((status, problem_field(&refused)), (422, "rates[1].rate"));
+    let (status, rates) = call(
+        &w,
+        Method::Put,
+        "/v1/exchange-rates",
+        anna,
+        Some(json!({"rates": [{"base": "eur", "currency": "PLN", "rate": "4.2875"}]})),
+    );
+    assert_eq!(status, 200, "{rates}");
+    assert_eq!(
+        (&rates["data"][0]["currency"], &rates["data"][0]["rate"]),
+        (&json!("PLN"), &json!("4.2875")),
+        "{rates}"
+    );
+    assert_eq!(
+        rates["data"].as_array().unwrap().len(),
+        1,
+        "the refused batch wrote nothing"
+    );
+
+    // 4.50 less the bookshop's 10 % is 4.05 EUR, × 4.2875 = 17.364375 → 17.36 PLN.
+    let (status, seen) = call(&w, Method::Get, &format!("{catalog}/products"), berta, None);
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(
+        (
+            &seen["price_currency"],
+            &seen["data"][0]["price"],
+            &seen["data"][0]["list_price"]
+        ),
+        (&json!("PLN"), &json!("17.36"), &json!("4.50")),
+        "{seen}"
+    );
+    let (_, view) = call(&w, Method::Get, &catalog, berta, None);
+    assert_eq!(view["price_currency"], "PLN", "{view}");
+    let (status, priced) = call(
+        &w,
+        Method::Post,
+        &format!("{catalog}/cart"),
+        berta,
+        Some(cart.clone()),
+    );
+    assert_eq!(
+        (
+            status,
+            &priced["currency"],
+            &priced["total"],
+            &priced["blocked"]
+        ),
+        (200, &json!("PLN"), &json!("173.60"), &Value::Null),
+        "{priced}"
+    );
+
+    // The credit limit is in the customer's currency.
+    set_terms(json!({"currency": "PLN", "credit_limit": "100"}));
+    let (status, refused) = order(&cart);
+    assert_eq!(
+        (status, problem_code(&refused)),
+        (403, "credit_limit_exceeded")
+    );
+    assert!(
+        refused["detail"].as_str().unwrap().contains("173.60 PLN"),
+        "{refused}"
+    );
+    set_terms(json!({"currency": "PLN", "credit_limit": "1000"}));
+    let (status, placed) = order(&cart);
+    assert_eq!(
+        (status, &placed["currency"], &placed["total"]),
+        (201, &json!("PLN"), &json!("173.60")),
+        "{placed}"
+    );
+    let document = placed["document_id"].as_str().unwrap();
+    let file =
+        w.s.call(Method::Get, &format!("/v1/documents/{document}/content"))
+            .bearer(anna)
+            .run();
+    let xml = String::from_utf8(file.body).unwrap();
+    assert!(
+        xml.contains("<cbc:PriceAmount currencyID=\"PLN\">17.36</cbc:PriceAmount>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<cbc:DocumentCurrencyCode>PLN</cbc:DocumentCurrencyCode>"));
+
+    // The kiosk orders in euros; nobody but the supplier reads its rates.
+    let (_, kiosk_sees) = call(
+        &w,
+        Method::Get,
+        &format!("{catalog}/products"),
+        &w.kurt.token,
+        None,
+    );
+    assert_eq!(kiosk_sees["price_currency"], "EUR", "{kiosk_sees}");
+    let (status, theirs) = call(&w, Method::Get, "/v1/exchange-rates", berta, None);
+    assert_eq!(
+        (status, &theirs["data"]),
+        (200, &json!([])),
+        "its own, none"
+    );
+    let (status, _) = call(&w, Method::Get, "/v1/exchange-rates", &w.carl.token, None);
+    assert_eq!(status, 403, "without the catalog permission");
+    for answer in [&seen, &view, &priced, &placed, &kiosk_sees] {
+        assert!(!answer.to_string().contains("4.2875"), "{answer}");
+    }
+}

@@ -9,8 +9,9 @@ import { h, show, field, form, table, badge, dl, action, notice } from "../ui.js
 import { navigate, state } from "../app.js";
 
 export async function list(ctx) {
-  const page = await get("/v1/catalogs");
+  const [page, rates] = await Promise.all([get("/v1/catalogs"), get("/v1/exchange-rates")]);
   if (!ctx.current()) return;
+  const redraw = () => list(ctx);
   const own = page.data.filter((c) => c.side === "supplier");
   const theirs = page.data.filter((c) => c.side === "customer");
   const rows = (cs) => cs.map((c) => [h("a", { href: `/catalogs/${c.id}` }, c.name), c.supplier_name, c.currency, String(c.product_count), fmtDate(c.updated_at)]);
@@ -25,7 +26,21 @@ export async function list(ctx) {
     ], async (v) => {
       const made = await post("/v1/catalogs", { name: v.name, currency: v.currency });
       navigate(`/catalogs/${made.id}`);
-    }, { submit: t("catalog.create"), class: "catalog-new" }));
+    }, { submit: t("catalog.create"), class: "catalog-new" }),
+    // The supplier's exchange rates: its customers see their prices converted, never the rates.
+    h("h2", {}, t("catalog.rates")), h("p", { class: "hint" }, t("catalog.rates_hint")),
+    h("div", { id: "catalog-rates" }, table([t("catalog.rate_base"), t("catalog.rate_currency"), t("catalog.rate"), t("catalog.updated_at"), ""],
+      rates.data.map((r) => [r.base, r.currency, r.rate, fmtDate(r.updated_at),
+        action(t("catalog.rate_remove"), async () => { await put("/v1/exchange-rates", { rates: [{ base: r.base, currency: r.currency, rate: null }] }); redraw(); }, { class: "link" })]),
+      t("catalog.no_rates"))),
+    form([
+      field(t("catalog.rate_base"), "base", { value: own[0]?.currency || "EUR", required: true }),
+      field(t("catalog.rate_currency"), "currency", { required: true, placeholder: "PLN" }),
+      field(t("catalog.rate"), "rate", { required: true, inputmode: "decimal", placeholder: "4.2875" }),
+    ], async (v) => {
+      await put("/v1/exchange-rates", { rates: [{ base: v.base, currency: v.currency, rate: v.rate }] });
+      redraw();
+    }, { submit: t("catalog.rate_save"), class: "catalog-rate" }));
 }
 
 export async function detail(ctx) {
@@ -111,7 +126,7 @@ async function productList(box, id, c, q, onAdd) {
     const row = [p.sku, h("span", { title: p.description || "" }, p.name), p.category || "", p.unit, fmtAmount(p.list_price, c.currency)];
     if (onAdd) {
       const qty = h("input", { type: "text", inputmode: "decimal", value: p.min_quantity, size: 5, "aria-label": t("catalog.quantity"), name: `qty-${p.sku}` });
-      row.push(h("strong", { class: "your-price" }, fmtAmount(p.price, c.currency)),
+      row.push(h("strong", { class: "your-price" }, fmtAmount(p.price, page.price_currency || c.currency)),
         t(`catalog.avail_${p.availability}`, { days: p.lead_time_days ?? "" }),
         h("span", { class: "add", "data-sku": p.sku }, qty, action(t("catalog.add"), () => onAdd(p.sku, qty.value), { class: "link" })));
     }
@@ -182,7 +197,7 @@ async function shopView(ctx, id, c) {
     ctx.title("catalog.catalog", { name: c.name }),
     dl([[t("catalog.supplier"), c.supplier_name], terms?.shipping_terms ? [t("catalog.shipping_terms"), terms.shipping_terms] : null,
       terms?.payment_terms ? [t("catalog.payment_terms"), terms.payment_terms] : null,
-      terms?.credit_limit ? [t("catalog.credit_limit"), fmtAmount(terms.credit_limit, c.currency)] : null]),
+      terms?.credit_limit ? [t("catalog.credit_limit"), fmtAmount(terms.credit_limit, terms.currency || c.currency)] : null]),
     terms?.order_block ? notice(t("catalog.blocked", { reason: terms.block_reason || "" }), "error") : null,
     h("div", { class: "shop" },
       h("section", {}, h("h2", {}, t("catalog.products")), form([field(t("catalog.search"), "q", { type: "search" })],
