@@ -2184,10 +2184,6 @@ fn in_polish_a_buyer_finds_products_fills_a_cart_and_orders_from_the_catalog_the
          URL.createObjectURL = (blob) => { blob.text().then((t) => window.exported.push(t)); return make(blob); };",
         Vec::new(),
     );
-    b.wait_text(
-        "#catalog-export button.export-bmecat",
-        &pl("catalog.export_bmecat"),
-    );
     b.click("#catalog-export button.export-bmecat");
     let exported = b.wait_until(
         "the exported file",
@@ -2205,6 +2201,25 @@ fn in_polish_a_buyer_finds_products_fills_a_cart_and_orders_from_the_catalog_the
     b.select("form.catalog-enable select[name=partner]", &customer.id);
     b.click("form.catalog-enable button[type=submit]");
     b.wait_text("#catalog-customers", &customer.name);
+    // The clerk keeps the customer's delivery addresses in its ordering terms.
+    b.click("#catalog-customers button.terms");
+    b.fill(
+        "form.catalog-terms textarea[name=delivery_addresses]",
+        "Księgarnia Nowa\nul. Długa 1\n00-001 Warszawa\n\nMagazyn\nul. Krótka 2",
+    );
+    b.click("form.catalog-terms button[type=submit]");
+    b.find("#catalog-terms .notice");
+    let terms = supplier
+        .api()
+        .get(&format!("/v1/order-terms/{}", customer.id), 200);
+    assert_eq!(
+        terms["delivery_addresses"],
+        json!([
+            "Księgarnia Nowa\nul. Długa 1\n00-001 Warszawa",
+            "Magazyn\nul. Krótka 2"
+        ]),
+        "{terms}"
+    );
     assert!(b.script_errors().is_empty(), "{:?}", b.script_errors());
 
     // The Polish buyer searches, adds a product, pastes a line and orders.

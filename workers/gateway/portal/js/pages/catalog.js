@@ -5,7 +5,7 @@
 // orders placed and received.
 import { get, post, put, patch, del, send, download, withQuery } from "../api.js";
 import { t, fmtDate, fmtDay, fmtAmount, language } from "../i18n.js";
-import { h, show, field, form, table, badge, dl, action, notice } from "../ui.js";
+import { h, show, field, form, checkboxes, table, badge, dl, action, notice } from "../ui.js";
 import { navigate, state } from "../app.js";
 
 export async function list(ctx) {
@@ -71,6 +71,26 @@ async function supplierView(ctx, id, c) {
   const enabled = new Set(c.customers.map((x) => x.company_id));
   const progress = h("div", { id: "catalog-progress" }, c.latest_import ? importReport(c.latest_import) : null);
   const products = h("div", { id: "catalog-products" });
+  const termsBox = h("div", { id: "catalog-terms" });
+  // A customer's ordering terms: a block with its reason, a credit limit, its currency, the
+  // addresses it may have goods delivered to (blocks of lines, the first the default).
+  const editTerms = async (x) => {
+    const tm = await get(`/v1/order-terms/${x.company_id}`);
+    show(termsBox, h("h3", {}, t("catalog.terms_for", { name: x.name })), form([
+      checkboxes(t("catalog.order_block"), "order_block", [["yes", t("catalog.order_block_on")]], tm.order_block ? ["yes"] : []),
+      field(t("catalog.block_reason"), "block_reason", { value: tm.block_reason || "" }),
+      field(t("catalog.credit_limit"), "credit_limit", { value: tm.credit_limit || "", inputmode: "decimal" }),
+      field(t("catalog.terms_currency"), "currency", { value: tm.currency || "", placeholder: c.currency, hint: t("catalog.terms_currency_hint") }),
+      field(t("catalog.delivery_addresses"), "delivery_addresses", { kind: "textarea", rows: 6, value: tm.delivery_addresses.join("\n\n"), hint: t("catalog.delivery_addresses_hint") }),
+    ], async (v) => {
+      await put(`/v1/order-terms/${x.company_id}`, {
+        order_block: v.order_block.includes("yes"), block_reason: v.block_reason || null,
+        credit_limit: v.credit_limit || null, currency: v.currency || null,
+        delivery_addresses: v.delivery_addresses.split(/\n\s*\n/).map((a) => a.trim()).filter(Boolean),
+      });
+      show(termsBox, notice(t("catalog.terms_saved", { name: x.name })));
+    }, { class: "catalog-terms" }));
+  };
   show(ctx.main, h("p", { class: "crumbs" }, h("a", { href: "/catalogs" }, t("catalog.title"))),
     ctx.title("catalog.catalog", { name: c.name }),
     dl([[t("catalog.currency"), c.currency], [t("catalog.products"), String(c.product_count)], [t("catalog.updated_at"), fmtDate(c.updated_at)]]),
@@ -105,7 +125,9 @@ async function supplierView(ctx, id, c) {
       action(t("catalog.export_bmecat"), () => download(`/v1/catalogs/${id}/export?format=bmecat`, `${c.name}.xml`), { class: "link export-bmecat" })),
     h("h2", {}, t("catalog.customers")),
     h("div", { id: "catalog-customers" }, table([t("catalog.customer"), t("catalog.enabled_at"), ""], c.customers.map((x) => [x.name, fmtDate(x.enabled_at),
-      action(t("catalog.disable"), async () => { await del(`/v1/catalogs/${id}/customers/${x.company_id}`); redraw(); }, { class: "link" })]), t("catalog.no_customers"))),
+      h("span", {}, action(t("catalog.terms"), () => editTerms(x), { class: "link terms" }), " ",
+        action(t("catalog.disable"), async () => { await del(`/v1/catalogs/${id}/customers/${x.company_id}`); redraw(); }, { class: "link" }))]), t("catalog.no_customers"))),
+    termsBox,
     customers.filter((p) => !enabled.has(p.id)).length ? form([
       field(t("catalog.customer"), "partner", { kind: "select", options: customers.filter((p) => !enabled.has(p.id)).map((p) => [p.id, p.name]) }),
     ], async (v) => { await put(`/v1/catalogs/${id}/customers/${v.partner}`); redraw(); }, { submit: t("catalog.enable"), class: "catalog-enable" }) : null,
