@@ -79,6 +79,9 @@ named_enum! {
         Cards = "cards",
         /// Appointment booking.
         Appointments = "appointments",
+        /// Ordering from the supplier's catalogs: on while at least one catalog is enabled for
+        /// the customer (the catalog worker keeps it; it is never asked for or set by hand).
+        Order = "order",
     }
 }
 
@@ -135,6 +138,8 @@ pub struct Services {
     pub cards: ServiceState,
     /// Appointment booking.
     pub appointments: ServiceState,
+    /// Ordering from catalogs.
+    pub order: ServiceState,
 }
 
 impl Services {
@@ -147,6 +152,7 @@ impl Services {
             Service::Talk => self.talk,
             Service::Cards => self.cards,
             Service::Appointments => self.appointments,
+            Service::Order => self.order,
         }
     }
 
@@ -158,6 +164,7 @@ impl Services {
             Service::Talk => &mut self.talk,
             Service::Cards => &mut self.cards,
             Service::Appointments => &mut self.appointments,
+            Service::Order => &mut self.order,
         };
         *slot = state;
     }
@@ -171,6 +178,7 @@ impl Services {
             talk: ServiceState::Requested,
             cards: ServiceState::Requested,
             appointments: ServiceState::Inactive,
+            order: ServiceState::Inactive,
         }
     }
 
@@ -447,7 +455,14 @@ mod tests {
         check(&Side::ALL, Side::as_str, Side::parse);
         assert_eq!(
             Service::ALL.map(Service::as_str),
-            ["documents", "approvals", "talk", "cards", "appointments"]
+            [
+                "documents",
+                "approvals",
+                "talk",
+                "cards",
+                "appointments",
+                "order"
+            ]
         );
     }
 
@@ -845,7 +860,7 @@ mod tests {
     fn services_default_request_and_approval() {
         let requested = Services::default_request();
         for service in Service::ALL {
-            let expected = if service == Service::Appointments {
+            let expected = if matches!(service, Service::Appointments | Service::Order) {
                 ServiceState::Inactive
             } else {
                 ServiceState::Requested
@@ -854,7 +869,7 @@ mod tests {
         }
         let approved = requested.on_approval();
         for service in Service::ALL {
-            let expected = if service == Service::Appointments {
+            let expected = if matches!(service, Service::Appointments | Service::Order) {
                 ServiceState::Inactive
             } else {
                 ServiceState::Enabled
@@ -893,7 +908,7 @@ mod tests {
         let stored = s.to_json_string();
         assert_eq!(
             stored,
-            r#"{"documents":"requested","approvals":"requested","talk":"enabled","cards":"requested","appointments":"inactive"}"#
+            r#"{"documents":"requested","approvals":"requested","talk":"enabled","cards":"requested","appointments":"inactive","order":"inactive"}"#
         );
         assert_eq!(Services::from_json_str(&stored).unwrap(), s);
         assert_eq!(serde_json::to_string(&s).unwrap(), stored);

@@ -172,6 +172,22 @@ fn a_customer_orders_from_its_catalog_and_the_order_lands_in_the_suppliers_inbox
             200,
         );
     }
+    // With a catalog enabled, both sides see the relationship's `order` service on; it follows
+    // the catalogs and is not set by hand.
+    let rel = format!("/v1/relationships/{bookshop_rel}");
+    assert_eq!(
+        bookshop.api().get(&rel, 200)["services"]["order"],
+        "enabled"
+    );
+    let refused = wholesaler
+        .api()
+        .send(
+            Method::PATCH,
+            &rel,
+            Some(&json!({"services": {"order": "inactive"}})),
+        )
+        .expect(422);
+    assert_eq!(refused["field"], "services.order", "{refused}");
 
     // ---- nobody else reads, changes or orders ----
     let catalog = format!("/v1/catalogs/{id}");

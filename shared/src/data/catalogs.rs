@@ -217,27 +217,45 @@ pub async fn enable(
     relationship: &RelationshipId,
     now: Time,
 ) -> Result<()> {
-    db.run(
-        "INSERT INTO catalog_customers (catalog_id, relationship_id, enabled_at) \
-         VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-        &[catalog, relationship, &now],
-    )
+    db.batch(vec![
+        Statement::new(
+            "INSERT INTO catalog_customers (catalog_id, relationship_id, enabled_at) \
+             VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            &[catalog, relationship, &now],
+        ),
+        // With a catalog enabled, the relationship's `order` service is on.
+        Statement::new(
+            "UPDATE relationships SET services = json_set(services, '$.order', 'enabled') \
+             WHERE id = ?1",
+            &[relationship],
+        ),
+    ])
     .await?;
     Ok(())
 }
 
-/// Disables `catalog` for the customer of `relationship`; whether it was enabled.
+/// Disables `catalog` for the customer of `relationship` (and its `order` service with the
+/// last one); whether it was enabled.
 ///
 /// # Errors
 /// A database error.
 pub async fn disable(db: &Db, catalog: &CatalogId, relationship: &RelationshipId) -> Result<bool> {
-    Ok(db
-        .run(
-            "DELETE FROM catalog_customers WHERE catalog_id = ?1 AND relationship_id = ?2",
-            &[catalog, relationship],
-        )
-        .await?
-        > 0)
+    let changes = db
+        .batch(vec![
+            Statement::new(
+                "DELETE FROM catalog_customers WHERE catalog_id = ?1 AND relationship_id = ?2",
+                &[catalog, relationship],
+            ),
+            // With no catalog left, the `order` service is off.
+            Statement::new(
+                "UPDATE relationships SET services = json_set(services, '$.order', 'inactive') \
+                 WHERE id = ?1 AND NOT EXISTS \
+                 (SELECT 1 FROM catalog_customers WHERE relationship_id = ?1)",
+                &[relationship],
+            ),
+        ])
+        .await?;
+    Ok(changes.first().is_some_and(|n| *n > 0))
 }
 
 /// A product as stored.

@@ -935,6 +935,7 @@ pub async fn place_order(cx: &mut Cx) -> Result<Reply> {
     let view = load(cx, &me).await?;
     let b = buyer_of(&view)?.clone();
     relationships::require_stored_service(b.status, &b.services.0, Service::Documents)?;
+    relationships::require_stored_service(b.status, &b.services.0, Service::Order)?;
     let input: OrderIn = cx.body().await?;
     if input.lines.is_empty() {
         return Err(Error::invalid("lines", "an order needs at least one line"));

@@ -715,6 +715,15 @@ fn a_supplier_whose_erp_imports_opentrans_gets_its_catalog_orders_as_opentrans_f
     );
     assert_eq!(status, 200);
 
+    // With the catalog enabled, the relationship's `order` service is on.
+    let order_service = || {
+        w.s.texts(
+            "SELECT json_extract(services, '$.order') FROM relationships WHERE customer_id = ?1",
+            &[Sql::Text(w.bookshop.clone())],
+        )
+    };
+    assert_eq!(order_service(), vec!["enabled".to_owned()]);
+
     // The customer neither sees the setting nor changes it; an unrelated company finds nothing.
     let (status, seen) = call(&w, Method::Get, &catalog, &w.berta.token, None);
     assert_eq!(status, 200, "{seen}");
@@ -798,6 +807,17 @@ fn a_supplier_whose_erp_imports_opentrans_gets_its_catalog_orders_as_opentrans_f
         (&json!("PAP-A4-80"), &json!("40.50")),
         "{lines}"
     );
+
+    // Disabling the last catalog turns the service off.
+    let (status, _) = call(
+        &w,
+        Method::Delete,
+        &format!("{catalog}/customers/{}", w.bookshop),
+        anna,
+        None,
+    );
+    assert_eq!(status, 204);
+    assert_eq!(order_service(), vec!["inactive".to_owned()]);
 }
 
 #[test]

@@ -74,10 +74,20 @@ pub async fn list_relationships(cx: &mut Cx) -> Result<Reply> {
     )
 }
 
-/// Reads `{service: state}` from a request, naming a bad key as `services.<key>`.
+/// Reads `{service: state}` from a request, naming a bad key as `services.<key>`; `order`
+/// follows the catalogs enabled for the customer and is not set here.
 fn parse_services(map: &BTreeMap<String, ServiceState>) -> Result<Vec<(Service, ServiceState)>> {
     map.iter()
-        .map(|(k, v)| Ok((Service::parse(&format!("services.{k}"), k)?, *v)))
+        .map(|(k, v)| {
+            let field = format!("services.{k}");
+            match Service::parse(&field, k)? {
+                Service::Order => Err(Error::invalid(
+                    field,
+                    "is on while a catalog is enabled for the customer",
+                )),
+                s => Ok((s, *v)),
+            }
+        })
         .collect()
 }
 

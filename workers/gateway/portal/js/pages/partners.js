@@ -147,7 +147,10 @@ function view(ctx, rel, manage, rerender) {
       for (const s of SERVICES) if (v[`services.${s}`] !== rel.services[s]) services[s] = v[`services.${s}`];
       rerender(await patch(`/v1/relationships/${id}`, { services }));
     }, { submit: t("partners.save_services"), class: "grid" })
-      : dl(SERVICES.map((s) => [label("service", s), label("svcstate", rel.services[s])])));
+      : dl(SERVICES.map((s) => [label("service", s), label("svcstate", rel.services[s])])),
+    // Ordering follows the catalogs the supplier enables for the customer: shown, not set.
+    h("div", { id: "service-order" }, dl([[label("service", "order"), label("svcstate", rel.services.order || "inactive")]]),
+      h("p", { class: "hint" }, t("partners.order_service_hint"))));
   const settings = rel.settings ? settingsForm(rel, manage, rerender) : null;
   return [
     ctx.title("partners.relationship_with", { company: rel.partner.name }),

@@ -12,3 +12,8 @@ CREATE TABLE exchange_rates (
 
 -- The currency a customer orders in (NULL: each catalog's own).
 ALTER TABLE order_terms ADD COLUMN currency TEXT;
+
+-- A relationship with a catalog enabled has its `order` service on (services written before
+-- the service existed lack the key, which reads as inactive).
+UPDATE relationships SET services = json_set(services, '$.order', 'enabled')
+  WHERE id IN (SELECT relationship_id FROM catalog_customers);
