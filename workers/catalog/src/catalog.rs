@@ -730,7 +730,7 @@ pub async fn put_rates(cx: &mut Cx) -> Result<Reply> {
         let base = quote::currency(&f("base"), &r.base)?;
         let currency = quote::currency(&f("currency"), &r.currency)?;
         if base == currency {
-            return Err(Error::invalid(f("currency"), "differs from `base`"));
+            return Err(Error::invalid(f("currency"), "must differ from `base`"));
         }
         let rate = r
             .rate
