@@ -430,6 +430,8 @@ pub fn in_language<'a>(texts: &'a [Option<String>; 3], lang: &str) -> Option<&'a
 }
 
 /// An FTS5 query of the words a person typed: each word a quoted prefix, all of them needed.
+/// German spelling is met halfway: a word with `ß` also finds `ss` and one with `ss` also `ß`
+/// (the tokenizer folds case and accents, not `ß`), so `strasse` finds `Straßenkarte`.
 /// `None` when nothing searchable is left.
 #[must_use]
 pub fn search_query(text: &str) -> Option<String> {
@@ -438,9 +440,24 @@ pub fn search_query(text: &str) -> Option<String> {
         .map(|w| w.trim_matches(|c: char| c == '-' || c == '.'))
         .filter(|w| !w.is_empty())
         .take(10)
-        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .map(|w| {
+            // ASCII case only: `str::to_lowercase` would bring Unicode's case tables (~10 KiB);
+            // FTS5 folds the rest of the case itself.
+            let w = w.replace('"', "").to_ascii_lowercase();
+            let other = if w.contains('ß') {
+                Some(w.replace('ß', "ss"))
+            } else if w.contains("ss") {
+                Some(w.replace("ss", "ß"))
+            } else {
+                None
+            };
+            match other {
+                Some(o) => format!("(\"{w}\"* OR \"{o}\"*)"),
+                None => format!("\"{w}\"*"),
+            }
+        })
         .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+    (!words.is_empty()).then(|| words.join(" AND "))
 }
 
 /// A line pasted as `SKU;quantity` (or with a tab, a comma or a space between): the SKU and
@@ -595,10 +612,18 @@ mod tests {
     fn search_words_and_pasted_lines() {
         assert_eq!(
             search_query("Offset papier"),
-            Some("\"Offset\"* \"papier\"*".into())
+            Some("\"offset\"* AND \"papier\"*".into())
         );
         assert_eq!(search_query("\"*()"), None);
-        assert_eq!(search_query("A4-80"), Some("\"A4-80\"*".into()));
+        assert_eq!(search_query("A4-80"), Some("\"a4-80\"*".into()));
+        assert_eq!(
+            search_query("STRASSE Karte"),
+            Some("(\"strasse\"* OR \"straße\"*) AND \"karte\"*".into())
+        );
+        assert_eq!(
+            search_query("Straße"),
+            Some("(\"straße\"* OR \"strasse\"*)".into())
+        );
         assert_eq!(
             pasted_line("PAP-A4-80;10"),
             Some(("PAP-A4-80", "10".into()))

@@ -312,6 +312,14 @@ fn a_customer_orders_from_its_catalog_at_its_prices_and_the_order_lands_in_the_i
         words["data"][0]["sku"], "CARD-300",
         "every word, any case: {words}"
     );
+    let (_, swiss) = call(
+        &w,
+        Method::Get,
+        &format!("{catalog}/products?q=karton%20weiss"),
+        berta,
+        None,
+    );
+    assert_eq!(swiss["data"][0]["sku"], "CARD-300", "ss finds ß: {swiss}");
     // The kiosk's individual price and its relationship are nowhere in the bookshop's answers.
     let seen = format!("{found}{list}");
     assert!(!seen.contains("3.33"), "{seen}");
