@@ -127,35 +127,15 @@ pub fn rate_e6(field: &str, text: &str) -> Result<i64> {
             "must be a positive decimal with at most six places, such as 4.2875",
         )
     };
-    let t = text.trim();
-    let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty()
-        || fraction.len() > 6
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-        || whole.len() > 9
-    {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let fraction: i64 = format!("{fraction:0<6}").parse().map_err(|_| bad())?;
-    let rate = whole * 1_000_000 + fraction;
-    if rate == 0 {
-        return Err(bad());
-    }
-    Ok(rate)
+    crate::payment::to_scaled(text, 6)
+        .filter(|r| *r > 0)
+        .ok_or_else(bad)
 }
 
 /// Millionths as a decimal text: `4287500` → `4.2875`.
 #[must_use]
 pub fn rate_text(rate_e6: i64) -> String {
-    let fraction = format!("{:06}", rate_e6 % 1_000_000);
-    let fraction = fraction.trim_end_matches('0');
-    if fraction.is_empty() {
-        format!("{}", rate_e6 / 1_000_000)
-    } else {
-        format!("{}.{fraction}", rate_e6 / 1_000_000)
-    }
+    crate::payment::plain_decimal(rate_e6, 6)
 }
 
 /// The break of `rows` (of one kind) that applies to `quantity`: the largest minimum not above it.

@@ -77,6 +77,13 @@ const SCALE: u32 = 4;
 /// four decimals, is no plain decimal, or does not fit.
 #[must_use]
 pub fn to_e4(text: &str) -> Option<i64> {
+    to_scaled(text, SCALE)
+}
+
+/// An exact decimal text in units of 10^-`places` (`4.2875`, 6 → `4287500`); `None` when it
+/// has more decimals, is no plain decimal, or does not fit.
+#[must_use]
+pub fn to_scaled(text: &str, places: u32) -> Option<i64> {
     let text = text.trim();
     let (negative, unsigned) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -88,7 +95,7 @@ pub fn to_e4(text: &str) -> Option<i64> {
         return None;
     }
     let frac = frac.trim_end_matches('0');
-    if frac.len() > SCALE as usize {
+    if frac.len() > places as usize {
         return None;
     }
     let whole: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
@@ -97,11 +104,29 @@ pub fn to_e4(text: &str) -> Option<i64> {
     } else {
         frac.parse().ok()?
     };
-    for _ in frac.len()..SCALE as usize {
+    for _ in frac.len()..places as usize {
         part *= 10;
     }
-    let value = whole.checked_mul(10_i64.pow(SCALE))?.checked_add(part)?;
+    let value = whole
+        .checked_mul(10_i64.checked_pow(places)?)?
+        .checked_add(part)?;
     Some(if negative { -value } else { value })
+}
+
+/// Units of 10^-`places` as a decimal text without trailing zeros (`2500`, 3 → `2.5`; `2000`,
+/// 3 → `2`).
+#[must_use]
+pub fn plain_decimal(value: i64, places: u32) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let abs = value.unsigned_abs();
+    let unit = 10_u64.pow(places);
+    let fraction = format!("{:0width$}", abs % unit, width = places as usize);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{sign}{}", abs / unit)
+    } else {
+        format!("{sign}{}.{fraction}", abs / unit)
+    }
 }
 
 /// Units of 0.0001 as a decimal text with at least two decimals (`-125000` → `-12.50`).

@@ -188,14 +188,7 @@ pub fn line_total_e4(quantity_e3: i64, price_e4: i64) -> i64 {
 /// A quantity in thousandths as text: `2500` → `2.5`, `2000` → `2`.
 #[must_use]
 pub fn quantity_text(e3: i64) -> String {
-    let whole = e3 / 1000;
-    let fraction = format!("{:03}", e3 % 1000);
-    let fraction = fraction.trim_end_matches('0');
-    if fraction.is_empty() {
-        whole.to_string()
-    } else {
-        format!("{whole}.{fraction}")
-    }
+    crate::payment::plain_decimal(e3, 3)
 }
 
 /// A currency code: three capital letters (ISO 4217), trimmed and upper-cased.

@@ -46,7 +46,8 @@ pub struct CatalogRow {
 }
 
 const CATALOG_SELECT: &str = "SELECT k.id, k.supplier_id, s.name AS supplier_name, k.name, \
-     k.currency, k.order_format, (SELECT COUNT(*) FROM products WHERE catalog_id = k.id) AS product_count, \
+     k.currency, k.order_format, \
+     (SELECT COUNT(*) FROM products WHERE catalog_id = k.id) AS product_count, \
      k.created_at, k.updated_at FROM catalogs k JOIN companies s ON s.id = k.supplier_id";
 
 /// The customer who looks at a catalog: its relationship and what prices depend on.
@@ -437,32 +438,39 @@ pub async fn categories_after(
     .await
 }
 
-/// The price rows of `products` a viewer sees: all for the supplier (`buyer` none); for a
-/// customer the list breaks, its group's and its own only.
+/// Whose price rows of a product are read.
+pub enum PricesOf<'a> {
+    /// All of them (the supplier).
+    All,
+    /// A customer's: the list breaks, its group's and its own only.
+    Buyer(&'a BuyerRow),
+    /// The list breaks only (the catalog as exported).
+    List,
+}
+
+/// The price rows of `products` that `of` names, by product and quantity.
 ///
 /// # Errors
 /// A database error.
-pub async fn prices(
-    db: &Db,
-    products: &[&ProductId],
-    buyer: Option<&BuyerRow>,
-) -> Result<Vec<PriceRow>> {
+pub async fn prices(db: &Db, products: &[&ProductId], of: PricesOf<'_>) -> Result<Vec<PriceRow>> {
     let ids: Vec<&str> = products.iter().map(|p| p.as_str()).collect();
     let select = "SELECT product_id, relationship_id, grouping, min_quantity_e3, price_e4 \
                   FROM product_prices WHERE product_id IN (SELECT value FROM json_each(?1))";
-    match buyer {
-        None => {
+    let order = "ORDER BY product_id, min_quantity_e3";
+    match of {
+        PricesOf::All => db.all(&format!("{select} {order}"), &[&Json(&ids)]).await,
+        PricesOf::List => {
             db.all(
-                &format!("{select} ORDER BY product_id, min_quantity_e3"),
+                &format!("{select} AND relationship_id IS NULL AND grouping IS NULL {order}"),
                 &[&Json(&ids)],
             )
             .await
         }
-        Some(b) => {
+        PricesOf::Buyer(b) => {
             db.all(
                 &format!(
                     "{select} AND (relationship_id = ?2 OR (relationship_id IS NULL \
-                     AND (grouping IS NULL OR grouping = ?3))) ORDER BY product_id, min_quantity_e3"
+                     AND (grouping IS NULL OR grouping = ?3))) {order}"
                 ),
                 &[&Json(&ids), &b.relationship_id, &b.grouping],
             )

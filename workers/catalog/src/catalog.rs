@@ -8,8 +8,8 @@
 use shared::catalog::import::Item;
 use shared::catalog::{self, Buyer, PriceRow, ProductPatch, ProductText, Rate, MAX_BATCH};
 use shared::data::catalogs::{
-    self as data, BuyerRow, CatalogView, NewCatalog, NewOrder, PriceFor, ProductRow, Search,
-    TermsRow,
+    self as data, BuyerRow, CatalogView, NewCatalog, NewOrder, PriceFor, PricesOf, ProductRow,
+    Search, TermsRow,
 };
 use shared::data::relationships;
 use shared::ids::{CatalogId, CatalogOrderId, ProductId};
@@ -513,7 +513,8 @@ pub async fn list_products(cx: &mut Cx) -> Result<Reply> {
     let next_offset = (rows.len() > limit as usize).then_some(offset + limit);
     rows.truncate(limit as usize);
     let ids: Vec<&ProductId> = rows.iter().map(|p| &p.id).collect();
-    let prices = data::prices(&cx.db, &ids, buyer).await?;
+    let of = buyer.map_or(PricesOf::All, PricesOf::Buyer);
+    let prices = data::prices(&cx.db, &ids, of).await?;
     let b = buyer.map(|b| (pricing(b), Money::of(&view, b)));
     Reply::json(
         200,
@@ -753,7 +754,9 @@ pub async fn put_rates(cx: &mut Cx) -> Result<Reply> {
 struct Priced {
     lines: Vec<(PricedLineOut, ProductRow, i64, i64, i64)>,
     problems: Vec<CartProblemOut>,
+    /// In the customer's currency ([`Money`]).
     total_e4: i64,
+    money: Money,
 }
 
 async fn price_cart(
@@ -766,13 +769,13 @@ async fn price_cart(
     let skus: Vec<&str> = lines.iter().map(|(_, s, _)| *s).collect();
     let products = data::products_by_sku(&cx.db, &view.catalog.id, &skus).await?;
     let ids: Vec<&ProductId> = products.iter().map(|p| &p.id).collect();
-    let prices = data::prices(&cx.db, &ids, Some(b)).await?;
+    let prices = data::prices(&cx.db, &ids, PricesOf::Buyer(b)).await?;
     let buyer = pricing(b);
-    let money = Money::of(view, b);
     let mut out = Priced {
         lines: Vec::new(),
         problems: Vec::new(),
         total_e4: 0,
+        money: Money::of(view, b),
     };
     for (field, sku, qty) in lines {
         let problem = |field: String, detail: String| CartProblemOut {
@@ -809,7 +812,7 @@ async fn price_cart(
             .cloned()
             .collect();
         let priced = catalog::price_for(&buyer, p.list_price_e4, &own, q);
-        let unit_price_e4 = money.price(priced.unit_price_e4);
+        let unit_price_e4 = out.money.price(priced.unit_price_e4);
         let total = line_total_e4(q, unit_price_e4);
         out.total_e4 = out.total_e4.saturating_add(total);
         let names = [
@@ -870,8 +873,9 @@ fn cart_lines<'a>(
     Ok(out)
 }
 
-/// Why the customer may not order `total_e4` (in its currency) now, if so.
-fn refusal(t: &TermsRow, total_e4: i64, money: &Money, view: &CatalogView) -> Option<Error> {
+/// Why the customer may not order the `priced` cart now, if so.
+fn refusal(t: &TermsRow, priced: &Priced, view: &CatalogView) -> Option<Error> {
+    let (total_e4, money) = (priced.total_e4, &priced.money);
     if let Some(wanted) = &money.missing {
         return Some(Error::conflict(
             "exchange_rate_missing",
@@ -915,12 +919,11 @@ pub async fn price_cart_handler(cx: &mut Cx) -> Result<Reply> {
     let lang = cx.query("lang").unwrap_or_else(|| "en".into());
     let priced = price_cart(cx, &view, &b, &lines, &lang).await?;
     let terms = data::terms(&cx.db, &b.relationship_id).await?;
-    let money = Money::of(&view, &b);
     Reply::json(
         200,
         &CartOut {
-            blocked: refusal(&terms, priced.total_e4, &money, &view).map(|e| e.detail()),
-            currency: money.currency(&view).to_owned(),
+            blocked: refusal(&terms, &priced, &view).map(|e| e.detail()),
+            currency: priced.money.currency(&view).to_owned(),
             total: from_e4(priced.total_e4),
             lines: priced.lines.into_iter().map(|l| l.0).collect(),
             problems: priced.problems,
@@ -946,15 +949,14 @@ pub async fn place_order(cx: &mut Cx) -> Result<Reply> {
     let lines = cart_lines(&input.lines, None)?;
     let lang = cx.query("lang").unwrap_or_else(|| "en".into());
     let priced = price_cart(cx, &view, &b, &lines, &lang).await?;
-    if let Some(p) = priced.problems.into_iter().next() {
-        return Err(Error::invalid(p.field, p.detail));
+    if let Some(p) = priced.problems.first() {
+        return Err(Error::invalid(p.field.clone(), p.detail.clone()));
     }
     let terms = data::terms(&cx.db, &b.relationship_id).await?;
-    let money = Money::of(&view, &b);
-    if let Some(e) = refusal(&terms, priced.total_e4, &money, &view) {
+    if let Some(e) = refusal(&terms, &priced, &view) {
         return Err(e);
     }
-    let currency = money.currency(&view);
+    let currency = priced.money.currency(&view);
     let delivery_address = match validate::optional_text(
         "delivery_address",
         input.delivery_address.as_deref(),

@@ -533,21 +533,24 @@ fn listing(w: &World, catalog: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The wholesaler's new catalog in euros, as answered.
+fn new_catalog(w: &World, name: &str) -> Value {
+    let (status, made) = call(
+        w,
+        Method::Post,
+        "/v1/catalogs",
+        &w.anna.token,
+        Some(json!({"name": name, "currency": "EUR"})),
+    );
+    assert_eq!(status, 201, "{made}");
+    made
+}
+
 #[test]
 fn the_supplier_exports_its_catalog_as_csv_and_bmecat_and_both_read_back() {
     let w = world();
     let anna = &w.anna.token;
-    let make = |name: &str| {
-        let (status, made) = call(
-            &w,
-            Method::Post,
-            "/v1/catalogs",
-            anna,
-            Some(json!({"name": name, "currency": "EUR"})),
-        );
-        assert_eq!(status, 201, "{made}");
-        made["id"].as_str().unwrap().to_owned()
-    };
+    let make = |name: &str| new_catalog(&w, name)["id"].as_str().unwrap().to_owned();
     let id = make("Papier & Druck 2027");
     let (status, report) = import(&w, &id, CSV);
     assert_eq!((status, &report["created"]), (201, &json!(3)), "{report}");
@@ -672,14 +675,7 @@ fn the_supplier_exports_its_catalog_as_csv_and_bmecat_and_both_read_back() {
 fn a_supplier_whose_erp_imports_opentrans_gets_its_catalog_orders_as_opentrans_files() {
     let w = world();
     let anna = &w.anna.token;
-    let (status, made) = call(
-        &w,
-        Method::Post,
-        "/v1/catalogs",
-        anna,
-        Some(json!({"name": "Papier 2027", "currency": "EUR"})),
-    );
-    assert_eq!(status, 201, "{made}");
+    let made = new_catalog(&w, "Papier 2027");
     assert_eq!(made["order_format"], "ubl", "the default");
     let id = made["id"].as_str().unwrap().to_owned();
     let catalog = format!("/v1/catalogs/{id}");
@@ -833,14 +829,7 @@ fn a_customer_who_orders_in_zloty_sees_and_orders_at_the_suppliers_rate() {
     let w = world();
     let anna = &w.anna.token;
     let berta = &w.berta.token;
-    let (status, made) = call(
-        &w,
-        Method::Post,
-        "/v1/catalogs",
-        anna,
-        Some(json!({"name": "Papier 2027", "currency": "EUR"})),
-    );
-    assert_eq!(status, 201, "{made}");
+    let made = new_catalog(&w, "Papier 2027");
     let id = made["id"].as_str().unwrap().to_owned();
     let catalog = format!("/v1/catalogs/{id}");
     let (status, _) = call(

@@ -7,7 +7,7 @@
 use futures_util::stream;
 use shared::catalog::export::{self, Groups};
 use shared::catalog::PriceRow;
-use shared::data::catalogs::{self as data, CatalogRow};
+use shared::data::catalogs::{self as data, CatalogRow, PricesOf};
 use shared::data::Db;
 use shared::ids::ProductId;
 use shared::service::{Cx, Reply, ReplyBody};
@@ -147,7 +147,7 @@ async fn next_piece(s: &mut Export, step: Step) -> Result<Option<(String, Step)>
                 }
             } else {
                 let ids: Vec<&ProductId> = page.iter().map(|p| &p.id).collect();
-                let breaks = data::prices(&s.db, &ids, None).await?;
+                let breaks = data::prices(&s.db, &ids, PricesOf::List).await?;
                 for p in &page {
                     let own: Vec<&PriceRow> = breaks
                         .iter()
